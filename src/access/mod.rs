@@ -1,0 +1,360 @@
+//! The way of a data request through the house: scopes and compartment, the national source,
+//! the release rules, the mapping, the search. HTTP handlers call this and only shape the
+//! answer.
+
+mod loadable;
+
+use std::collections::BTreeSet;
+
+use time::OffsetDateTime;
+
+use crate::auth::principal::{Principal, Reach};
+use crate::auth::scopes::Action;
+use crate::consent;
+use crate::fhir::FhirError;
+use crate::fhir::resources::Patient;
+use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
+use crate::fhir::search::request::TokenSystem;
+use crate::fhir::search::{
+    Criterion, Modifier, SearchLimits, SearchRequest, SearchValue, Searchable,
+};
+use crate::mapping::ids;
+use crate::national_id::NationalId;
+use crate::portal::Portals;
+
+pub use loadable::Loadable;
+
+/// One page of a search, with the total that matched and the resources `_include` adds.
+#[derive(Debug)]
+pub struct SearchPage<R> {
+    pub total: usize,
+    pub matches: Vec<R>,
+    pub included: Vec<Patient>,
+}
+
+#[derive(Clone)]
+pub struct DataAccess {
+    portals: Portals,
+    base_url: String,
+    limits: SearchLimits,
+}
+
+/// The restrictions of v2 query scopes, parsed for one resource type.
+type ScopeFilters = Option<Vec<Vec<Criterion>>>;
+
+impl DataAccess {
+    pub fn new(portals: Portals, fhir_base_url: String, limits: SearchLimits) -> DataAccess {
+        DataAccess {
+            portals,
+            base_url: fhir_base_url,
+            limits,
+        }
+    }
+
+    pub fn portals(&self) -> &Portals {
+        &self.portals
+    }
+
+    /// The Patient id of the person with this national identifier, if the portal knows them.
+    pub async fn patient_id_of(
+        &self,
+        national_id: &NationalId,
+    ) -> Result<Option<String>, FhirError> {
+        let Some(source) = self.portals.get(national_id.country()) else {
+            return Ok(None);
+        };
+        Ok(source
+            .person_by_national_id(national_id)
+            .await?
+            .map(|p| ids::patient_id(national_id.country(), &p.key)))
+    }
+
+    pub async fn read<R: Loadable>(&self, principal: &Principal, id: &str) -> Result<R, FhirError> {
+        let not_found = || FhirError::NotFound(format!("{}/{id} is not known", R::TYPE.as_str()));
+        let (reach, filters) = self.authorize::<R>(principal, Action::Read)?;
+        let parsed = ids::parse(id).ok_or_else(not_found)?;
+        if parsed.record.is_some() != R::IS_RECORD {
+            return Err(not_found());
+        }
+        let patient_id = ids::patient_id(parsed.country, parsed.person);
+        // Outside the token's compartment a read answers as if nothing were there, so
+        // that a patient token cannot probe which ids exist.
+        if let Reach::Compartment(own) = &reach
+            && *own != patient_id
+        {
+            return Err(not_found());
+        }
+        let resources = self
+            .load::<R>(principal, &patient_id, parsed.record)
+            .await?;
+        let resource = resources
+            .into_iter()
+            .find(|r| r.id() == id)
+            .ok_or_else(not_found)?;
+        if !passes(&resource, &filters) {
+            return Err(not_found());
+        }
+        Ok(resource)
+    }
+
+    pub async fn search<R: Loadable>(
+        &self,
+        principal: &Principal,
+        request: &SearchRequest,
+    ) -> Result<SearchPage<R>, FhirError> {
+        let (reach, filters) = self.authorize::<R>(principal, Action::Search)?;
+        let candidates = if R::IS_RECORD {
+            self.record_candidates(request, &reach)?
+        } else {
+            self.patient_candidates(request, &reach).await?
+        };
+        let now = OffsetDateTime::now_utc();
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let mut found: Vec<R> = Vec::new();
+        for patient_id in &candidates {
+            for resource in self.load::<R>(principal, patient_id, None).await? {
+                if matches_all(&resource, &request.criteria, now_ms) && passes(&resource, &filters)
+                {
+                    found.push(resource);
+                }
+            }
+        }
+        let keys = if request.sort.is_empty() {
+            default_sort_keys::<R>()
+        } else {
+            request.sort.clone()
+        };
+        sort(&mut found, &keys);
+        let total = found.len();
+        let page: Vec<R> = found
+            .into_iter()
+            .skip(request.offset)
+            .take(request.count)
+            .collect();
+        let included = if request.includes.is_empty() {
+            Vec::new()
+        } else {
+            self.included_patients(principal, &page).await?
+        };
+        Ok(SearchPage {
+            total,
+            matches: page,
+            included,
+        })
+    }
+
+    /// The scopes' reach for this type and action, and their query restrictions parsed.
+    fn authorize<R: Loadable>(
+        &self,
+        principal: &Principal,
+        action: Action,
+    ) -> Result<(Reach, ScopeFilters), FhirError> {
+        let (reach, queries) = principal.reach(R::TYPE.as_str(), action).ok_or_else(|| {
+            FhirError::InsufficientScope(format!(
+                "the token's scopes do not allow {} of {}",
+                match action {
+                    Action::Read => "read",
+                    Action::Search => "search",
+                    _ => "this interaction",
+                },
+                R::TYPE.as_str()
+            ))
+        })?;
+        let filters = queries.map(|queries| {
+            queries
+                .iter()
+                // A scope whose query this server cannot evaluate grants nothing.
+                .filter_map(|q| {
+                    SearchRequest::parse::<R>(q, self.limits, false, &self.base_url).ok()
+                })
+                .map(|r| r.criteria)
+                .collect()
+        });
+        Ok((reach, filters))
+    }
+
+    /// The patients a clinical search is about: those named in `patient`/`subject`, or the
+    /// token's own patient. A search without a patient is refused (R19).
+    fn record_candidates(
+        &self,
+        request: &SearchRequest,
+        reach: &Reach,
+    ) -> Result<Vec<String>, FhirError> {
+        let mut candidates: Option<BTreeSet<String>> = None;
+        for criterion in request
+            .criteria
+            .iter()
+            .filter(|c| c.name == "patient" || c.name == "subject")
+        {
+            if criterion.modifier != Modifier::None {
+                continue;
+            }
+            let named: BTreeSet<String> = criterion
+                .values
+                .iter()
+                .filter_map(|v| match v {
+                    SearchValue::Reference(r) => r.strip_prefix("Patient/").map(str::to_owned),
+                    _ => None,
+                })
+                .collect();
+            candidates = Some(match candidates {
+                None => named,
+                Some(previous) => previous.intersection(&named).cloned().collect(),
+            });
+        }
+        match (candidates, reach) {
+            (Some(named), Reach::Compartment(own)) => {
+                if named.iter().any(|p| p != own) {
+                    return Err(FhirError::Forbidden(
+                        "a patient-context token can only search its own patient's data".into(),
+                    ));
+                }
+                Ok(named.into_iter().collect())
+            }
+            (Some(named), Reach::AnyPatient) => Ok(named.into_iter().collect()),
+            (None, Reach::Compartment(own)) => Ok(vec![own.clone()]),
+            (None, Reach::AnyPatient) => Err(FhirError::Invalid(
+                "a search of clinical data must name the patient (patient=...)".into(),
+            )),
+        }
+    }
+
+    /// The Patients a Patient search looks at: by `_id`, by national identifier (checked,
+    /// R3; an unknown system is a 404, R11), or all the portals list.
+    async fn patient_candidates(
+        &self,
+        request: &SearchRequest,
+        reach: &Reach,
+    ) -> Result<Vec<String>, FhirError> {
+        let mut by_identifier: Option<BTreeSet<String>> = None;
+        for criterion in request.criteria_on("identifier") {
+            let mut found = BTreeSet::new();
+            for value in &criterion.values {
+                let SearchValue::Token {
+                    system: TokenSystem::Is(system),
+                    code,
+                } = value
+                else {
+                    continue;
+                };
+                if crate::national_id::IdKind::from_system(system).is_none() {
+                    return Err(FhirError::NotFound(format!(
+                        "identifier system '{system}' is not known"
+                    )));
+                }
+                let Some(code) = code else { continue };
+                let id = NationalId::parse(system, code)
+                    .map_err(|e| FhirError::Invalid(e.to_string()))?;
+                if criterion.modifier == Modifier::None
+                    && let Some(patient) = self.patient_id_of(&id).await?
+                {
+                    found.insert(patient);
+                }
+            }
+            if criterion.modifier == Modifier::None
+                && criterion.values.iter().all(|v| {
+                    matches!(
+                        v,
+                        SearchValue::Token {
+                            system: TokenSystem::Is(_),
+                            code: Some(_)
+                        }
+                    )
+                })
+            {
+                by_identifier = Some(match by_identifier {
+                    None => found,
+                    Some(previous) => previous.intersection(&found).cloned().collect(),
+                });
+            }
+        }
+        if let Reach::Compartment(own) = reach {
+            // A patient token only ever finds its own patient; the criteria decide whether it
+            // matches. Nothing about anyone else is looked up.
+            return Ok(match by_identifier {
+                Some(set) if !set.contains(own) => Vec::new(),
+                _ => vec![own.clone()],
+            });
+        }
+        if let Some(set) = by_identifier {
+            return Ok(set.into_iter().collect());
+        }
+        let by_id: Vec<String> = request
+            .criteria_on("_id")
+            .filter(|c| c.modifier == Modifier::None)
+            .flat_map(|c| c.values.iter())
+            .filter_map(|v| match v {
+                SearchValue::Token {
+                    code: Some(code), ..
+                } => Some(code.clone()),
+                _ => None,
+            })
+            .collect();
+        if !by_id.is_empty() {
+            return Ok(by_id);
+        }
+        let mut all = Vec::new();
+        for source in self.portals.all() {
+            for person in source.persons().await? {
+                all.push(ids::patient_id(source.country(), &person.key));
+            }
+        }
+        Ok(all)
+    }
+
+    /// The resources of type `R` of one patient, as this principal may see them.
+    /// `only` limits mapping to one record key (reads).
+    async fn load<R: Loadable>(
+        &self,
+        principal: &Principal,
+        patient_id: &str,
+        only: Option<&str>,
+    ) -> Result<Vec<R>, FhirError> {
+        let Some(parsed) = ids::parse(patient_id).filter(|p| p.record.is_none()) else {
+            return Ok(Vec::new());
+        };
+        let Some(source) = self.portals.get(parsed.country) else {
+            return Ok(Vec::new());
+        };
+        let Some(person) = source.person(parsed.person).await? else {
+            return Ok(Vec::new());
+        };
+        let viewer = principal.viewer_of(patient_id);
+        let records = if R::IS_RECORD {
+            let all = source.records(&person.key).await?;
+            consent::releasable(&all, viewer, OffsetDateTime::now_utc().date())
+        } else {
+            Default::default()
+        };
+        Ok(R::load(parsed.country, &person, &records, viewer, only))
+    }
+
+    async fn included_patients<R: Loadable>(
+        &self,
+        principal: &Principal,
+        page: &[R],
+    ) -> Result<Vec<Patient>, FhirError> {
+        let ids: BTreeSet<&str> = page.iter().filter_map(|r| r.patient_id()).collect();
+        let mut included = Vec::new();
+        for id in ids {
+            // The include goes through the same checks as a read of the Patient would.
+            if principal.reach("Patient", Action::Read).is_none() {
+                break;
+            }
+            if let Ok(patient) = self.read::<Patient>(principal, id).await {
+                included.push(patient);
+            }
+        }
+        Ok(included)
+    }
+}
+
+fn passes<R: Searchable>(resource: &R, filters: &ScopeFilters) -> bool {
+    let now_ms = (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    match filters {
+        None => true,
+        Some(alternatives) => alternatives
+            .iter()
+            .any(|criteria| matches_all(resource, criteria, now_ms)),
+    }
+}

@@ -1,0 +1,31 @@
+//! Who is calling: SMART on FHIR scopes and the verification of access tokens issued by
+//! the trusted authorization servers.
+//!
+//! - [`scopes`]: SMART App Launch 2.x scope strings, v1 and v2 forms.
+//! - [`verifier`]: `TokenVerifier`, which turns a bearer token into a `VerifiedToken`.
+//! - [`principal`]: the caller as the rest of the gateway sees it.
+//! - [`dev_issuer`]: the local token issuer of the dev profile.
+//! - the private modules each do one step for it: reading the compact JWT (`jwt`),
+//!   checking claims (`claims`), reading JWK sets (`jwks`), fetching them (`key_fetch`),
+//!   caching and refreshing them (`key_store`), and caching verified tokens (`token_cache`).
+
+mod claims;
+pub mod dev_issuer;
+mod error;
+mod jwks;
+mod jwt;
+mod key_fetch;
+mod key_store;
+pub mod principal;
+pub mod scopes;
+mod settings;
+mod token_cache;
+pub mod verifier;
+
+#[cfg(test)]
+mod tests;
+
+pub use scopes::{Action, Permissions, ResourceScope, ScopeContext, ScopeSet};
+pub use verifier::{
+    ConfigError, TokenError, TokenVerifier, TrustedIssuer, VerifiedToken, VerifierSettings,
+};

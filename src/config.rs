@@ -1,0 +1,204 @@
+//! Configuration: the embedded defaults (`config/default.toml`), an optional file over them,
+//! and `EHDS_*` environment variables over both.
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::verifier::TrustedIssuer;
+use crate::national_id::Country;
+
+/// The defaults, compiled in and documented option by option.
+pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub profile: Profile,
+    pub server: ServerSettings,
+    pub telemetry: TelemetrySettings,
+    pub fhir: FhirSettings,
+    pub auth: AuthSettings,
+    pub portal: PortalSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    Dev,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_base_url: String,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub shutdown_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    pub log_format: LogFormat,
+    pub log_level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FhirSettings {
+    pub default_count: usize,
+    pub max_count: usize,
+    pub max_search_params: usize,
+    pub page_link_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub token_cache_capacity: u64,
+    pub jwks_cache_ttl_seconds: u64,
+    pub jwks_min_refresh_seconds: u64,
+    pub http_timeout_seconds: u64,
+    pub trusted_issuers: Vec<TrustedIssuer>,
+    pub smart: SmartSettings,
+    pub dev_issuer: DevIssuerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmartSettings {
+    pub authorize_endpoint: String,
+    pub token_endpoint: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DevIssuerSettings {
+    pub enabled: bool,
+    pub key_file: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PortalSettings {
+    pub countries: Vec<Country>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads the defaults, then `file` (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_CONFIG));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Invalid(format!(
+                    "file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed("EHDS_").split("__"));
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The embedded defaults alone (tests start from these).
+    pub fn defaults() -> Settings {
+        let settings: Settings = Figment::from(Toml::string(DEFAULT_CONFIG))
+            .extract()
+            .expect("the embedded default configuration is valid");
+        settings
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if self.profile == Profile::Production && self.auth.dev_issuer.enabled {
+            return invalid("the production profile refuses auth.dev_issuer.enabled = true");
+        }
+        if self.fhir.default_count == 0 || self.fhir.max_count < self.fhir.default_count {
+            return invalid("fhir.default_count must be at least 1 and at most fhir.max_count");
+        }
+        if self.fhir.max_search_params == 0 {
+            return invalid("fhir.max_search_params must be at least 1");
+        }
+        if !self.fhir.page_link_key.is_empty() && self.page_link_key().is_none() {
+            return invalid("fhir.page_link_key must be base64 of exactly 32 bytes");
+        }
+        if self.portal.countries.is_empty() {
+            return invalid("portal.countries must name at least one country");
+        }
+        for issuer in &self.auth.trusted_issuers {
+            if issuer.audiences.is_empty() {
+                return invalid("every trusted issuer needs at least one audience");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn page_link_key(&self) -> Option<[u8; 32]> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(self.fhir.page_link_key.trim())
+            .ok()?;
+        bytes.try_into().ok()
+    }
+
+    /// `http://host:port` unless a public base URL is configured. `port` is the bound port
+    /// (which differs from the configured one when that is 0).
+    pub fn public_base_url(&self, port: u16) -> String {
+        let configured = self.server.public_base_url.trim().trim_end_matches('/');
+        if configured.is_empty() {
+            format!("http://{}:{}", self.server.host, port)
+        } else {
+            configured.to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_defaults_load_and_validate() {
+        let s = Settings::defaults();
+        s.validate().unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.profile, Profile::Dev);
+        assert_eq!(s.portal.countries.len(), 4);
+        assert_eq!(s.public_base_url(8080), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn production_refuses_the_dev_issuer() {
+        let mut s = Settings::defaults();
+        s.profile = Profile::Production;
+        assert!(s.validate().unwrap_err().to_string().contains("dev_issuer"));
+        s.auth.dev_issuer.enabled = false;
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn a_page_link_key_must_be_32_bytes() {
+        let mut s = Settings::defaults();
+        s.fhir.page_link_key = "c2hvcnQ=".into();
+        assert!(s.validate().is_err());
+        s.fhir.page_link_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into();
+        s.validate().unwrap();
+        assert_eq!(s.page_link_key(), Some([0u8; 32]));
+    }
+}

@@ -1,0 +1,189 @@
+//! The CapabilityStatement, generated from the search parameter tables and the routed
+//! interactions, so that `/metadata` says exactly what the server does (R20).
+
+use crate::fhir::datatypes::{CodeableConcept, Coding, Extension};
+use crate::fhir::resources::capability_statement::{
+    Implementation, Interaction, Rest, RestResource, RestSecurity, SearchParam, Software,
+};
+use crate::fhir::resources::{
+    AllergyIntolerance, CapabilityStatement, Condition, Immunization, MedicationRequest, Patient,
+};
+use crate::fhir::search::Searchable;
+use crate::mapping;
+
+/// The interactions routed for every resource type the facade serves.
+pub const INTERACTIONS: &[&str] = &["read", "search-type"];
+
+/// Parameters every search accepts besides the type's own.
+const COMMON_RESULT_PARAMS: &[(&str, &str, &str)] = &[
+    (
+        "_count",
+        "number",
+        "Page size (capped by the server's maximum)",
+    ),
+    ("_summary", "token", "true | false | count | text | data"),
+    (
+        "_elements",
+        "string",
+        "Comma-separated top-level elements to return",
+    ),
+    (
+        "_sort",
+        "string",
+        "Comma-separated search parameters, '-' for descending",
+    ),
+    (
+        "_include",
+        "string",
+        "Referenced Patient of the matches (see searchInclude)",
+    ),
+    ("_total", "token", "Accepted; the total is always accurate"),
+];
+
+/// Where the SMART endpoints are, for the `oauth-uris` extension.
+#[derive(Debug, Clone, Default)]
+pub struct SmartEndpoints {
+    pub authorize: Option<String>,
+    pub token: Option<String>,
+    pub introspect: Option<String>,
+    pub revoke: Option<String>,
+}
+
+pub struct CapabilityInput<'a> {
+    pub base_url: &'a str,
+    pub version: &'a str,
+    pub date: &'a str,
+    pub smart: &'a SmartEndpoints,
+}
+
+pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement {
+    CapabilityStatement {
+        url: format!("{}/metadata", input.base_url),
+        version: input.version.into(),
+        name: "EhdsGateway".into(),
+        title: "ehds-gateway FHIR R4 server".into(),
+        status: "active".into(),
+        experimental: false,
+        date: input.date.into(),
+        publisher: "ehds-gateway".into(),
+        description: "Read access to the Nordic national health portals' data (NO, SE, DK, FI) as FHIR R4, \
+            under the citizen's rights of the European Health Data Space regulation. \
+            Implicit consent policy: opt-out (permit, then the citizen's deny provisions)."
+            .into(),
+        kind: "instance".into(),
+        implementation: Implementation {
+            description: "ehds-gateway".into(),
+            url: input.base_url.into(),
+        },
+        software: Software {
+            name: "ehds-gateway".into(),
+            version: input.version.into(),
+        },
+        fhir_version: "4.0.1".into(),
+        format: vec!["application/fhir+json".into(), "json".into()],
+        implementation_guide: vec!["http://hl7.org/fhir/uv/ips/ImplementationGuide/hl7.fhir.uv.ips".into()],
+        rest: vec![Rest {
+            mode: "server".into(),
+            documentation: Some(
+                "Every request except this one needs a bearer token. A patient-context token sees only \
+                 its own patient: searches naming another patient get 403, reads of another patient's \
+                 resources get 404. Searches of clinical data must name a patient."
+                    .into(),
+            ),
+            security: security(input.smart),
+            resource: vec![
+                resource_entry::<Patient>(mapping::IPS_PATIENT),
+                resource_entry::<AllergyIntolerance>(mapping::IPS_ALLERGY_INTOLERANCE),
+                resource_entry::<Condition>(mapping::IPS_CONDITION),
+                resource_entry::<Immunization>(mapping::IPS_IMMUNIZATION),
+                resource_entry::<MedicationRequest>(mapping::IPS_MEDICATION_REQUEST),
+            ],
+            search_param: COMMON_RESULT_PARAMS
+                .iter()
+                .map(|(name, kind, doc)| SearchParam {
+                    name: (*name).into(),
+                    definition: None,
+                    type_: (*kind).into(),
+                    documentation: Some((*doc).into()),
+                })
+                .collect(),
+        }],
+    }
+}
+
+fn security(smart: &SmartEndpoints) -> RestSecurity {
+    let uris: Vec<Extension> = [
+        ("authorize", &smart.authorize),
+        ("token", &smart.token),
+        ("introspect", &smart.introspect),
+        ("revoke", &smart.revoke),
+    ]
+    .into_iter()
+    .filter_map(|(name, url)| {
+        url.as_ref().map(|u| Extension {
+            url: name.into(),
+            value_uri: Some(u.clone()),
+            ..Default::default()
+        })
+    })
+    .collect();
+    let extension = if uris.is_empty() {
+        Vec::new()
+    } else {
+        vec![Extension {
+            url: "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris".into(),
+            extension: uris,
+            ..Default::default()
+        }]
+    };
+    RestSecurity {
+        extension,
+        cors: true,
+        service: vec![CodeableConcept {
+            coding: vec![Coding::new(
+                "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                "SMART-on-FHIR",
+                "SMART-on-FHIR",
+            )],
+            text: Some("OAuth2 bearer tokens (SMART App Launch, SMART Backend Services)".into()),
+        }],
+        description: "Bearer JWTs from a trusted issuer, verified against its JWKS. Scopes: SMART v1 \
+            (patient/*.read) and v2 (patient/*.rs, with ?query restrictions); patient, user and system contexts."
+            .into(),
+    }
+}
+
+fn resource_entry<R: Searchable>(profile: &str) -> RestResource {
+    RestResource {
+        type_: R::TYPE.as_str().into(),
+        profile: format!(
+            "http://hl7.org/fhir/StructureDefinition/{}",
+            R::TYPE.as_str()
+        ),
+        supported_profile: vec![profile.into()],
+        documentation: None,
+        interaction: INTERACTIONS
+            .iter()
+            .map(|code| Interaction {
+                code: (*code).into(),
+            })
+            .collect(),
+        versioning: "versioned".into(),
+        read_history: false,
+        update_create: false,
+        conditional_create: false,
+        conditional_read: "not-supported".into(),
+        conditional_update: false,
+        conditional_delete: "not-supported".into(),
+        search_include: R::includes().iter().map(|s| (*s).into()).collect(),
+        search_param: R::params()
+            .iter()
+            .map(|p| SearchParam {
+                name: p.name.into(),
+                definition: Some(p.definition.into()),
+                type_: p.kind.as_str().into(),
+                documentation: Some(p.documentation.into()),
+            })
+            .collect(),
+    }
+}

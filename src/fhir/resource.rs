@@ -1,0 +1,105 @@
+//! One type for "any resource the gateway serves", and the trait each of them implements.
+
+use serde::{Deserialize, Serialize};
+
+use crate::fhir::datatypes::Meta;
+use crate::fhir::resources::{
+    AllergyIntolerance, Bundle, CapabilityStatement, Condition, Immunization, MedicationRequest,
+    OperationOutcome, Patient,
+};
+
+/// Every resource type the gateway emits. `resourceType` comes first in the JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "resourceType")]
+pub enum Resource {
+    Patient(Patient),
+    MedicationRequest(MedicationRequest),
+    Immunization(Immunization),
+    AllergyIntolerance(AllergyIntolerance),
+    Condition(Condition),
+    Bundle(Bundle),
+    OperationOutcome(OperationOutcome),
+    CapabilityStatement(CapabilityStatement),
+}
+
+/// What the REST layer needs to know of a patient-data resource.
+pub trait DomainResource: Clone + Into<Resource> + Send + Sync + 'static {
+    const TYPE: ResourceType;
+    fn id(&self) -> &str;
+    fn meta(&self) -> &Meta;
+    fn meta_mut(&mut self) -> &mut Meta;
+    /// The Patient id this resource belongs to (its compartment), from its subject/patient.
+    fn patient_id(&self) -> Option<&str>;
+}
+
+/// The resource types the FHIR facade serves data of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceType {
+    Patient,
+    MedicationRequest,
+    Immunization,
+    AllergyIntolerance,
+    Condition,
+}
+
+impl ResourceType {
+    pub const ALL: [ResourceType; 5] = [
+        ResourceType::Patient,
+        ResourceType::AllergyIntolerance,
+        ResourceType::Condition,
+        ResourceType::Immunization,
+        ResourceType::MedicationRequest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Patient => "Patient",
+            ResourceType::MedicationRequest => "MedicationRequest",
+            ResourceType::Immunization => "Immunization",
+            ResourceType::AllergyIntolerance => "AllergyIntolerance",
+            ResourceType::Condition => "Condition",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ResourceType> {
+        ResourceType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+/// The Patient id in a reference such as `Patient/no.p-001`.
+fn referenced_patient(reference: &crate::fhir::datatypes::Reference) -> Option<&str> {
+    reference.reference.as_deref()?.strip_prefix("Patient/")
+}
+
+macro_rules! domain_resource {
+    ($ty:ident, |$r:ident| $patient:expr) => {
+        impl From<$ty> for Resource {
+            fn from(r: $ty) -> Resource {
+                Resource::$ty(r)
+            }
+        }
+
+        impl DomainResource for $ty {
+            const TYPE: ResourceType = ResourceType::$ty;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn meta(&self) -> &Meta {
+                &self.meta
+            }
+            fn meta_mut(&mut self) -> &mut Meta {
+                &mut self.meta
+            }
+            fn patient_id(&self) -> Option<&str> {
+                let $r = self;
+                $patient
+            }
+        }
+    };
+}
+
+domain_resource!(Patient, |r| Some(r.id.as_str()));
+domain_resource!(MedicationRequest, |r| referenced_patient(&r.subject));
+domain_resource!(Immunization, |r| referenced_patient(&r.patient));
+domain_resource!(AllergyIntolerance, |r| referenced_patient(&r.patient));
+domain_resource!(Condition, |r| referenced_patient(&r.subject));

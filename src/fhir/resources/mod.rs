@@ -1,0 +1,19 @@
+//! The resource types the gateway emits.
+
+pub mod allergy_intolerance;
+pub mod bundle;
+pub mod capability_statement;
+pub mod condition;
+pub mod immunization;
+pub mod medication_request;
+pub mod operation_outcome;
+pub mod patient;
+
+pub use allergy_intolerance::{AllergyIntolerance, AllergyReaction};
+pub use bundle::{Bundle, BundleEntry, BundleLink, EntryResource, EntrySearch};
+pub use capability_statement::CapabilityStatement;
+pub use condition::Condition;
+pub use immunization::{Immunization, ImmunizationPerformer};
+pub use medication_request::{DispenseRequest, MedicationRequest};
+pub use operation_outcome::{OperationOutcome, OutcomeIssue};
+pub use patient::{Patient, PatientCommunication};

@@ -1,0 +1,443 @@
+//! The search parameters of each resource type, with R4 semantics (R18).
+//!
+//! This table is the single source for parsing, matching and the CapabilityStatement, so
+//! what the server declares cannot drift from what it does.
+
+use crate::fhir::resources::{
+    AllergyIntolerance, Condition, Immunization, MedicationRequest, Patient,
+};
+use crate::fhir::search::params::{
+    IndexValue, ParamDef, ParamType, Searchable, code, codeable_concept, date, identifiers,
+    last_updated, reference, resource_id,
+};
+
+macro_rules! param {
+    ($name:expr, $kind:ident, $def:expr, $doc:expr, $target:expr, $extract:expr) => {
+        ParamDef {
+            name: $name,
+            kind: ParamType::$kind,
+            definition: $def,
+            documentation: $doc,
+            target: $target,
+            extract: $extract,
+        }
+    };
+}
+
+fn id_param<R: Searchable>() -> ParamDef<R> {
+    param!(
+        "_id",
+        Token,
+        "http://hl7.org/fhir/SearchParameter/Resource-id",
+        "Logical id of the resource",
+        None,
+        |r| vec![resource_id(r)]
+    )
+}
+
+fn last_updated_param<R: Searchable>() -> ParamDef<R> {
+    param!(
+        "_lastUpdated",
+        Date,
+        "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
+        "When the national record last changed",
+        None,
+        |r| last_updated(r).into_iter().collect()
+    )
+}
+
+static PATIENT_PARAMS: std::sync::LazyLock<Vec<ParamDef<Patient>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "identifier",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Patient-identifier",
+                "National identifier, as system|value (fødselsnummer, personnummer, CPR, HETU)",
+                None,
+                |p: &Patient| identifiers(&p.identifier).collect()
+            ),
+            param!(
+                "family",
+                String,
+                "http://hl7.org/fhir/SearchParameter/individual-family",
+                "Family name (starts with, case- and accent-insensitive)",
+                None,
+                |p: &Patient| p
+                    .name
+                    .iter()
+                    .filter_map(|n| n.family.as_deref())
+                    .map(IndexValue::Str)
+                    .collect()
+            ),
+            param!(
+                "given",
+                String,
+                "http://hl7.org/fhir/SearchParameter/individual-given",
+                "Given name (starts with, case- and accent-insensitive)",
+                None,
+                |p: &Patient| p
+                    .name
+                    .iter()
+                    .flat_map(|n| n.given.iter())
+                    .map(|g| IndexValue::Str(g))
+                    .collect()
+            ),
+            param!(
+                "name",
+                String,
+                "http://hl7.org/fhir/SearchParameter/Patient-name",
+                "Any part of the name: family, given or text",
+                None,
+                |p: &Patient| p
+                    .name
+                    .iter()
+                    .flat_map(|n| {
+                        n.family
+                            .iter()
+                            .chain(n.given.iter())
+                            .chain(n.text.iter())
+                            .map(|s| IndexValue::Str(s))
+                    })
+                    .collect()
+            ),
+            param!(
+                "birthdate",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/individual-birthdate",
+                "Date of birth",
+                None,
+                |p: &Patient| p.birth_date.as_deref().and_then(date).into_iter().collect()
+            ),
+            param!(
+                "gender",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/individual-gender",
+                "Administrative gender (male | female | other | unknown)",
+                None,
+                |p: &Patient| p
+                    .gender
+                    .as_deref()
+                    .map(|g| code("http://hl7.org/fhir/administrative-gender", g))
+                    .into_iter()
+                    .collect()
+            ),
+        ]
+    });
+
+impl Searchable for Patient {
+    fn params() -> &'static [ParamDef<Self>] {
+        &PATIENT_PARAMS
+    }
+    fn default_sort() -> &'static str {
+        "_id"
+    }
+}
+
+static MEDICATION_REQUEST_PARAMS: std::sync::LazyLock<Vec<ParamDef<MedicationRequest>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                "The patient the prescription is for",
+                Some("Patient"),
+                |r: &MedicationRequest| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "subject",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/MedicationRequest-subject",
+                "The patient the prescription is for (same as patient here)",
+                Some("Patient"),
+                |r: &MedicationRequest| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "status",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/medications-status",
+                "Prescription status (active | on-hold | cancelled | completed | stopped ...)",
+                None,
+                |r: &MedicationRequest| vec![code(
+                    "http://hl7.org/fhir/CodeSystem/medicationrequest-status",
+                    &r.status
+                )]
+            ),
+            param!(
+                "intent",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/MedicationRequest-intent",
+                "Intent of the request (always order for a prescription)",
+                None,
+                |r: &MedicationRequest| vec![code(
+                    "http://hl7.org/fhir/CodeSystem/medicationrequest-intent",
+                    &r.intent
+                )]
+            ),
+            param!(
+                "authoredon",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/MedicationRequest-authoredon",
+                "When the prescription was written",
+                None,
+                |r: &MedicationRequest| date(&r.authored_on).into_iter().collect()
+            ),
+            param!(
+                "code",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-code",
+                "Medication code: ATC or the national product code",
+                None,
+                |r: &MedicationRequest| codeable_concept(&r.medication_codeable_concept).collect()
+            ),
+            param!(
+                "identifier",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-identifier",
+                "The prescription's identifier in the national register",
+                None,
+                |r: &MedicationRequest| identifiers(&r.identifier).collect()
+            ),
+        ]
+    });
+
+impl Searchable for MedicationRequest {
+    fn params() -> &'static [ParamDef<Self>] {
+        &MEDICATION_REQUEST_PARAMS
+    }
+    fn includes() -> &'static [&'static str] {
+        &["MedicationRequest:patient", "MedicationRequest:subject"]
+    }
+    fn default_sort() -> &'static str {
+        "-authoredon"
+    }
+}
+
+static IMMUNIZATION_PARAMS: std::sync::LazyLock<Vec<ParamDef<Immunization>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                "The vaccinated patient",
+                Some("Patient"),
+                |r: &Immunization| reference(&r.patient).into_iter().collect()
+            ),
+            param!(
+                "date",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/clinical-date",
+                "When the vaccine was given",
+                None,
+                |r: &Immunization| date(&r.occurrence_date_time).into_iter().collect()
+            ),
+            param!(
+                "status",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Immunization-status",
+                "completed | entered-in-error | not-done",
+                None,
+                |r: &Immunization| vec![code("http://hl7.org/fhir/event-status", &r.status)]
+            ),
+            param!(
+                "vaccine-code",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Immunization-vaccine-code",
+                "Vaccine code: ATC or the national vaccine code (SYSVAK, NPL, VNR)",
+                None,
+                |r: &Immunization| codeable_concept(&r.vaccine_code).collect()
+            ),
+            param!(
+                "identifier",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-identifier",
+                "The vaccination's identifier in the national register",
+                None,
+                |r: &Immunization| identifiers(&r.identifier).collect()
+            ),
+        ]
+    });
+
+impl Searchable for Immunization {
+    fn params() -> &'static [ParamDef<Self>] {
+        &IMMUNIZATION_PARAMS
+    }
+    fn includes() -> &'static [&'static str] {
+        &["Immunization:patient"]
+    }
+    fn default_sort() -> &'static str {
+        "-date"
+    }
+}
+
+static ALLERGY_PARAMS: std::sync::LazyLock<Vec<ParamDef<AllergyIntolerance>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                "The patient with the allergy or intolerance",
+                Some("Patient"),
+                |r: &AllergyIntolerance| reference(&r.patient).into_iter().collect()
+            ),
+            param!(
+                "clinical-status",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/AllergyIntolerance-clinical-status",
+                "active | inactive | resolved",
+                None,
+                |r: &AllergyIntolerance| r
+                    .clinical_status
+                    .iter()
+                    .flat_map(codeable_concept)
+                    .collect()
+            ),
+            param!(
+                "code",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-code",
+                "Substance or allergy code (SNOMED CT)",
+                None,
+                |r: &AllergyIntolerance| codeable_concept(&r.code).collect()
+            ),
+            param!(
+                "criticality",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/AllergyIntolerance-criticality",
+                "low | high | unable-to-assess",
+                None,
+                |r: &AllergyIntolerance| r
+                    .criticality
+                    .as_deref()
+                    .map(|c| code("http://hl7.org/fhir/allergy-intolerance-criticality", c))
+                    .into_iter()
+                    .collect()
+            ),
+            param!(
+                "type",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-type",
+                "allergy | intolerance",
+                None,
+                |r: &AllergyIntolerance| r
+                    .type_
+                    .as_deref()
+                    .map(|c| code("http://hl7.org/fhir/allergy-intolerance-type", c))
+                    .into_iter()
+                    .collect()
+            ),
+            param!(
+                "date",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/clinical-date",
+                "When the allergy was recorded",
+                None,
+                |r: &AllergyIntolerance| r
+                    .recorded_date
+                    .as_deref()
+                    .and_then(date)
+                    .into_iter()
+                    .collect()
+            ),
+        ]
+    });
+
+impl Searchable for AllergyIntolerance {
+    fn params() -> &'static [ParamDef<Self>] {
+        &ALLERGY_PARAMS
+    }
+    fn includes() -> &'static [&'static str] {
+        &["AllergyIntolerance:patient"]
+    }
+    fn default_sort() -> &'static str {
+        "-date"
+    }
+}
+
+static CONDITION_PARAMS: std::sync::LazyLock<Vec<ParamDef<Condition>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                "The patient with the condition",
+                Some("Patient"),
+                |r: &Condition| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "subject",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/Condition-subject",
+                "The patient with the condition (same as patient here)",
+                Some("Patient"),
+                |r: &Condition| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "clinical-status",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Condition-clinical-status",
+                "active | resolved | ...",
+                None,
+                |r: &Condition| r
+                    .clinical_status
+                    .iter()
+                    .flat_map(codeable_concept)
+                    .collect()
+            ),
+            param!(
+                "code",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-code",
+                "Diagnosis code (national ICD-10 edition and ICD-10)",
+                None,
+                |r: &Condition| codeable_concept(&r.code).collect()
+            ),
+            param!(
+                "category",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Condition-category",
+                "problem-list-item | encounter-diagnosis",
+                None,
+                |r: &Condition| r.category.iter().flat_map(codeable_concept).collect()
+            ),
+            param!(
+                "onset-date",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/Condition-onset-date",
+                "When the condition began",
+                None,
+                |r: &Condition| r
+                    .onset_date_time
+                    .as_deref()
+                    .and_then(date)
+                    .into_iter()
+                    .collect()
+            ),
+        ]
+    });
+
+impl Searchable for Condition {
+    fn params() -> &'static [ParamDef<Self>] {
+        &CONDITION_PARAMS
+    }
+    fn includes() -> &'static [&'static str] {
+        &["Condition:patient", "Condition:subject"]
+    }
+    fn default_sort() -> &'static str {
+        "-onset-date"
+    }
+}

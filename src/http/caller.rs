@@ -1,0 +1,131 @@
+//! The `Caller` extractor: a request's bearer token, verified, as a `Principal`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::auth::principal::Principal;
+use crate::auth::scopes::ScopeContext;
+use crate::auth::verifier::VerifiedToken;
+use crate::fhir::FhirError;
+use crate::http::state::AppState;
+use crate::mapping::ids;
+use crate::national_id::{Country, NationalId};
+
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = FhirError;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, FhirError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_owned));
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| FhirError::Internal("application state missing".into()))?;
+            let token = bearer_token(authorization)?;
+            let verified = state.verifier.verify(&token).await.map_err(|e| {
+                if e.is_server_side() {
+                    FhirError::unavailable("the token issuer's keys cannot be fetched")
+                } else {
+                    invalid_token(e.description())
+                }
+            })?;
+            principal(&state, verified).await.map(Caller)
+        })
+    }
+}
+
+fn invalid_token(description: &str) -> FhirError {
+    FhirError::Unauthorized {
+        error: Some("invalid_token"),
+        description: description.to_owned(),
+    }
+}
+
+fn bearer_token(header: Option<Result<String, header::ToStrError>>) -> Result<String, FhirError> {
+    let Some(value) = header else {
+        return Err(FhirError::Unauthorized {
+            error: None,
+            description: "a bearer token is required".into(),
+        });
+    };
+    let value = value.map_err(|_| FhirError::Unauthorized {
+        error: Some("invalid_request"),
+        description: "the Authorization header is not readable".into(),
+    })?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value.as_str(), ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(FhirError::Unauthorized {
+            error: Some("invalid_request"),
+            description: "the Authorization header must be 'Bearer <token>'".into(),
+        });
+    }
+    Ok(token.trim().to_owned())
+}
+
+/// The patient context of a patient-scoped token: its `patient` claim, or the person its
+/// national-identifier claim names.
+async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Principal, FhirError> {
+    let claimed_person = match &token.national_id {
+        Some(raw) => {
+            let country = state.issuer_countries.get(&token.issuer).copied();
+            let id = parse_national_id(raw, country)
+                .ok_or_else(|| invalid_token("the national identifier claim is not valid"))?;
+            Some(state.access.patient_id_of(&id).await?.ok_or_else(|| {
+                invalid_token("the token's national identifier is not known to the portals")
+            })?)
+        }
+        None => None,
+    };
+    let patient_scoped = token.scopes.contexts().any(|c| c == ScopeContext::Patient);
+    let patient = match (&token.patient, &claimed_person) {
+        (Some(p), _) => {
+            if ids::parse(p).is_none_or(|id| id.record.is_some()) {
+                return Err(invalid_token(
+                    "the patient claim is not a Patient id of this server",
+                ));
+            }
+            Some(p.clone())
+        }
+        (None, Some(person)) if patient_scoped => Some(person.clone()),
+        _ => None,
+    };
+    if patient_scoped && patient.is_none() {
+        return Err(invalid_token("patient-context scopes need a patient claim"));
+    }
+    let is_subject = match &patient {
+        Some(p) => {
+            claimed_person.as_deref() == Some(p.as_str())
+                || token.fhir_user.as_deref() == Some(format!("Patient/{p}").as_str())
+        }
+        None => false,
+    };
+    Ok(Principal {
+        token,
+        patient,
+        is_subject,
+    })
+}
+
+/// A national identifier claim carries no system. The issuer's configured country decides
+/// how to read it; without one, it must read as exactly one country's identifier (some forms
+/// overlap, e.g. a Finnish HETU with a digit check character and a Danish `DDMMYY-SSSS`).
+fn parse_national_id(raw: &str, country: Option<Country>) -> Option<NationalId> {
+    if let Some(country) = country {
+        return NationalId::parse_for_country(country, raw).ok();
+    }
+    let mut readings = Country::ALL
+        .into_iter()
+        .filter_map(|c| NationalId::parse_for_country(c, raw).ok());
+    let first = readings.next()?;
+    readings.next().is_none().then_some(first)
+}

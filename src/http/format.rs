@@ -1,0 +1,117 @@
+//! Content negotiation (`Accept`, `_format`), `_pretty`, and writing FHIR JSON responses.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::fhir::{FHIR_JSON, FhirError};
+
+/// How the client wants its answer written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    pub pretty: bool,
+}
+
+const JSON_TYPES: &[&str] = &[
+    "application/fhir+json",
+    "application/json",
+    "application/json+fhir",
+    "json",
+    "*/*",
+    "application/*",
+];
+
+const XML_TYPES: &[&str] = &[
+    "application/fhir+xml",
+    "application/xml",
+    "text/xml",
+    "xml",
+    "application/xml+fhir",
+];
+
+impl Format {
+    /// `_format` wins over `Accept`; both default to JSON. XML and anything else that is not
+    /// JSON is refused with 406 (the gateway writes JSON only).
+    pub fn negotiate(req: &HttpRequest, query: &[(String, String)]) -> Result<Format, FhirError> {
+        let param = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        if let Some(format) = param("_format") {
+            let media = format
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if !JSON_TYPES.contains(&media.as_str()) {
+                return Err(not_acceptable(&media));
+            }
+        } else if let Some(accept) = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+        {
+            let offered: Vec<String> = accept
+                .split(',')
+                .filter_map(|part| {
+                    let mut pieces = part.split(';');
+                    let media = pieces.next()?.trim().to_ascii_lowercase();
+                    let quality = pieces
+                        .find_map(|p| p.trim().strip_prefix("q="))
+                        .and_then(|q| q.parse::<f32>().ok())
+                        .unwrap_or(1.0);
+                    (quality > 0.0 && !media.is_empty()).then_some(media)
+                })
+                .collect();
+            if !offered.is_empty() && !offered.iter().any(|m| JSON_TYPES.contains(&m.as_str())) {
+                return Err(not_acceptable(&offered.join(", ")));
+            }
+        }
+        let pretty = match param("_pretty") {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(FhirError::Invalid(format!(
+                    "_pretty must be true or false, not '{other}'"
+                )));
+            }
+        };
+        Ok(Format { pretty })
+    }
+
+    pub fn respond<T: Serialize>(&self, status: StatusCode, value: &T) -> HttpResponse {
+        let body = if self.pretty {
+            serde_json::to_vec_pretty(value)
+        } else {
+            serde_json::to_vec(value)
+        };
+        match body {
+            Ok(bytes) => HttpResponse::build(status)
+                .content_type(format!("{FHIR_JSON}; charset=utf-8"))
+                .body(bytes),
+            Err(e) => actix_web::ResponseError::error_response(&FhirError::Internal(format!(
+                "serialisation: {e}"
+            ))),
+        }
+    }
+}
+
+fn not_acceptable(media: &str) -> FhirError {
+    let xml = XML_TYPES.iter().any(|x| media.contains(x));
+    FhirError::NotAcceptable(if xml {
+        "this server writes FHIR JSON only (application/fhir+json); XML is not supported".into()
+    } else {
+        format!("cannot produce '{media}'; this server writes application/fhir+json")
+    })
+}
+
+/// The query string as `(name, value)` pairs; malformed encoding is a 400.
+pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, FhirError> {
+    serde_urlencoded::from_str(req.query_string()).map_err(|_| {
+        FhirError::Invalid("the query string is not valid application/x-www-form-urlencoded".into())
+    })
+}

@@ -1,0 +1,36 @@
+//! Liveness, readiness and metrics, for orchestrators and Prometheus.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::http::state::AppState;
+
+/// Alive: the process answers.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// Ready: every national source answers. 503 while one does not, so that a load balancer
+/// sends traffic elsewhere.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let sources = state.access.portals().health().await;
+    let ready = sources.iter().all(|s| s.ready);
+    let body = json!({
+        "status": if ready { "ready" } else { "not ready" },
+        "sources": sources,
+    });
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (hits, misses) = state.verifier.cache_stats();
+    metrics::gauge!("ehds_token_cache_hits").set(hits as f64);
+    metrics::gauge!("ehds_token_cache_misses").set(misses as f64);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}

@@ -1,0 +1,75 @@
+//! Routes and handlers. Thin: they negotiate, authenticate, call `access`, and shape the answer.
+
+mod caller;
+mod error;
+mod format;
+mod health;
+mod metadata;
+mod read;
+pub mod request_id;
+mod search;
+pub mod state;
+
+use actix_web::{HttpRequest, web};
+
+use crate::fhir::{FhirError, ResourceType};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .service(
+            web::scope("/fhir")
+                .service(
+                    web::resource("/metadata")
+                        .route(web::get().to(metadata::metadata))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/{type}/_search")
+                        .route(web::post().to(search::search_post))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/{type}/{id}")
+                        .route(web::get().to(read::read))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/{type}")
+                        .route(web::get().to(search::search_get))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .default_service(web::to(not_found)),
+        )
+        .default_service(web::to(not_found));
+}
+
+/// The resource type named in a path; an unknown one is a 404 (R4 REST).
+fn resource_type(name: &str) -> Result<ResourceType, FhirError> {
+    ResourceType::parse(name).ok_or_else(|| {
+        FhirError::NotFound(format!(
+            "resource type '{name}' is not supported by this server"
+        ))
+    })
+}
+
+/// A known path with a method this read-only server does not offer. An unknown resource
+/// type stays a 404 whatever the method.
+async fn method_not_allowed(req: HttpRequest) -> Result<actix_web::HttpResponse, FhirError> {
+    if let Some(name) = req.match_info().get("type") {
+        resource_type(name)?;
+    }
+    Err(FhirError::MethodNotAllowed(format!(
+        "{} is not supported on {}; this server is read-only",
+        req.method(),
+        req.match_pattern().unwrap_or_else(|| req.path().to_owned())
+    )))
+}
+
+async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, FhirError> {
+    Err(FhirError::NotFound(format!(
+        "no such endpoint: {}",
+        req.path()
+    )))
+}

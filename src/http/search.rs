@@ -1,0 +1,259 @@
+//! `GET /fhir/{type}?...` and `POST /fhir/{type}/_search`: searchset Bundles with paging.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use crate::access::{Loadable, SearchPage};
+use crate::auth::principal::Principal;
+use crate::fhir::elements::{self, Cut};
+use crate::fhir::resources::{
+    AllergyIntolerance, Bundle, BundleEntry, BundleLink, Condition, EntryResource, EntrySearch,
+    Immunization, MedicationRequest, Patient,
+};
+use crate::fhir::search::{PageState, SearchRequest, Summary};
+use crate::fhir::{DomainResource, FhirError, Resource, ResourceType};
+use crate::http::caller::Caller;
+use crate::http::format::{Format, query_pairs};
+use crate::http::state::AppState;
+
+pub async fn search_get(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    Caller(principal): Caller,
+) -> Result<HttpResponse, FhirError> {
+    let query = query_pairs(&req)?;
+    let format = Format::negotiate(&req, &query)?;
+    run(&req, &state, &principal, &path.into_inner(), query, format).await
+}
+
+pub async fn search_post(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    Caller(principal): Caller,
+    mut body: web::Payload,
+) -> Result<HttpResponse, FhirError> {
+    let mut query = query_pairs(&req)?;
+    let format = Format::negotiate(&req, &query)?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(FhirError::UnsupportedMediaType(
+            "POST _search takes application/x-www-form-urlencoded parameters".into(),
+        ));
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|_| FhirError::Invalid("the request body could not be read".into()))?;
+        if bytes.len() + chunk.len() > state.max_body_bytes {
+            return Err(FhirError::PayloadTooLarge(format!(
+                "the request body is larger than {} bytes",
+                state.max_body_bytes
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+        FhirError::Invalid("the form body is not valid application/x-www-form-urlencoded".into())
+    })?;
+    query.extend(form);
+    run(&req, &state, &principal, &path.into_inner(), query, format).await
+}
+
+async fn run(
+    req: &HttpRequest,
+    state: &AppState,
+    principal: &Principal,
+    type_name: &str,
+    query: Vec<(String, String)>,
+    format: Format,
+) -> Result<HttpResponse, FhirError> {
+    let resource_type = super::resource_type(type_name)?;
+    let lenient = req
+        .headers()
+        .get_all("prefer")
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(';').any(|p| p.trim() == "handling=lenient"));
+    let (params, offset) = page_or_query(state, type_name, query)?;
+    match resource_type {
+        ResourceType::Patient => {
+            search_as::<Patient>(state, principal, params, offset, lenient, format).await
+        }
+        ResourceType::MedicationRequest => {
+            search_as::<MedicationRequest>(state, principal, params, offset, lenient, format).await
+        }
+        ResourceType::Immunization => {
+            search_as::<Immunization>(state, principal, params, offset, lenient, format).await
+        }
+        ResourceType::AllergyIntolerance => {
+            search_as::<AllergyIntolerance>(state, principal, params, offset, lenient, format).await
+        }
+        ResourceType::Condition => {
+            search_as::<Condition>(state, principal, params, offset, lenient, format).await
+        }
+    }
+}
+
+type Params = Vec<(String, String)>;
+/// Offset and page size restored from a page link.
+type Page = (usize, usize);
+
+/// A `_page` link restores the sealed search and its offset; anything else is a new search.
+fn page_or_query(
+    state: &AppState,
+    type_name: &str,
+    query: Vec<(String, String)>,
+) -> Result<(Params, Option<Page>), FhirError> {
+    let Some((_, token)) = query.iter().find(|(k, _)| k == "_page") else {
+        return Ok((query, None));
+    };
+    if query
+        .iter()
+        .any(|(k, _)| !matches!(k.as_str(), "_page" | "_format" | "_pretty"))
+    {
+        return Err(FhirError::Invalid(
+            "a _page link takes no other search parameters".into(),
+        ));
+    }
+    let page = state
+        .sealer
+        .open(token)
+        .filter(|p| p.resource_type == type_name)
+        .ok_or_else(|| FhirError::Invalid("the _page link is not valid for this server".into()))?;
+    Ok((page.params, Some((page.offset, page.count))))
+}
+
+async fn search_as<R: Loadable>(
+    state: &AppState,
+    principal: &Principal,
+    params: Vec<(String, String)>,
+    page: Option<(usize, usize)>,
+    lenient: bool,
+    format: Format,
+) -> Result<HttpResponse, FhirError> {
+    let fhir_base = state.fhir_base();
+    let mut request = SearchRequest::parse::<R>(&params, state.limits, lenient, &fhir_base)
+        .map_err(FhirError::Invalid)?;
+    if let Some((offset, count)) = page {
+        request.offset = offset;
+        request.count = count;
+    }
+    if request.summary == Summary::Count {
+        request.count = 0;
+    }
+    let result: SearchPage<R> = state.access.search(principal, &request).await?;
+    let bundle = searchset(state, &request, result);
+    let mut response = format.respond(StatusCode::OK, &Resource::Bundle(bundle));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+fn searchset<R: Loadable>(
+    state: &AppState,
+    request: &SearchRequest,
+    result: SearchPage<R>,
+) -> Bundle {
+    let fhir_base = state.fhir_base();
+    let type_name = R::TYPE.as_str();
+    let cut = match (&request.summary, &request.elements) {
+        (Summary::True, _) => Some(Cut::Summary),
+        (Summary::Text, _) => Some(Cut::Text),
+        (Summary::Data, _) => Some(Cut::Data),
+        (_, Some(list)) => Some(Cut::Elements(list)),
+        _ => None,
+    };
+    let mut entry: Vec<BundleEntry> = result
+        .matches
+        .into_iter()
+        .map(|r| entry_of(&fhir_base, r, cut, "match"))
+        .collect();
+    entry.extend(
+        result
+            .included
+            .into_iter()
+            .map(|p| entry_of(&fhir_base, p, None, "include")),
+    );
+    let link_to = |offset: usize| {
+        let token = state.sealer.seal(&PageState {
+            resource_type: type_name.to_owned(),
+            params: request.canonical.clone(),
+            offset,
+            count: request.count,
+        });
+        format!("{fhir_base}/{type_name}?_page={token}")
+    };
+    let mut link = vec![BundleLink {
+        relation: "self".into(),
+        url: link_to(request.offset),
+    }];
+    if request.count > 0 {
+        link.push(BundleLink {
+            relation: "first".into(),
+            url: link_to(0),
+        });
+        if request.offset > 0 {
+            link.push(BundleLink {
+                relation: "previous".into(),
+                url: link_to(request.offset.saturating_sub(request.count)),
+            });
+        }
+        if request.offset + request.count < result.total {
+            link.push(BundleLink {
+                relation: "next".into(),
+                url: link_to(request.offset + request.count),
+            });
+        }
+        let last = if result.total == 0 {
+            0
+        } else {
+            (result.total - 1) / request.count * request.count
+        };
+        link.push(BundleLink {
+            relation: "last".into(),
+            url: link_to(last),
+        });
+    }
+    Bundle {
+        id: None,
+        meta: Some(crate::fhir::datatypes::Meta {
+            last_updated: Some(crate::mapping::instant(time::OffsetDateTime::now_utc())),
+            ..Default::default()
+        }),
+        type_: "searchset".into(),
+        total: Some(result.total),
+        link,
+        entry,
+    }
+}
+
+fn entry_of<R: DomainResource>(
+    fhir_base: &str,
+    resource: R,
+    cut: Option<Cut<'_>>,
+    mode: &str,
+) -> BundleEntry {
+    let full_url = format!("{fhir_base}/{}/{}", R::TYPE.as_str(), resource.id());
+    let resource = match cut {
+        None => EntryResource::Typed(Box::new(resource.into())),
+        Some(cut) => {
+            let typed: Resource = resource.into();
+            let json = serde_json::to_value(typed).unwrap_or_default();
+            EntryResource::Json(elements::apply(R::TYPE, json, cut))
+        }
+    };
+    BundleEntry {
+        full_url,
+        resource,
+        search: Some(EntrySearch { mode: mode.into() }),
+    }
+}

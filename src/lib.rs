@@ -1,0 +1,18 @@
+//! ehds-gateway: a FHIR R4 gateway in front of the Nordic national health portals.
+//!
+//! The folders are the architecture (see ARCHITECTURE.md): `fhir` speaks the protocol,
+//! `portal` holds national data, `mapping` turns one into the other, `auth` knows who calls,
+//! `consent` decides what they may see, `access` walks a request through these, `http` is
+//! the thin layer of routes.
+
+pub mod access;
+pub mod auth;
+pub mod config;
+pub mod consent;
+pub mod fhir;
+pub mod http;
+pub mod mapping;
+pub mod national_id;
+pub mod portal;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,78 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use ehds_gateway::auth::dev_issuer::DevIssuer;
+use ehds_gateway::config::{Profile, Settings};
+use ehds_gateway::startup::Application;
+use ehds_gateway::telemetry;
+
+/// A FHIR R4 gateway in front of the Nordic national health portals.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the FHIR API (the default when no command is given).
+    Serve {
+        /// TOML file merged over the embedded defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print an access token from the dev issuer (dev profile only), for trying the API.
+    DevToken {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Patient context: a Patient id such as `no.p-no-001`.
+        #[arg(long)]
+        patient: Option<String>,
+        /// SMART scopes.
+        #[arg(long, default_value = "patient/*.rs")]
+        scope: String,
+        /// The token's subject.
+        #[arg(long, default_value = "dev-user")]
+        subject: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        lifetime: i64,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve { config: None }) {
+        Command::Serve { config } => {
+            let settings = Settings::load(config.as_deref())?;
+            telemetry::init_tracing(&settings.telemetry);
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::DevToken {
+            config,
+            patient,
+            scope,
+            subject,
+            lifetime,
+        } => {
+            let settings = Settings::load(config.as_deref())?;
+            if settings.profile == Profile::Production || !settings.auth.dev_issuer.enabled {
+                anyhow::bail!("the dev issuer is not enabled in this configuration");
+            }
+            let base_url = settings.public_base_url(settings.server.port);
+            let issuer =
+                DevIssuer::load_or_create(settings.auth.dev_issuer.key_file.as_ref(), &base_url)?;
+            let extra = match patient {
+                Some(p) => json!({ "patient": p }),
+                None => json!({}),
+            };
+            println!("{}", issuer.mint(&subject, &scope, lifetime, extra));
+        }
+    }
+    Ok(())
+}

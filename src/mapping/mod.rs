@@ -1,0 +1,367 @@
+//! National records to FHIR resources.
+//!
+//! One function per resource type, driven by the nation's systems (`systems/`) and rules
+//! (`national.rs`). The mapping adds the international codings (ATC, WHO ICD-10) beside the
+//! national ones and declares the IPS profile each resource is made to conform to.
+
+pub mod ids;
+pub mod national;
+pub mod systems;
+
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+use crate::fhir::datatypes::{
+    Address, CodeableConcept, Coding, ContactPoint, Dosage, HumanName, Identifier, Meta, Period,
+    Reference,
+};
+use crate::fhir::resources::{
+    AllergyIntolerance, AllergyReaction, Condition, DispenseRequest, Immunization,
+    ImmunizationPerformer, MedicationRequest, Patient, PatientCommunication,
+};
+use crate::national_id::Country;
+use crate::portal::PersonRecords;
+use crate::portal::model::{
+    Allergy, AllergyKind, ConditionRecord, Criticality, Person, Prescription, PrescriptionStatus,
+    Professional, Sex, TelecomKind, Vaccination, VaccinationStatus,
+};
+use systems::NationalSystems;
+
+pub const IPS_PATIENT: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Patient-uv-ips";
+pub const IPS_MEDICATION_REQUEST: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/MedicationRequest-uv-ips";
+pub const IPS_IMMUNIZATION: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Immunization-uv-ips";
+pub const IPS_ALLERGY_INTOLERANCE: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/AllergyIntolerance-uv-ips";
+pub const IPS_CONDITION: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Condition-uv-ips";
+
+/// A person's records as FHIR resources.
+#[derive(Debug, Clone, Default)]
+pub struct MappedRecords {
+    pub medication_requests: Vec<MedicationRequest>,
+    pub immunizations: Vec<Immunization>,
+    pub allergy_intolerances: Vec<AllergyIntolerance>,
+    pub conditions: Vec<Condition>,
+}
+
+pub fn records(country: Country, person: &Person, records: &PersonRecords) -> MappedRecords {
+    MappedRecords {
+        medication_requests: records
+            .prescriptions
+            .iter()
+            .map(|r| medication_request(country, person, r))
+            .collect(),
+        immunizations: records
+            .vaccinations
+            .iter()
+            .map(|r| immunization(country, person, r))
+            .collect(),
+        allergy_intolerances: records
+            .allergies
+            .iter()
+            .map(|r| allergy_intolerance(country, person, r))
+            .collect(),
+        conditions: records
+            .conditions
+            .iter()
+            .map(|r| condition(country, person, r))
+            .collect(),
+    }
+}
+
+fn meta(updated: OffsetDateTime, profile: &str) -> Meta {
+    Meta {
+        // The register's modification time is the version: it changes exactly when the
+        // record does, and is the same on every gateway instance.
+        version_id: Some(updated.unix_timestamp().to_string()),
+        last_updated: Some(instant(updated)),
+        profile: vec![profile.to_owned()],
+        ..Default::default()
+    }
+}
+
+/// RFC 3339 in UTC, as FHIR `instant`/`dateTime` want it.
+pub fn instant(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .expect("every OffsetDateTime formats as RFC 3339")
+}
+
+pub fn date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The security label of protected persons and restricted records (v3 Confidentiality R).
+fn restricted_label() -> Coding {
+    Coding::new(systems::CONFIDENTIALITY, "R", "restricted")
+}
+
+pub fn patient_reference(country: Country, person: &Person) -> Reference {
+    let mut r = Reference::to("Patient", &ids::patient_id(country, &person.key));
+    r.display = Some(full_name(person));
+    r
+}
+
+fn full_name(person: &Person) -> String {
+    let mut parts: Vec<&str> = person.given.iter().map(String::as_str).collect();
+    parts.push(&person.family);
+    parts.join(" ")
+}
+
+fn professional(systems: &NationalSystems, p: &Professional) -> Reference {
+    Reference::logical(
+        "Practitioner",
+        Identifier::new(systems.professional_id, &p.id),
+        &format!("{}, {}", p.name, p.organization.name),
+    )
+}
+
+pub fn patient(country: Country, person: &Person) -> Patient {
+    let mut meta = meta(person.updated, IPS_PATIENT);
+    if person.protection.is_some() {
+        meta.security.push(restricted_label());
+    }
+    let mut identifier = Identifier::new(person.national_id.system(), person.national_id.value());
+    identifier.use_ = Some("official".into());
+    Patient {
+        id: ids::patient_id(country, &person.key),
+        meta,
+        identifier: vec![identifier],
+        active: Some(true),
+        name: vec![HumanName {
+            use_: Some("official".into()),
+            text: Some(full_name(person)),
+            family: Some(person.family.clone()),
+            given: person.given.clone(),
+        }],
+        telecom: person
+            .telecom
+            .iter()
+            .map(|t| ContactPoint {
+                system: Some(
+                    match t.kind {
+                        TelecomKind::Phone => "phone",
+                        TelecomKind::Email => "email",
+                    }
+                    .into(),
+                ),
+                value: Some(t.value.clone()),
+                use_: Some("home".into()),
+            })
+            .collect(),
+        gender: Some(
+            match person.sex {
+                Sex::Female => "female",
+                Sex::Male => "male",
+                Sex::Unknown => "unknown",
+            }
+            .into(),
+        ),
+        birth_date: Some(date(person.birth_date)),
+        address: person
+            .address
+            .iter()
+            .map(|a| Address {
+                use_: Some("home".into()),
+                type_: Some("both".into()),
+                line: a.lines.clone(),
+                city: Some(a.city.clone()),
+                district: None,
+                postal_code: Some(a.postal_code.clone()),
+                country: Some(country.code().into()),
+            })
+            .collect(),
+        communication: person
+            .language
+            .iter()
+            .map(|lang| PatientCommunication {
+                language: CodeableConcept::coded(systems::BCP47, lang, ""),
+                preferred: Some(true),
+            })
+            .collect(),
+    }
+}
+
+pub fn medication_request(
+    country: Country,
+    person: &Person,
+    rx: &Prescription,
+) -> MedicationRequest {
+    let systems = systems::for_country(country);
+    let mut meta = meta(rx.updated, IPS_MEDICATION_REQUEST);
+    if rx.restricted {
+        meta.security.push(restricted_label());
+    }
+    let (status, reason) = match rx.status {
+        PrescriptionStatus::Active => ("active", None),
+        PrescriptionStatus::OnHold => ("on-hold", None),
+        PrescriptionStatus::Cancelled => ("cancelled", None),
+        PrescriptionStatus::Completed => ("completed", None),
+        // R4 has no "expired": the prescription ended without being fully used.
+        PrescriptionStatus::Expired => ("stopped", Some(CodeableConcept::text("Expired"))),
+    };
+    MedicationRequest {
+        id: ids::record_id(country, &person.key, &rx.key),
+        meta,
+        identifier: Vec::new(),
+        status: status.into(),
+        status_reason: reason,
+        intent: "order".into(),
+        medication_codeable_concept: CodeableConcept {
+            coding: vec![
+                Coding::new(systems::ATC, &rx.atc.code, &rx.atc.display),
+                Coding::new(systems.product_code, &rx.product.code, &rx.product.display),
+            ],
+            text: Some(rx.product.display.clone()),
+        },
+        subject: patient_reference(country, person),
+        authored_on: instant(rx.authored),
+        requester: professional(systems, &rx.prescriber),
+        dosage_instruction: vec![Dosage {
+            text: Some(rx.dosage_text.clone()),
+        }],
+        dispense_request: rx.valid_until.map(|until| DispenseRequest {
+            validity_period: Some(Period {
+                start: Some(date(rx.authored.date())),
+                end: Some(date(until)),
+            }),
+        }),
+    }
+}
+
+pub fn immunization(country: Country, person: &Person, vx: &Vaccination) -> Immunization {
+    let systems = systems::for_country(country);
+    let mut coding = vec![Coding::new(systems::ATC, &vx.atc.code, &vx.atc.display)];
+    if let Some(national) = &vx.national {
+        coding.push(Coding::new(
+            systems.vaccine_code,
+            &national.code,
+            &national.display,
+        ));
+    }
+    let text = vx.national.as_ref().unwrap_or(&vx.atc).display.clone();
+    Immunization {
+        id: ids::record_id(country, &person.key, &vx.key),
+        meta: meta(vx.updated, IPS_IMMUNIZATION),
+        identifier: Vec::new(),
+        status: match vx.status {
+            VaccinationStatus::Completed => "completed",
+            VaccinationStatus::EnteredInError => "entered-in-error",
+            VaccinationStatus::NotDone => "not-done",
+        }
+        .into(),
+        vaccine_code: CodeableConcept {
+            coding,
+            text: Some(text),
+        },
+        patient: patient_reference(country, person),
+        occurrence_date_time: date(vx.date),
+        primary_source: Some(true),
+        lot_number: vx.lot.clone(),
+        performer: vec![ImmunizationPerformer {
+            actor: professional(systems, &vx.performer),
+        }],
+    }
+}
+
+pub fn allergy_intolerance(country: Country, person: &Person, al: &Allergy) -> AllergyIntolerance {
+    let (clinical, clinical_display) = if al.active {
+        ("active", "Active")
+    } else {
+        ("inactive", "Inactive")
+    };
+    AllergyIntolerance {
+        id: ids::record_id(country, &person.key, &al.key),
+        meta: meta(al.updated, IPS_ALLERGY_INTOLERANCE),
+        identifier: Vec::new(),
+        clinical_status: Some(CodeableConcept::coded(
+            systems::ALLERGY_CLINICAL,
+            clinical,
+            clinical_display,
+        )),
+        verification_status: Some(CodeableConcept::coded(
+            systems::ALLERGY_VERIFICATION,
+            "confirmed",
+            "Confirmed",
+        )),
+        type_: Some(
+            match al.kind {
+                AllergyKind::Allergy => "allergy",
+                AllergyKind::Intolerance => "intolerance",
+            }
+            .into(),
+        ),
+        criticality: Some(
+            match al.criticality {
+                Criticality::Low => "low",
+                Criticality::High => "high",
+                Criticality::UnableToAssess => "unable-to-assess",
+            }
+            .into(),
+        ),
+        code: CodeableConcept::coded(
+            systems::SNOMED_CT,
+            &al.substance.code,
+            &al.substance.display,
+        ),
+        patient: patient_reference(country, person),
+        recorded_date: Some(date(al.recorded)),
+        reaction: al
+            .reaction
+            .iter()
+            .map(|r| AllergyReaction {
+                manifestation: vec![CodeableConcept::coded(
+                    systems::SNOMED_CT,
+                    &r.code,
+                    &r.display,
+                )],
+            })
+            .collect(),
+    }
+}
+
+pub fn condition(country: Country, person: &Person, cd: &ConditionRecord) -> Condition {
+    let systems = systems::for_country(country);
+    let mut coding = vec![Coding::new(
+        systems.icd10,
+        &cd.icd10.code,
+        &cd.icd10.display,
+    )];
+    if let Some(who) = national::icd10_international(country, &cd.icd10.code) {
+        coding.push(Coding::new(systems::ICD10, &who, ""));
+    }
+    let (clinical, clinical_display) = if cd.abated.is_some() {
+        ("resolved", "Resolved")
+    } else {
+        ("active", "Active")
+    };
+    Condition {
+        id: ids::record_id(country, &person.key, &cd.key),
+        meta: meta(cd.updated, IPS_CONDITION),
+        identifier: Vec::new(),
+        clinical_status: Some(CodeableConcept::coded(
+            systems::CONDITION_CLINICAL,
+            clinical,
+            clinical_display,
+        )),
+        verification_status: Some(CodeableConcept::coded(
+            systems::CONDITION_VERIFICATION,
+            "confirmed",
+            "Confirmed",
+        )),
+        category: vec![CodeableConcept::coded(
+            systems::CONDITION_CATEGORY,
+            "problem-list-item",
+            "Problem List Item",
+        )],
+        code: CodeableConcept {
+            coding,
+            text: Some(cd.icd10.display.clone()),
+        },
+        subject: patient_reference(country, person),
+        onset_date_time: Some(date(cd.onset)),
+        abatement_date_time: cd.abated.map(date),
+        recorded_date: None,
+    }
+}

@@ -1,0 +1,143 @@
+//! Building the application from settings: used by `main` and by the tests.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::access::DataAccess;
+use crate::auth::dev_issuer::DevIssuer;
+use crate::auth::verifier::{TokenVerifier, VerifierSettings};
+use crate::config::Settings;
+use crate::fhir::capability::{CapabilityInput, SmartEndpoints, capability_statement};
+use crate::fhir::search::{PageSealer, SearchLimits};
+use crate::http::state::AppState;
+use crate::portal::embedded::EmbeddedSource;
+use crate::portal::{PortalSource, Portals};
+use crate::telemetry::{GatewayRootSpan, metrics_handle};
+
+pub struct Application {
+    port: u16,
+    base_url: String,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        settings.validate()?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let base_url = settings.public_base_url(port);
+        let state = web::Data::new(app_state(&settings, &base_url)?);
+        let workers = match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            n => n,
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("Strict-Transport-Security", "max-age=31536000")),
+                )
+                .wrap(TracingLogger::<GatewayRootSpan>::new())
+                .wrap(crate::http::request_id::RequestIdHeader)
+                .app_data(state.clone())
+                .configure(crate::http::routes)
+        })
+        .workers(workers)
+        .shutdown_timeout(settings.server.shutdown_timeout_seconds)
+        .listen(listener)?
+        .run();
+        tracing::info!(%base_url, "ehds-gateway listening");
+        Ok(Application {
+            port,
+            base_url,
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn app_state(settings: &Settings, base_url: &str) -> anyhow::Result<AppState> {
+    let sources: Vec<Arc<dyn PortalSource>> = EmbeddedSource::load_all()?
+        .into_iter()
+        .filter(|s| settings.portal.countries.contains(&s.country()))
+        .map(|s| Arc::new(s) as Arc<dyn PortalSource>)
+        .collect();
+    let limits = SearchLimits {
+        default_count: settings.fhir.default_count,
+        max_count: settings.fhir.max_count,
+        max_params: settings.fhir.max_search_params,
+    };
+    let fhir_base = format!("{base_url}/fhir");
+    let mut issuers = settings.auth.trusted_issuers.clone();
+    if settings.auth.dev_issuer.enabled {
+        let dev =
+            DevIssuer::load_or_create(Path::new(&settings.auth.dev_issuer.key_file), base_url)?;
+        tracing::warn!(issuer = %dev.issuer, "the dev token issuer is enabled; never in production");
+        issuers.push(dev.trusted_issuer());
+    }
+    let issuer_countries = issuers
+        .iter()
+        .filter_map(|i| i.national_id_country.map(|c| (i.issuer.clone(), c)))
+        .collect();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(settings.auth.http_timeout_seconds))
+        .build()?;
+    let verifier = TokenVerifier::new(
+        VerifierSettings {
+            issuers,
+            token_cache_capacity: settings.auth.token_cache_capacity,
+            jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
+            jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
+        },
+        http,
+    )?;
+    let sealer = match settings.page_link_key() {
+        Some(key) => PageSealer::new(&key),
+        None => PageSealer::random(),
+    };
+    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let smart = SmartEndpoints {
+        authorize: non_empty(&settings.auth.smart.authorize_endpoint),
+        token: non_empty(&settings.auth.smart.token_endpoint),
+        ..Default::default()
+    };
+    let capability = capability_statement(&CapabilityInput {
+        base_url: &fhir_base,
+        version: env!("CARGO_PKG_VERSION"),
+        date: &crate::mapping::instant(time::OffsetDateTime::now_utc()),
+        smart: &smart,
+    });
+    Ok(AppState {
+        access: DataAccess::new(Portals::new(sources), fhir_base.clone(), limits),
+        verifier: Arc::new(verifier),
+        sealer,
+        limits,
+        base_url: base_url.to_owned(),
+        capability: serde_json::to_value(crate::fhir::Resource::CapabilityStatement(capability))?,
+        metrics: metrics_handle(),
+        max_body_bytes: settings.server.max_body_bytes,
+        issuer_countries,
+    })
+}

@@ -1,0 +1,372 @@
+//! The resource server's token checks (R9) and what a token reaches (R6).
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::app::{
+    AUDIENCE, IDP, assert_outcome, ids, patient_token, read_fhir, spawn_app, spawn_with,
+    test_settings, user_token,
+};
+use crate::support::data;
+use crate::support::idp::TestIdp;
+
+fn claims(patient: &str) -> Value {
+    IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(patient))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A 401 with an OperationOutcome and the RFC 6750 challenge.
+async fn assert_rejected(
+    app: &crate::support::app::TestApp,
+    token: Option<&str>,
+    error: Option<&str>,
+) {
+    let response = app
+        .get(&format!("/Patient/{}", data::NO_ADULT), token)
+        .await;
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .expect("401 carries WWW-Authenticate");
+    assert!(challenge.starts_with("Bearer "), "{challenge}");
+    match error {
+        Some(code) => assert!(
+            challenge.contains(&format!("error=\"{code}\"")),
+            "{challenge}"
+        ),
+        None => assert!(!challenge.contains("error="), "{challenge}"),
+    }
+    let (status, body) = read_fhir(response).await;
+    assert_outcome(status, &body, 401, "login");
+}
+
+#[actix_web::test]
+async fn a_request_without_a_valid_token_is_401() {
+    let app = spawn_app().await;
+    assert_rejected(&app, None, None).await;
+    let response = app
+        .client
+        .get(app.url(&format!("/Patient/{}", data::NO_ADULT)))
+        .header("Authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read_fhir(response).await;
+    assert_outcome(status, &body, 401, "login");
+    assert_rejected(&app, Some("not.a.jwt"), Some("invalid_token")).await;
+    assert_rejected(&app, Some("garbage"), Some("invalid_token")).await;
+}
+
+#[actix_web::test]
+async fn the_r9_token_attacks_are_refused() {
+    let app = spawn_app().await;
+    let patient = data::NO_ADULT;
+    let with = |key: &str, value: Value| {
+        let mut c = claims(patient);
+        c[key] = value;
+        c
+    };
+    let without = |key: &str| {
+        let mut c = claims(patient);
+        c.as_object_mut().unwrap().remove(key);
+        c
+    };
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "signature by another key",
+            IDP.token_signed_by_stranger(claims(patient)),
+        ),
+        ("alg none", IDP.token_alg_none(claims(patient))),
+        (
+            "HS256 keyed with the public key",
+            IDP.token_hs256_with_public_key(claims(patient)),
+        ),
+        (
+            "unknown kid",
+            IDP.token_with("ES256", Some("no-such-kid"), claims(patient)),
+        ),
+        (
+            "unknown issuer",
+            IDP.token(with("iss", json!("https://evil.example"))),
+        ),
+        (
+            "wrong audience",
+            IDP.token(with("aud", json!("https://other.example/fhir"))),
+        ),
+        ("expired", IDP.token(with("exp", json!(now() - 120)))),
+        ("not yet valid", IDP.token(with("nbf", json!(now() + 600)))),
+        ("missing exp", IDP.token(without("exp"))),
+        ("missing sub", IDP.token(without("sub"))),
+        ("missing scope", IDP.token(without("scope"))),
+        ("missing aud", IDP.token(without("aud"))),
+        (
+            "patient scopes without a patient",
+            IDP.token(without("patient")),
+        ),
+        (
+            "patient claim that is no Patient id",
+            IDP.token(with("patient", json!("no.p-1.rx-1"))),
+        ),
+        ("tampered payload", tamper(&IDP.token(claims(patient)))),
+    ];
+    for (name, token) in cases {
+        let response = app.get(&format!("/Patient/{patient}"), Some(&token)).await;
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let (status, body) = read_fhir(response).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: {body}");
+        assert_outcome(status, &body, 401, "login");
+        assert!(
+            challenge
+                .as_deref()
+                .is_some_and(|c| c.contains("error=\"invalid_token\"")),
+            "{name}: {challenge:?}"
+        );
+    }
+}
+
+/// Replaces the payload with a different one, keeping header and signature.
+fn tamper(token: &str) -> String {
+    use base64::Engine;
+    let parts: Vec<&str> = token.split('.').collect();
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut payload: Value = serde_json::from_slice(&engine.decode(parts[1]).unwrap()).unwrap();
+    payload["patient"] = json!(data::SE_ADULT);
+    format!(
+        "{}.{}.{}",
+        parts[0],
+        engine.encode(payload.to_string()),
+        parts[2]
+    )
+}
+
+#[actix_web::test]
+async fn every_allowed_algorithm_is_accepted() {
+    let app = spawn_app().await;
+    for alg in ["ES256", "ES384", "RS256", "RS384", "PS256"] {
+        let token = IDP.token_with(alg, None, claims(data::NO_ADULT));
+        let (status, body) = app
+            .get_json(&format!("/Patient/{}", data::NO_ADULT), Some(&token))
+            .await;
+        assert_eq!(status, 200, "{alg}: {body}");
+    }
+}
+
+#[actix_web::test]
+async fn a_small_clock_skew_is_tolerated() {
+    let app = spawn_app().await;
+    let mut c = claims(data::NO_ADULT);
+    c["exp"] = json!(now() - 5);
+    c["nbf"] = json!(now() + 5);
+    let (status, _) = app
+        .get_json(&format!("/Patient/{}", data::NO_ADULT), Some(&IDP.token(c)))
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[actix_web::test]
+async fn a_rotated_key_is_fetched_once_and_a_repeated_token_is_not_verified_again() {
+    let idp = TestIdp::start();
+    let app = spawn_with(test_settings(&idp)).await;
+    let token = idp.token(idp.standard_claims(AUDIENCE, "patient/*.rs", Some(data::NO_ADULT)));
+    let path = format!("/Patient/{}", data::NO_ADULT);
+    assert_eq!(app.get_json(&path, Some(&token)).await.0, 200);
+    let fetches = idp.jwks_fetches();
+    assert_eq!(fetches, 1, "the JWKS is fetched once");
+    for _ in 0..5 {
+        assert_eq!(app.get_json(&path, Some(&token)).await.0, 200);
+    }
+    assert_eq!(idp.jwks_fetches(), fetches, "cached keys are reused");
+    idp.rotate();
+    let rotated = idp.token(idp.standard_claims(AUDIENCE, "patient/*.rs", Some(data::NO_ADULT)));
+    assert_eq!(
+        app.get_json(&path, Some(&rotated)).await.0,
+        200,
+        "a new kid triggers a refresh"
+    );
+    assert_eq!(idp.jwks_fetches(), fetches + 1);
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let hits: f64 = metric(&metrics, "ehds_token_cache_hits");
+    assert!(hits >= 5.0, "repeated tokens hit the cache: {hits}");
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name) && !l.starts_with('#'))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("metric {name} missing in:\n{text}"))
+}
+
+#[actix_web::test]
+async fn an_unreachable_issuer_is_503_not_401() {
+    let mut settings = test_settings(&IDP);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    settings.auth.trusted_issuers[0].jwks_uri = Some(format!("http://127.0.0.1:{port}/jwks"));
+    let app = spawn_with(settings).await;
+    let (status, body) = app
+        .get_json(
+            &format!("/Patient/{}", data::NO_ADULT),
+            Some(&patient_token(data::NO_ADULT, "patient/*.rs")),
+        )
+        .await;
+    assert_outcome(status, &body, 503, "transient");
+}
+
+#[actix_web::test]
+async fn a_national_id_claim_gives_the_patient_context() {
+    let app = spawn_app().await;
+    let mut c = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
+    c["pid"] = json!(data::NO_ADULT_FNR);
+    let token = IDP.token(c);
+    let bundle = app.fhir_ok("/Patient", &token).await;
+    assert_eq!(ids(&bundle), vec![data::NO_ADULT.to_owned()]);
+    let mut unknown = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
+    unknown["pid"] = json!(data::NO_UNKNOWN_FNR);
+    let (status, body) = app.get_json("/Patient", Some(&IDP.token(unknown))).await;
+    assert_outcome(status, &body, 401, "login");
+    let mut invalid = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
+    invalid["pid"] = json!("12345678901");
+    let (status, body) = app.get_json("/Patient", Some(&IDP.token(invalid))).await;
+    assert_outcome(status, &body, 401, "login");
+}
+
+#[actix_web::test]
+async fn a_patient_token_stays_in_its_compartment() {
+    let app = spawn_app().await;
+    let own = data::NO_ADULT;
+    let other = data::SE_ADULT;
+    let token = patient_token(own, "patient/*.rs");
+    app.fhir_ok(&format!("/Patient/{own}"), &token).await;
+    // Reads outside the compartment look exactly like reads of ids that do not exist.
+    for path in [
+        format!("/Patient/{other}"),
+        format!("/MedicationRequest/{}", data::SE_ADULT_PRESCRIPTION),
+        "/Patient/no.p-does-not-exist".to_owned(),
+    ] {
+        let (status, body) = app.get_json(&path, Some(&token)).await;
+        assert_outcome(status, &body, 404, "not-found");
+    }
+    // Searches that name another patient are refused, whether that patient exists or not.
+    for path in [
+        format!("/MedicationRequest?patient={other}"),
+        "/Immunization?patient=no.p-nobody".to_owned(),
+    ] {
+        let (status, body) = app.get_json(&path, Some(&token)).await;
+        assert_outcome(status, &body, 403, "forbidden");
+    }
+    // A Patient search only ever finds the token's own patient.
+    assert_eq!(
+        ids(&app.fhir_ok("/Patient", &token).await),
+        vec![own.to_owned()]
+    );
+    let (system, value) = data::SE_ADULT_IDENTIFIER;
+    let bundle = app
+        .fhir_ok(&format!("/Patient?identifier={system}|{value}"), &token)
+        .await;
+    assert_eq!(bundle["total"], 0);
+    // Without a patient parameter a clinical search means the token's own patient.
+    let own_meds = app.fhir_ok("/MedicationRequest", &token).await;
+    let named = app
+        .fhir_ok(&format!("/MedicationRequest?patient={own}"), &token)
+        .await;
+    assert_eq!(ids(&own_meds), ids(&named));
+}
+
+#[actix_web::test]
+async fn scopes_limit_types_and_v2_queries_filter() {
+    let app = spawn_app().await;
+    let patient = data::NO_POLYPHARMACY;
+    let immunizations_only = patient_token(patient, "patient/Immunization.rs");
+    app.fhir_ok("/Immunization", &immunizations_only).await;
+    let response = app
+        .get("/MedicationRequest", Some(&immunizations_only))
+        .await;
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(challenge.contains("insufficient_scope"), "{challenge}");
+    let (status, body) = read_fhir(response).await;
+    assert_outcome(status, &body, 403, "forbidden");
+
+    let v1 = patient_token(patient, "launch/patient patient/*.read");
+    let all = app.fhir_ok("/MedicationRequest?_count=500", &v1).await;
+    let active_only = patient_token(patient, "patient/MedicationRequest.rs?status=active");
+    let active = app
+        .fhir_ok("/MedicationRequest?_count=500", &active_only)
+        .await;
+    let all_total = all["total"].as_u64().unwrap();
+    let active_total = active["total"].as_u64().unwrap();
+    assert!(
+        active_total > 0 && active_total < all_total,
+        "{active_total} of {all_total}"
+    );
+    for resource in crate::support::app::matches(&active) {
+        assert_eq!(resource["status"], "active");
+    }
+    // A read of a resource outside the query scope is as if it were not there.
+    let inactive = crate::support::app::matches(&all)
+        .into_iter()
+        .find(|r| r["status"] != "active")
+        .unwrap();
+    let (status, body) = app
+        .get_json(
+            &format!("/MedicationRequest/{}", inactive["id"].as_str().unwrap()),
+            Some(&active_only),
+        )
+        .await;
+    assert_outcome(status, &body, 404, "not-found");
+    // Read-only scopes do not allow search, and the reverse.
+    let read_only = patient_token(patient, "patient/MedicationRequest.r");
+    let (status, body) = app.get_json("/MedicationRequest", Some(&read_only)).await;
+    assert_outcome(status, &body, 403, "forbidden");
+    let id = inactive["id"].as_str().unwrap();
+    app.fhir_ok(&format!("/MedicationRequest/{id}"), &read_only)
+        .await;
+}
+
+#[actix_web::test]
+async fn user_and_system_tokens_must_name_the_patient_of_a_clinical_search() {
+    let app = spawn_app().await;
+    for scope in ["user/*.rs", "system/*.rs", "user/*.read"] {
+        let token = user_token(scope);
+        let (status, body) = app.get_json("/MedicationRequest", Some(&token)).await;
+        assert_outcome(status, &body, 400, "invalid");
+        assert!(
+            body["issue"][0]["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("patient")
+        );
+        let bundle = app
+            .fhir_ok(
+                &format!("/MedicationRequest?patient={}", data::SE_ADULT),
+                &token,
+            )
+            .await;
+        assert!(bundle["total"].as_u64().unwrap() > 0, "{scope}");
+    }
+}

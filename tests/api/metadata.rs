@@ -1,0 +1,152 @@
+//! `GET /fhir/metadata` (R20): public, valid, and declaring exactly what the server does.
+
+use serde_json::Value;
+
+use crate::support::app::{assert_outcome, read_fhir, spawn_app, user_token};
+use crate::support::data;
+
+#[actix_web::test]
+async fn metadata_is_public_and_a_valid_capability_statement() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/metadata", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["resourceType"], "CapabilityStatement");
+    assert_eq!(body["fhirVersion"], "4.0.1");
+    assert_eq!(body["kind"], "instance");
+    let formats: Vec<&str> = body["format"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(formats.contains(&"application/fhir+json"));
+    let rest = &body["rest"][0];
+    assert_eq!(rest["mode"], "server");
+    assert_eq!(
+        rest["security"]["service"][0]["coding"][0]["code"],
+        "SMART-on-FHIR"
+    );
+    let declared = resources(&body);
+    let types: Vec<&str> = declared
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "Patient",
+        "MedicationRequest",
+        "Immunization",
+        "AllergyIntolerance",
+        "Condition",
+    ] {
+        assert!(types.contains(&expected), "{expected} declared");
+    }
+    for resource in resources(&body) {
+        let interactions: Vec<&str> = resource["interaction"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(interactions, ["read", "search-type"]);
+        assert!(
+            resource["supportedProfile"][0]
+                .as_str()
+                .unwrap()
+                .contains("/ips/")
+        );
+    }
+}
+
+fn resources(capability: &Value) -> Vec<Value> {
+    capability["rest"][0]["resource"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// A syntactically valid value for each parameter type.
+fn sample_value(kind: &str) -> &'static str {
+    match kind {
+        "token" => "x",
+        "string" => "x",
+        "date" => "ge2000-01-01",
+        "reference" => data::NO_ADULT,
+        other => panic!("the server declares a parameter type it was not expected to: {other}"),
+    }
+}
+
+/// Every declared search parameter is accepted by a search (200), and a parameter that is
+/// not declared is refused (400): the statement and the behaviour cannot drift apart.
+#[actix_web::test]
+async fn every_declared_search_parameter_is_accepted_and_nothing_else() {
+    let app = spawn_app().await;
+    let token = user_token("user/*.rs");
+    let (_, capability) = app.get_json("/metadata", None).await;
+    let mut checked = 0;
+    for resource in resources(&capability) {
+        let type_name = resource["type"].as_str().unwrap();
+        let patient = if type_name == "Patient" {
+            String::new()
+        } else {
+            format!("&patient={}", data::NO_ADULT)
+        };
+        for param in resource["searchParam"].as_array().unwrap() {
+            let name = param["name"].as_str().unwrap();
+            let value = sample_value(param["type"].as_str().unwrap());
+            let (status, body) = app
+                .get_json(
+                    &format!("/{type_name}?{name}={value}{patient}"),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(status, 200, "{type_name}?{name}: {body:#}");
+            checked += 1;
+        }
+        let (status, body) = app
+            .get_json(
+                &format!("/{type_name}?undeclared-param=x{patient}"),
+                Some(&token),
+            )
+            .await;
+        assert_outcome(status, &body, 400, "invalid");
+    }
+    assert!(checked >= 30, "only {checked} parameters declared");
+}
+
+#[actix_web::test]
+async fn metadata_refuses_xml_and_writes_pretty_json_on_request() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/metadata?_format=xml", None).await;
+    assert_outcome(status, &body, 406, "not-supported");
+    let response = app
+        .client
+        .get(app.url("/metadata"))
+        .header("Accept", "application/fhir+xml")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read_fhir(response).await;
+    assert_outcome(status, &body, 406, "not-supported");
+    let pretty = app
+        .get("/metadata?_pretty=true", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(pretty.contains("\n  \"resourceType\""), "indented");
+    let compact = app
+        .get("/metadata?_format=application/fhir%2Bjson", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!compact.contains('\n'));
+}
+
+#[actix_web::test]
+async fn metadata_is_read_only() {
+    let app = spawn_app().await;
+    let response = app.client.post(app.url("/metadata")).send().await.unwrap();
+    let (status, body) = read_fhir(response).await;
+    assert_outcome(status, &body, 405, "not-supported");
+}

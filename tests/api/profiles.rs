@@ -1,0 +1,973 @@
+//! Tests of the validation material itself: the R4 schema and the project's IPS profile
+//! schemas (fhir-profiles/) accept HL7's official examples, reject broken copies with errors
+//! that point at the broken element, and do not drop any element the IPS StructureDefinitions
+//! make mandatory.
+//!
+//! The HL7 reference material is read from `../shared/fhir/` beside the repository.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::support::profiles::*;
+
+const IPS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fhir/ips-1.1.0");
+const R4_EXAMPLES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fhir/r4/examples");
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The `.json` files of a directory, sorted so that failures are reproducible.
+fn json_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {dir}: {e}"))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no JSON files in {dir}");
+    files
+}
+
+fn ips_example_bundles() -> Vec<(PathBuf, Value)> {
+    json_files(&format!("{IPS_DIR}/example"))
+        .into_iter()
+        .map(|path| {
+            let bundle = read_json(&path);
+            (path, bundle)
+        })
+        .collect()
+}
+
+fn entry_resources(bundle: &Value) -> impl Iterator<Item = &Value> {
+    bundle["entry"]
+        .as_array()
+        .expect("Bundle.entry")
+        .iter()
+        .map(|entry| &entry["resource"])
+}
+
+fn resource_type(resource: &Value) -> &str {
+    resource["resourceType"].as_str().unwrap_or("")
+}
+
+/// The first resource of `ty` in the IPS example Bundles: the conformant base that the
+/// breakage tests start from.
+fn ips_example_of(ty: &str) -> Value {
+    ips_example_bundles()
+        .iter()
+        .flat_map(|(_, bundle)| entry_resources(bundle))
+        .find(|resource| resource_type(resource) == ty)
+        .unwrap_or_else(|| panic!("no {ty} in the IPS examples"))
+        .clone()
+}
+
+/// The IPS 1.1.0 package has no MedicationRequest example, so this one is written after
+/// MedicationRequest-uv-ips (status, intent, medication[x], subject.reference), reusing the
+/// Medication and Patient of the IPS example Bundle-01. `medication_request_sample_conforms`
+/// checks it against both schemas before the breakage tests rely on it.
+fn medication_request_sample() -> Value {
+    json!({
+        "resourceType": "MedicationRequest",
+        "id": "medication-request-sample",
+        "status": "active",
+        "intent": "order",
+        "medicationReference": {"reference": "Medication/976d0804-cae0-45ae-afe3-a19f3ceba6bc"},
+        "subject": {"reference": "Patient/2b90dd2b-2dab-4c75-9bb9-a355e07401e8"},
+        "authoredOn": "2015-03-01",
+        "dosageInstruction": [{
+            "text": "1 tablet a day",
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+        }],
+        "dispenseRequest": {"validityPeriod": {"start": "2015-03-01"}},
+        "substitution": {"allowedBoolean": true}
+    })
+}
+
+/// A conformant resource for `profile`, as the starting point of breakage tests.
+fn sample_for(profile: &str) -> Value {
+    match profile {
+        "MedicationRequest-uv-ips" => medication_request_sample(),
+        _ => ips_example_of(profile.trim_end_matches("-uv-ips")),
+    }
+}
+
+fn show(errors: &[String]) -> String {
+    format!("\n  - {}", errors.join("\n  - "))
+}
+
+// ------------------------------------------------------------------------ official examples
+
+#[test]
+fn ips_example_bundles_pass_r4_and_the_project_profiles() {
+    let mut checked = BTreeSet::new();
+    for (path, bundle) in ips_example_bundles() {
+        // The whole document: the Bundle and every entry against R4, and the entries of the
+        // profiled types against the project's profiles as well.
+        if let Err(errors) = validate(&bundle) {
+            panic!("{} fails:{}", path.display(), show(&errors));
+        }
+        // The same entries one by one through each layer, so that neither layer can pass only
+        // because the other one did not run.
+        for resource in entry_resources(&bundle) {
+            let ty = resource_type(resource);
+            if let Err(errors) = validate_r4(resource) {
+                panic!("{} {ty} fails R4:{}", path.display(), show(&errors));
+            }
+            if let Some(profile) = profile_for(ty) {
+                if let Err(errors) = validate_profile(profile, resource) {
+                    panic!("{} {ty} fails {profile}:{}", path.display(), show(&errors));
+                }
+                checked.insert(ty.to_owned());
+            }
+        }
+    }
+    // The examples hold every profiled type but MedicationRequest (see
+    // `medication_request_sample`); if they stopped doing so, this test would check less.
+    let expected: BTreeSet<String> = ["AllergyIntolerance", "Condition", "Immunization", "Patient"]
+        .map(String::from)
+        .into();
+    assert_eq!(
+        checked, expected,
+        "profiled types found in the IPS examples"
+    );
+}
+
+/// The base R4 examples are checked against the R4 schema only: they are not written to the
+/// IPS profiles (they claim no profile in `meta.profile`, reference resources that are not IPS
+/// resources, e.g. a contained Medication that is not Medication-uv-ips, and use codes outside
+/// the IPS value sets), so whether they happen to meet the project's schemas says nothing.
+#[test]
+fn r4_examples_pass_the_r4_schema() {
+    let mut types = BTreeSet::new();
+    for path in json_files(R4_EXAMPLES_DIR) {
+        let resource = read_json(&path);
+        if let Err(errors) = validate_r4(&resource) {
+            panic!("{} fails R4:{}", path.display(), show(&errors));
+        }
+        types.insert(resource_type(&resource).to_owned());
+    }
+    for ty in ["Patient", "MedicationRequest", "Immunization"] {
+        assert!(
+            types.contains(ty),
+            "no {ty} among the R4 examples: {types:?}"
+        );
+    }
+}
+
+#[test]
+fn medication_request_sample_conforms() {
+    let sample = medication_request_sample();
+    if let Err(errors) = validate(&sample) {
+        panic!("the MedicationRequest sample fails:{}", show(&errors));
+    }
+}
+
+// ----------------------------------------------------------------------------- breakages
+
+/// Applies `breakage` to a conformant copy and asserts that the profile schema rejects it with
+/// an error at `path` that contains `needle`, and that `validate` rejects it too.
+fn assert_rejected(
+    profile: &str,
+    what: &str,
+    breakage: impl FnOnce(&mut Value),
+    path: &str,
+    needle: &str,
+) {
+    let mut resource = sample_for(profile);
+    if let Err(errors) = validate(&resource) {
+        panic!(
+            "{profile}: the unbroken sample already fails:{}",
+            show(&errors)
+        );
+    }
+    breakage(&mut resource);
+    let errors = match validate_profile(profile, &resource) {
+        Ok(()) => panic!("{profile} accepts a copy with {what}:\n{resource:#}"),
+        Err(errors) => errors,
+    };
+    let prefix = format!("{path}: ");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with(&prefix) && e.contains(needle)),
+        "{profile}, {what}: expected an error at {path} mentioning {needle:?}, got:{}",
+        show(&errors)
+    );
+    assert!(
+        validate(&resource).is_err(),
+        "{profile}, {what}: validate() accepts what validate_profile() rejects"
+    );
+}
+
+fn remove(resource: &mut Value, key: &str) -> Value {
+    resource
+        .as_object_mut()
+        .expect("object")
+        .remove(key)
+        .unwrap_or_else(|| panic!("the sample has no {key}"))
+}
+
+/// Replaces the primitive `key` by its extension-only form `_key`, as a server does when it has
+/// no value (e.g. with a data-absent-reason extension).
+fn only_extension(resource: &mut Value, key: &str) {
+    remove(resource, key);
+    resource[format!("_{key}")] = json!({
+        "extension": [{"url": DATA_ABSENT_REASON, "valueCode": "unknown"}]
+    });
+}
+
+const DATA_ABSENT_REASON: &str = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+const ABATEMENT_DATETIME: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/abatement-dateTime-uv-ips";
+
+#[test]
+fn patient_profile_rejects_broken_copies() {
+    let p = "Patient-uv-ips";
+    assert_rejected(
+        p,
+        "no birthDate",
+        |r| {
+            remove(r, "birthDate");
+        },
+        "(root)",
+        "\"birthDate\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "birthDate only as _birthDate",
+        |r| only_extension(r, "birthDate"),
+        "(root)",
+        "\"birthDate\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "no name",
+        |r| {
+            remove(r, "name");
+        },
+        "(root)",
+        "\"name\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "an empty name list",
+        |r| r["name"] = json!([]),
+        "/name",
+        "Patient.name 1..*",
+    );
+    assert_rejected(
+        p,
+        "name as an object, not a list",
+        |r| r["name"] = json!({"family": "DeLarosa"}),
+        "/name",
+        "not of type \"array\"",
+    );
+    assert_rejected(
+        p,
+        "a name whose family is only an extension, with no given or text",
+        |r| r["name"] = json!([{"use": "official", "_family": {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "masked"}]}}]),
+        "/name/0",
+        "ips-pat-1",
+    );
+    assert_rejected(
+        p,
+        "both deceasedBoolean and deceasedDateTime",
+        |r| {
+            r["deceasedBoolean"] = json!(true);
+            r["deceasedDateTime"] = json!("2020-01-01");
+        },
+        "(root)",
+        "Patient.deceased[x] 0..1",
+    );
+    assert_rejected(
+        p,
+        "a link without its type",
+        |r| r["link"] = json!([{"other": {"reference": "Patient/other"}, "_type": {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "unknown"}]}}]),
+        "/link/0",
+        "\"type\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "a contact with no details",
+        |r| r["contact"] = json!([{"gender": "female"}]),
+        "/contact/0",
+        "pat-1",
+    );
+}
+
+#[test]
+fn medication_request_profile_rejects_broken_copies() {
+    let p = "MedicationRequest-uv-ips";
+    assert_rejected(
+        p,
+        "status only as _status",
+        |r| only_extension(r, "status"),
+        "(root)",
+        "\"status\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "no intent",
+        |r| {
+            remove(r, "intent");
+        },
+        "(root)",
+        "\"intent\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "a subject with a display but no reference",
+        |r| r["subject"] = json!({"display": "Martha DeLarosa"}),
+        "/subject",
+        "\"reference\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "no subject",
+        |r| {
+            remove(r, "subject");
+        },
+        "(root)",
+        "\"subject\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "no medication[x]",
+        |r| {
+            remove(r, "medicationReference");
+        },
+        "(root)",
+        "MedicationRequest.medication[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "two medication[x] choices",
+        |r| r["medicationCodeableConcept"] = json!({"text": "Anastrozole 1 mg"}),
+        "(root)",
+        "MedicationRequest.medication[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "two data-absent-reason extensions on the validity period",
+        |r| {
+            r["dispenseRequest"]["validityPeriod"]["extension"] = json!([
+                {"url": DATA_ABSENT_REASON, "valueCode": "unknown"},
+                {"url": DATA_ABSENT_REASON, "valueCode": "masked"}
+            ]);
+        },
+        "/dispenseRequest/validityPeriod/extension",
+        "data-absent-reason 0..1",
+    );
+    assert_rejected(
+        p,
+        "a substitution without allowed[x]",
+        |r| r["substitution"] = json!({"reason": {"text": "none"}}),
+        "/substitution",
+        "allowed[x] 1..1",
+    );
+}
+
+#[test]
+fn immunization_profile_rejects_broken_copies() {
+    let p = "Immunization-uv-ips";
+    assert_rejected(
+        p,
+        "status only as _status",
+        |r| only_extension(r, "status"),
+        "(root)",
+        "\"status\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "occurrenceDateTime only as _occurrenceDateTime",
+        |r| only_extension(r, "occurrenceDateTime"),
+        "(root)",
+        "Immunization.occurrence[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "both occurrenceDateTime and occurrenceString",
+        |r| r["occurrenceString"] = json!("summer 2020"),
+        "(root)",
+        "Immunization.occurrence[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "an empty vaccineCode",
+        |r| r["vaccineCode"] = json!({"id": "vc"}),
+        "/vaccineCode",
+        "ele-1",
+    );
+    assert_rejected(
+        p,
+        "no vaccineCode",
+        |r| {
+            remove(r, "vaccineCode");
+        },
+        "(root)",
+        "\"vaccineCode\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "a patient reference only as _reference",
+        |r| r["patient"] = json!({"_reference": {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "unknown"}]}}),
+        "/patient",
+        "\"reference\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "a protocolApplied without doseNumber[x]",
+        |r| r["protocolApplied"] = json!([{"series": "primary"}]),
+        "/protocolApplied/0",
+        "doseNumber[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "a performer without actor",
+        |r| r["performer"] = json!([{"function": {"text": "OP"}}]),
+        "/performer/0",
+        "\"actor\" is a required property",
+    );
+}
+
+#[test]
+fn allergy_intolerance_profile_rejects_broken_copies() {
+    let p = "AllergyIntolerance-uv-ips";
+    assert_rejected(
+        p,
+        "a patient without reference",
+        |r| r["patient"] = json!({"display": "Martha"}),
+        "/patient",
+        "\"reference\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "no clinicalStatus (ait-1)",
+        |r| {
+            remove(r, "clinicalStatus");
+        },
+        "(root)",
+        "ait-1",
+    );
+    assert_rejected(
+        p,
+        "a clinicalStatus on an entered-in-error record (ait-2)",
+        |r| {
+            r["verificationStatus"] = json!({"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                "code": "entered-in-error"
+            }]});
+        },
+        "(root)",
+        "ait-2",
+    );
+    assert_rejected(
+        p,
+        "a reaction with no manifestation",
+        |r| r["reaction"] = json!([{"manifestation": []}]),
+        "/reaction/0/manifestation",
+        "manifestation 1..*",
+    );
+    assert_rejected(
+        p,
+        "two abatement-dateTime extensions",
+        |r| {
+            r["extension"] = json!([
+                {"url": ABATEMENT_DATETIME, "valueDateTime": "2020"},
+                {"url": ABATEMENT_DATETIME, "valueDateTime": "2021"}
+            ]);
+        },
+        "/extension",
+        "abatement-datetime 0..1",
+    );
+    assert_rejected(
+        p,
+        "an abatement-dateTime extension with a string value",
+        |r| r["extension"] = json!([{"url": ABATEMENT_DATETIME, "valueString": "2020"}]),
+        "/extension/0",
+        "valueDateTime",
+    );
+}
+
+#[test]
+fn condition_profile_rejects_broken_copies() {
+    let p = "Condition-uv-ips";
+    assert_rejected(
+        p,
+        "no clinicalStatus",
+        |r| {
+            remove(r, "clinicalStatus");
+        },
+        "(root)",
+        "\"clinicalStatus\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "no code",
+        |r| {
+            remove(r, "code");
+        },
+        "(root)",
+        "\"code\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "an empty code",
+        |r| r["code"] = json!({"coding": []}),
+        "/code",
+        "ele-1",
+    );
+    assert_rejected(
+        p,
+        "a subject reference only as _reference",
+        |r| r["subject"] = json!({"_reference": {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "unknown"}]}}),
+        "/subject",
+        "\"reference\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "an abatement on an active condition (con-4)",
+        |r| r["abatementDateTime"] = json!("2016"),
+        "/clinicalStatus/coding",
+        "con-4",
+    );
+    assert_rejected(
+        p,
+        "two abatement[x] choices",
+        |r| {
+            r["clinicalStatus"]["coding"][0]["code"] = json!("resolved");
+            r["abatementDateTime"] = json!("2016");
+            r["abatementString"] = json!("in 2016");
+        },
+        "(root)",
+        "Condition.abatement[x] 0..1",
+    );
+    assert_rejected(
+        p,
+        "a stage with neither summary nor assessment",
+        |r| r["stage"] = json!([{"type": {"text": "clinical"}}]),
+        "/stage/0",
+        "con-1",
+    );
+}
+
+// ------------------------------------------------------------------------------- oracles
+
+/// Where the profile schema states rules about one element: the subschema itself plus the
+/// subschemas it pulls in through `allOf` and local `$ref`s.
+fn facets<'s>(root: &'s Value, node: &'s Value) -> Vec<&'s Value> {
+    let mut out = vec![node];
+    if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+        let pointer = reference
+            .strip_prefix('#')
+            .expect("profile schemas use local $refs");
+        let target = root
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+        out.extend(facets(root, target));
+    }
+    for member in node
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.extend(facets(root, member));
+    }
+    out
+}
+
+/// The subschema for the values of property `name` (the items, for a list).
+fn property<'s>(root: &'s Value, node: &'s Value, name: &str) -> Option<&'s Value> {
+    let schema = facets(root, node)
+        .into_iter()
+        .find_map(|facet| facet.get("properties")?.get(name))?;
+    let is_array = facets(root, schema)
+        .iter()
+        .any(|facet| facet.get("type").and_then(Value::as_str) == Some("array"));
+    if is_array {
+        schema.get("items")
+    } else {
+        Some(schema)
+    }
+}
+
+fn requires(root: &Value, node: &Value, name: &str) -> bool {
+    facets(root, node).iter().any(|facet| {
+        facet
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|required| required.iter().any(|n| n == name))
+    })
+}
+
+/// A choice element `x[x]` is mandatory in a schema when one of its facets has a `oneOf` whose
+/// branches each require one variant, covering exactly the variants the StructureDefinition
+/// allows.
+fn requires_exactly_one_of(root: &Value, node: &Value, variants: &BTreeSet<String>) -> bool {
+    facets(root, node).iter().any(|facet| {
+        facet
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .is_some_and(|branches| {
+                let required: Option<BTreeSet<String>> = branches
+                    .iter()
+                    .map(
+                        |branch| match branch.get("required")?.as_array()?.as_slice() {
+                            [Value::String(name)] => Some(name.clone()),
+                            _ => None,
+                        },
+                    )
+                    .collect();
+                required.as_ref() == Some(variants)
+            })
+    })
+}
+
+/// `occurrence[x]` with types dateTime and string: occurrenceDateTime, occurrenceString.
+fn choice_variants(element: &Value, stem: &str) -> BTreeSet<String> {
+    element["type"]
+        .as_array()
+        .expect("a choice element lists its types")
+        .iter()
+        .map(|t| {
+            let code = t["code"].as_str().expect("type code");
+            let mut chars = code.chars();
+            let first = chars
+                .next()
+                .expect("non-empty type code")
+                .to_ascii_uppercase();
+            format!("{stem}{first}{}", chars.as_str())
+        })
+        .collect()
+}
+
+fn structure_definition(profile: &str) -> Value {
+    read_json(Path::new(&format!(
+        "{IPS_DIR}/StructureDefinition-{profile}.json"
+    )))
+}
+
+/// The mandatory elements (min ≥ 1) of a profile's snapshot, as paths below the resource, e.g.
+/// `["subject", "reference"]`; slices and the elements inside them are left out, they are
+/// constrained through their extension's definition rather than by name.
+fn mandatory_elements(sd: &Value) -> Vec<(Vec<String>, Value)> {
+    sd["snapshot"]["element"]
+        .as_array()
+        .expect("snapshot.element")
+        .iter()
+        .filter(|element| element["min"].as_u64().unwrap_or(0) >= 1)
+        .filter(|element| !element["id"].as_str().unwrap_or("").contains(':'))
+        .filter_map(|element| {
+            let path: Vec<String> = element["path"]
+                .as_str()?
+                .split('.')
+                .skip(1)
+                .map(String::from)
+                .collect();
+            (!path.is_empty()).then(|| (path, element.clone()))
+        })
+        .collect()
+}
+
+/// Every element that an IPS StructureDefinition makes mandatory (min ≥ 1), at the top level
+/// and below, is required by the project's schema for that profile: a plain element in the
+/// `required` list of the schema for its parent, a choice element `x[x]` as a `oneOf` over its
+/// variants. A schema that silently drops one fails here.
+#[test]
+fn profile_schemas_require_every_mandatory_element_of_the_structure_definitions() {
+    let mut missing = Vec::new();
+    let mut counted = 0;
+    for &(_, profile) in PROFILES {
+        let sd = structure_definition(profile);
+        assert_eq!(sd["version"], "1.1.0", "{profile}");
+        let root = profile_schema(profile);
+        let top_level_required: Vec<&str> = root["required"]
+            .as_array()
+            .expect("the schema has a top-level required list")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for (path, element) in mandatory_elements(&sd) {
+            counted += 1;
+            let (last, parents) = path.split_last().expect("non-empty path");
+            // Walk down to the schema of the parent element.
+            let mut node = Some(root);
+            for parent in parents {
+                node = node.and_then(|n| property(root, n, parent));
+            }
+            let Some(node) = node else {
+                missing.push(format!(
+                    "{profile}: {} (no schema for its parent)",
+                    path.join(".")
+                ));
+                continue;
+            };
+            let ok = match last.strip_suffix("[x]") {
+                Some(stem) => requires_exactly_one_of(root, node, &choice_variants(&element, stem)),
+                None if parents.is_empty() => top_level_required.contains(&last.as_str()),
+                None => requires(root, node, last),
+            };
+            // A repeating element with min ≥ 1 also needs that many items.
+            let min = element["min"].as_u64().unwrap_or(0);
+            if ok && element["max"] != "1" && !last.ends_with("[x]") {
+                let min_items = facets(root, node)
+                    .into_iter()
+                    .find_map(|facet| facet.get("properties")?.get(last.as_str()))
+                    .and_then(|schema| schema.get("minItems"))
+                    .and_then(Value::as_u64);
+                if min_items.is_none_or(|n| n < min) {
+                    missing.push(format!(
+                        "{profile}: {} (min {min}, but minItems {min_items:?})",
+                        path.join(".")
+                    ));
+                }
+            }
+            if !ok {
+                missing.push(format!(
+                    "{profile}: {} (min {})",
+                    path.join("."),
+                    element["min"]
+                ));
+            }
+        }
+    }
+    assert!(
+        counted >= 20,
+        "only {counted} mandatory elements found in the snapshots"
+    );
+    assert!(
+        missing.is_empty(),
+        "mandatory elements not required by the schemas:{}",
+        show(&missing)
+    );
+}
+
+/// The same promise, checked by behaviour: removing any top-level mandatory element from a
+/// conformant resource (all the variants of a choice element), or leaving a mandatory primitive
+/// only as its `_x` extension form, makes the profile schema reject it.
+#[test]
+fn profile_schemas_reject_each_missing_mandatory_element() {
+    let mut accepted = Vec::new();
+    for &(_, profile) in PROFILES {
+        let sd = structure_definition(profile);
+        let sample = sample_for(profile);
+        assert!(
+            validate_profile(profile, &sample).is_ok(),
+            "{profile}: the sample fails"
+        );
+        for (path, element) in mandatory_elements(&sd) {
+            let [name] = path.as_slice() else { continue };
+            let names: Vec<String> = match name.strip_suffix("[x]") {
+                Some(stem) => choice_variants(&element, stem).into_iter().collect(),
+                None => vec![name.clone()],
+            };
+            let mut without = sample.clone();
+            let mut removed = Vec::new();
+            for n in &names {
+                if let Some(value) = without.as_object_mut().expect("object").remove(n) {
+                    removed.push((n.clone(), value));
+                }
+            }
+            assert!(!removed.is_empty(), "{profile}: the sample has no {name}");
+            if validate_profile(profile, &without).is_ok() {
+                accepted.push(format!("{profile} without {name}"));
+            }
+            // A primitive present only through its extension does not count as present.
+            for (n, value) in &removed {
+                if value.is_string() || value.is_number() || value.is_boolean() {
+                    let mut extension_only = without.clone();
+                    extension_only[format!("_{n}")] =
+                        json!({"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "unknown"}]});
+                    if validate_profile(profile, &extension_only).is_ok() {
+                        accepted.push(format!("{profile} with {name} only as _{n}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        accepted.is_empty(),
+        "the schemas accept:{}",
+        show(&accepted)
+    );
+}
+
+// ------------------------------------------------------------------------------ recursion
+
+fn ips_bundle_01() -> Value {
+    read_json(Path::new(&format!(
+        "{IPS_DIR}/example/Bundle-IPS-examples-Bundle-01.json"
+    )))
+}
+
+fn index_of(bundle: &Value, ty: &str) -> usize {
+    entry_resources(bundle)
+        .position(|resource| resource_type(resource) == ty)
+        .unwrap_or_else(|| panic!("no {ty} entry"))
+}
+
+#[test]
+fn validate_checks_bundle_entries_against_the_profiles() {
+    let mut bundle = ips_bundle_01();
+    assert!(validate(&bundle).is_ok(), "the unbroken Bundle fails");
+    let i = index_of(&bundle, "Patient");
+    // Valid R4, but not IPS: no birthDate.
+    remove(&mut bundle["entry"][i]["resource"], "birthDate");
+    assert!(
+        validate_r4(&bundle).is_ok(),
+        "a Patient without birthDate is valid R4"
+    );
+    let errors = validate(&bundle).expect_err("a Bundle with a non-IPS Patient passes");
+    let path = format!("/entry/{i}/resource: ");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with(&path) && e.contains("\"birthDate\" is a required property")),
+        "expected the missing birthDate at /entry/{i}/resource, got:{}",
+        show(&errors)
+    );
+}
+
+#[test]
+fn validate_reports_r4_errors_inside_bundle_entries_at_their_path() {
+    let mut bundle = ips_bundle_01();
+    let i = index_of(&bundle, "Patient");
+    bundle["entry"][i]["resource"]["birthDate"] = json!("1972-13-01");
+    for (what, result) in [
+        ("validate", validate(&bundle)),
+        ("validate_r4", validate_r4(&bundle)),
+    ] {
+        let errors = result.expect_err("a Bundle with an invalid birthDate passes");
+        let path = format!("/entry/{i}/resource/birthDate: ");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with(&path) && e.contains("1972-13-01")),
+            "{what}: expected the bad date at {path}got:{}",
+            show(&errors)
+        );
+        // The whole-entry "not valid under any of the schemas listed in the 'oneOf' keyword"
+        // from the R4 Bundle schema is replaced by the precise error above.
+        assert!(
+            !errors.iter().any(|e| e.contains("'oneOf'")),
+            "{what}: unhelpful oneOf error kept:{}",
+            show(&errors)
+        );
+    }
+}
+
+#[test]
+fn validate_recurses_into_nested_bundles_and_contained_resources() {
+    let mut inner_bundle = ips_bundle_01();
+    let p = index_of(&inner_bundle, "Patient");
+    inner_bundle["entry"][p]["resource"]["name"] = json!([{"use": "official"}]);
+    let outer = json!({
+        "resourceType": "Bundle",
+        "id": "outer",
+        "type": "collection",
+        "entry": [{"fullUrl": "urn:uuid:0f0f0f0f-0000-4000-8000-000000000001", "resource": inner_bundle}]
+    });
+    let errors = validate(&outer).expect_err("a Bundle in a Bundle with a broken Patient passes");
+    let path = format!("/entry/0/resource/entry/{p}/resource/name/0: ");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with(&path) && e.contains("ips-pat-1")),
+        "expected ips-pat-1 at {path}got:{}",
+        show(&errors)
+    );
+
+    // A contained resource is checked against R4, at its own path.
+    let mut request = medication_request_sample();
+    request["contained"] = json!([{"resourceType": "Medication", "id": "m", "code": "aspirin"}]);
+    let errors = validate(&request).expect_err("an invalid contained Medication passes");
+    assert!(
+        errors.iter().any(|e| e.starts_with("/contained/0/code: ")),
+        "expected an error at /contained/0/code, got:{}",
+        show(&errors)
+    );
+}
+
+#[test]
+fn validate_rejects_what_is_not_an_r4_resource() {
+    let errors =
+        validate(&json!({"resourceType": "Patientt", "id": "x"})).expect_err("unknown type passes");
+    assert!(
+        errors[0].contains("\"Patientt\" is not an R4 resource type"),
+        "{}",
+        show(&errors)
+    );
+    let errors = validate(&json!({"id": "x"})).expect_err("a resource without resourceType passes");
+    assert!(errors[0].contains("resourceType"), "{}", show(&errors));
+    // Unknown elements are not allowed in R4.
+    let mut patient = ips_example_of("Patient");
+    patient["nickname"] = json!("Marty");
+    let errors = validate(&patient).expect_err("an unknown element passes");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("(root): ") && e.contains("nickname")),
+        "{}",
+        show(&errors)
+    );
+}
+
+/// The published R4 schema does not say that complex elements are objects; the R4 layer adds
+/// it, so that a Reference serialised as a bare string is caught, at its path.
+#[test]
+fn r4_layer_requires_complex_elements_to_be_objects() {
+    let consent = read_json(Path::new(&format!(
+        "{R4_EXAMPLES_DIR}/Consent-consent-example-basic.json"
+    )));
+    assert!(
+        validate_r4(&consent).is_ok(),
+        "the Consent example fails R4"
+    );
+    let mut broken = consent.clone();
+    broken["patient"] = json!("Patient/f001");
+    let errors = validate_r4(&broken).expect_err("a Reference given as a string passes");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("/patient: ") && e.contains("not of type \"object\"")),
+        "expected a type error at /patient, got:{}",
+        show(&errors)
+    );
+    // `null` still stands for "no extension" in the `_x` array of a repeating primitive.
+    let mut patient = ips_example_of("Patient");
+    patient["name"][0]["given"] = json!(["Martha", "Maria"]);
+    patient["name"][0]["_given"] =
+        json!([null, {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "masked"}]}]);
+    assert_valid(&patient);
+}
+
+#[test]
+#[should_panic(expected = "Patient/2b90dd2b-2dab-4c75-9bb9-a355e07401e8 is not valid")]
+fn assert_valid_names_the_resource() {
+    let mut patient = ips_example_of("Patient");
+    remove(&mut patient, "birthDate");
+    assert_valid(&patient);
+}
+
+// ---------------------------------------------------------------------------------- timing
+
+/// The published schema stops at FHIR 4.0.0; 4.0.1 (what the gateway declares) is admitted,
+/// and anything else is still refused.
+#[test]
+fn r4_layer_admits_fhir_4_0_1_and_nothing_more() {
+    let statement = |version: &str| {
+        serde_json::json!({
+            "resourceType": "CapabilityStatement", "status": "active", "date": "2026-01-01",
+            "kind": "instance", "fhirVersion": version, "format": ["json"]
+        })
+    };
+    assert!(validate_r4(&statement("4.0.1")).is_ok());
+    assert!(validate_r4(&statement("4.0.0")).is_ok());
+    assert!(validate_r4(&statement("9.9.9")).is_err());
+}

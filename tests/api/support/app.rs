@@ -1,0 +1,203 @@
+//! A real gateway on a random loopback port, a real token issuer beside it, and an HTTP
+//! client that validates every FHIR resource it receives.
+
+use std::sync::LazyLock;
+
+use ehds_gateway::auth::verifier::TrustedIssuer;
+use ehds_gateway::config::Settings;
+use ehds_gateway::startup::Application;
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+
+use crate::support::idp::TestIdp;
+use crate::support::profiles;
+
+/// One issuer for the whole test binary; tests that rotate keys start their own.
+pub static IDP: LazyLock<TestIdp> = LazyLock::new(TestIdp::start);
+
+pub struct TestApp {
+    pub base_url: String,
+    pub fhir_base: String,
+    pub client: reqwest::Client,
+}
+
+/// Settings of a test gateway: defaults, a random port, the test issuer trusted through
+/// its discovery document, and no dev issuer.
+pub fn test_settings(idp: &TestIdp) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.server.port = 0;
+    settings.server.workers = 1;
+    settings.auth.dev_issuer.enabled = false;
+    settings.auth.jwks_min_refresh_seconds = 0;
+    settings.auth.trusted_issuers = vec![trusted(idp)];
+    settings
+}
+
+pub fn trusted(idp: &TestIdp) -> TrustedIssuer {
+    serde_json::from_value(serde_json::json!({
+        "issuer": idp.issuer(),
+        // The audience is fixed before the port is known, so tests use this value in `aud`.
+        "audiences": [AUDIENCE],
+        "national_id_claim": "pid",
+    }))
+    .expect("a valid trusted issuer")
+}
+
+pub const AUDIENCE: &str = "https://ehds-gateway.test/fhir";
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(test_settings(&IDP)).await
+}
+
+pub async fn spawn_with(settings: Settings) -> TestApp {
+    init_test_tracing();
+    let app = Application::build(settings)
+        .await
+        .expect("the gateway starts");
+    let base_url = app.base_url().to_owned();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        fhir_base: format!("{base_url}/fhir"),
+        base_url,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+/// Logs go to the test output only when TEST_LOG is set.
+fn init_test_tracing() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        ehds_gateway::telemetry::init_tracing(&Settings::defaults().telemetry);
+    }
+}
+
+/// A patient-context access token from the shared issuer.
+pub fn patient_token(patient: &str, scope: &str) -> String {
+    IDP.token(IDP.standard_claims(AUDIENCE, scope, Some(patient)))
+}
+
+/// A user (professional) or system token without patient context.
+pub fn user_token(scope: &str) -> String {
+    IDP.token(IDP.standard_claims(AUDIENCE, scope, None))
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{}", self.fhir_base, path)
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request.send().await.expect("the gateway answers")
+    }
+
+    /// GET, then the JSON body, validated against the R4 schema and the IPS profiles.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let response = self.get(path, token).await;
+        read_fhir(response).await
+    }
+
+    /// GET that must succeed; returns the validated body.
+    pub async fn fhir_ok(&self, path: &str, token: &str) -> Value {
+        let (status, body) = self.get_json(path, Some(token)).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body:#}");
+        body
+    }
+
+    pub async fn post_form(&self, path: &str, token: &str, form: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form.to_owned())
+            .send()
+            .await
+            .unwrap();
+        read_fhir(response).await
+    }
+
+    /// Every page of a search, following `next` links to the end.
+    pub async fn all_pages(&self, path: &str, token: &str) -> Vec<Value> {
+        let mut pages = Vec::new();
+        let mut next = Some(self.url(path));
+        while let Some(url) = next.take() {
+            let page = self.fhir_ok(&url, token).await;
+            next = link(&page, "next");
+            pages.push(page);
+            assert!(pages.len() < 1000, "paging does not end");
+        }
+        pages
+    }
+}
+
+/// Reads a FHIR JSON response: checks the content type and validates the body.
+pub async fn read_fhir(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = response.text().await.unwrap();
+    assert!(
+        content_type.starts_with("application/fhir+json"),
+        "status {status}: expected FHIR JSON, got '{content_type}': {text}"
+    );
+    let body: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    profiles::assert_valid(&body);
+    (status, body)
+}
+
+/// Asserts an error: the status, an OperationOutcome, and its issue code.
+pub fn assert_outcome(status: StatusCode, body: &Value, expected_status: u16, expected_code: &str) {
+    assert_eq!(status.as_u16(), expected_status, "{body:#}");
+    assert_eq!(body["resourceType"], "OperationOutcome", "{body:#}");
+    assert_eq!(body["issue"][0]["code"], expected_code, "{body:#}");
+    assert!(
+        body["issue"][0]["diagnostics"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
+}
+
+pub fn link(bundle: &Value, relation: &str) -> Option<String> {
+    bundle["link"]
+        .as_array()?
+        .iter()
+        .find(|l| l["relation"] == relation)
+        .and_then(|l| l["url"].as_str())
+        .map(str::to_owned)
+}
+
+/// The resources of a searchset's entries with mode `match`.
+pub fn matches(bundle: &Value) -> Vec<Value> {
+    bundle["entry"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["search"]["mode"] == "match")
+                .map(|e| e["resource"].clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn ids(bundle: &Value) -> Vec<String> {
+    matches(bundle)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}

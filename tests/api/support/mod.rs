@@ -1,0 +1,4 @@
+pub mod app;
+pub mod data;
+pub mod idp;
+pub mod profiles;
