@@ -322,7 +322,7 @@ impl DataAccess {
         let viewer = principal.viewer_of(patient_id);
         let records = if R::IS_RECORD {
             let all = source.records(&person.key).await?;
-            consent::releasable(&all, viewer, OffsetDateTime::now_utc().date())
+            consent::releasable(all, viewer, OffsetDateTime::now_utc().date())
         } else {
             Default::default()
         };

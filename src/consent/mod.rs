@@ -4,6 +4,8 @@
 //! protected identities (R13). They run on national records before mapping, so that what is
 //! hidden is never mapped, counted or paged.
 
+use std::sync::Arc;
+
 use time::Date;
 
 use crate::portal::PersonRecords;
@@ -23,12 +25,22 @@ pub enum Viewer {
 /// Removes what the viewer must not see yet: records with a release date in the future are
 /// hidden from the patient and their representatives until that date (R21, e.g. the Finnish
 /// ReleaseDateForPatientViewing); professionals see them.
-pub fn releasable(records: &PersonRecords, viewer: Viewer, today: Date) -> PersonRecords {
-    if viewer == Viewer::Professional {
-        return records.clone();
-    }
+pub fn releasable(records: Arc<PersonRecords>, viewer: Viewer, today: Date) -> Arc<PersonRecords> {
     let released = |date: &Option<Date>| date.is_none_or(|d| d <= today);
-    PersonRecords {
+    let all_released = records
+        .prescriptions
+        .iter()
+        .all(|r| released(&r.release_date))
+        && records
+            .vaccinations
+            .iter()
+            .all(|r| released(&r.release_date))
+        && records.conditions.iter().all(|r| released(&r.release_date));
+    // The common case shares the source's records instead of copying them.
+    if viewer == Viewer::Professional || all_released {
+        return records;
+    }
+    Arc::new(PersonRecords {
         prescriptions: records
             .prescriptions
             .iter()
@@ -48,7 +60,7 @@ pub fn releasable(records: &PersonRecords, viewer: Viewer, today: Date) -> Perso
             .filter(|r| released(&r.release_date))
             .cloned()
             .collect(),
-    }
+    })
 }
 
 /// Whether the viewer may see the person's address and contact details (R13): a protected

@@ -111,8 +111,12 @@ pub struct Reference {
 impl Reference {
     /// A literal reference to a resource this server serves, e.g. `Patient/no.p-001`.
     pub fn to(resource_type: &str, id: &str) -> Self {
+        let mut reference = String::with_capacity(resource_type.len() + 1 + id.len());
+        reference.push_str(resource_type);
+        reference.push('/');
+        reference.push_str(id);
         Reference {
-            reference: Some(format!("{resource_type}/{id}")),
+            reference: Some(reference),
             ..Default::default()
         }
     }

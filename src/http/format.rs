@@ -84,13 +84,16 @@ impl Format {
     }
 
     pub fn respond<T: Serialize>(&self, status: StatusCode, value: &T) -> HttpResponse {
-        let body = if self.pretty {
-            serde_json::to_vec_pretty(value)
+        // Most answers are a few to a few tens of kilobytes: start big enough to avoid
+        // growing the buffer (and copying it) several times per response.
+        let mut bytes = Vec::with_capacity(16 * 1024);
+        let written = if self.pretty {
+            serde_json::to_writer_pretty(&mut bytes, value)
         } else {
-            serde_json::to_vec(value)
+            serde_json::to_writer(&mut bytes, value)
         };
-        match body {
-            Ok(bytes) => HttpResponse::build(status)
+        match written {
+            Ok(()) => HttpResponse::build(status)
                 .content_type(format!("{FHIR_JSON}; charset=utf-8"))
                 .body(bytes),
             Err(e) => actix_web::ResponseError::error_response(&FhirError::Internal(format!(

@@ -16,16 +16,29 @@ pub struct RecordId<'a> {
 }
 
 pub fn patient_id(country: Country, person_key: &str) -> String {
-    format!("{}.{}", country.code().to_ascii_lowercase(), person_key)
+    let mut id = String::with_capacity(3 + person_key.len());
+    id.push_str(prefix(country));
+    id.push_str(person_key);
+    id
 }
 
 pub fn record_id(country: Country, person_key: &str, record_key: &str) -> String {
-    format!(
-        "{}.{}.{}",
-        country.code().to_ascii_lowercase(),
-        person_key,
-        record_key
-    )
+    let mut id = String::with_capacity(4 + person_key.len() + record_key.len());
+    id.push_str(prefix(country));
+    id.push_str(person_key);
+    id.push('.');
+    id.push_str(record_key);
+    id
+}
+
+/// Ids are built on every request; a fixed prefix avoids formatting machinery.
+fn prefix(country: Country) -> &'static str {
+    match country {
+        Country::No => "no.",
+        Country::Se => "se.",
+        Country::Dk => "dk.",
+        Country::Fi => "fi.",
+    }
 }
 
 pub fn parse(id: &str) -> Option<RecordId<'_>> {

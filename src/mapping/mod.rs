@@ -8,7 +8,6 @@ pub mod ids;
 pub mod national;
 pub mod systems;
 
-use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::fhir::datatypes::{
@@ -81,15 +80,38 @@ fn meta(updated: OffsetDateTime, profile: &str) -> Meta {
     }
 }
 
-/// RFC 3339 in UTC, as FHIR `instant`/`dateTime` want it.
+/// RFC 3339 in UTC with whole seconds (`2024-03-15T08:30:00Z`), as FHIR `instant` and
+/// `dateTime` want it. Written by hand: it runs for every mapped record.
 pub fn instant(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .expect("every OffsetDateTime formats as RFC 3339")
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let mut text = date(at.date());
+    text.push('T');
+    push_two(&mut text, at.hour());
+    text.push(':');
+    push_two(&mut text, at.minute());
+    text.push(':');
+    push_two(&mut text, at.second());
+    text.push('Z');
+    text
 }
 
+/// `YYYY-MM-DD`.
 pub fn date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    let mut text = String::with_capacity(20);
+    let year = d.year().clamp(0, 9999) as u32;
+    for divisor in [1000, 100, 10, 1] {
+        text.push(char::from(b'0' + (year / divisor % 10) as u8));
+    }
+    text.push('-');
+    push_two(&mut text, u8::from(d.month()));
+    text.push('-');
+    push_two(&mut text, d.day());
+    text
+}
+
+fn push_two(text: &mut String, value: u8) {
+    text.push(char::from(b'0' + value / 10 % 10));
+    text.push(char::from(b'0' + value % 10));
 }
 
 /// The security label of protected persons and restricted records (v3 Confidentiality R).
@@ -363,5 +385,30 @@ pub fn condition(country: Country, person: &Person, cd: &ConditionRecord) -> Con
         onset_date_time: Some(date(cd.onset)),
         abatement_date_time: cd.abated.map(date),
         recorded_date: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn instants_and_dates_are_written_as_fhir_wants_them() {
+        assert_eq!(
+            instant(datetime!(2024-03-05 08:07:09 UTC)),
+            "2024-03-05T08:07:09Z"
+        );
+        assert_eq!(
+            instant(datetime!(2024-03-05 01:00:00 +02:00)),
+            "2024-03-04T23:00:00Z"
+        );
+        assert_eq!(date(time::macros::date!(0987 - 12 - 31)), "0987-12-31");
+        // The hand-written form agrees with the time crate's RFC 3339.
+        let at = datetime!(2026-11-23 13:45:59 UTC);
+        let reference = at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        assert_eq!(instant(at), reference);
     }
 }

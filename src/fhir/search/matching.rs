@@ -77,31 +77,38 @@ fn string_matches(text: &str, wanted: &str, modifier: &Modifier) -> bool {
 }
 
 /// Sorts by the keys; resources without a value for a key come last, ties keep id order.
-pub fn sort<R: Searchable>(resources: &mut [R], keys: &[SortKey]) {
-    resources.sort_by(|a, b| {
-        for key in keys {
-            let ordering = compare_on(a, b, key);
+/// Each resource's sort values are read once, not once per comparison.
+pub fn sort<R: Searchable>(resources: &mut Vec<R>, keys: &[SortKey]) {
+    let defs: Vec<_> = keys
+        .iter()
+        .map(|k| (R::param(k.name), k.descending))
+        .collect();
+    let mut decorated: Vec<(Vec<Option<SortValue>>, R)> = resources
+        .drain(..)
+        .map(|r| {
+            let values = defs
+                .iter()
+                .map(|(def, _)| def.and_then(|d| sort_value((d.extract)(&r).first())))
+                .collect();
+            (values, r)
+        })
+        .collect();
+    decorated.sort_by(|(ka, a), (kb, b)| {
+        for (i, (_, descending)) in defs.iter().enumerate() {
+            let ordering = match (&ka[i], &kb[i]) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(x), Some(y)) if *descending => y.cmp(x),
+                (Some(x), Some(y)) => x.cmp(y),
+            };
             if ordering != Ordering::Equal {
                 return ordering;
             }
         }
         a.id().cmp(b.id())
     });
-}
-
-fn compare_on<R: Searchable>(a: &R, b: &R, key: &SortKey) -> Ordering {
-    let Some(def) = R::param(key.name) else {
-        return Ordering::Equal;
-    };
-    let ka = sort_value((def.extract)(a).first());
-    let kb = sort_value((def.extract)(b).first());
-    match (ka, kb) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Greater,
-        (Some(_), None) => Ordering::Less,
-        (Some(x), Some(y)) if key.descending => y.cmp(&x),
-        (Some(x), Some(y)) => x.cmp(&y),
-    }
+    resources.extend(decorated.into_iter().map(|(_, r)| r));
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
