@@ -16,7 +16,7 @@ use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::Settings;
 use crate::fhir::capability::{CapabilityInput, SmartEndpoints, capability_statement};
 use crate::fhir::search::{PageSealer, SearchLimits};
-use crate::http::state::AppState;
+use crate::http::state::{AppState, IssuerClaims};
 use crate::portal::embedded::EmbeddedSource;
 use crate::portal::{PortalSource, Portals};
 use crate::telemetry::{GatewayRootSpan, metrics_handle};
@@ -97,9 +97,15 @@ fn app_state(settings: &Settings, base_url: &str) -> anyhow::Result<AppState> {
         tracing::warn!(issuer = %dev.issuer, "the dev token issuer is enabled; never in production");
         issuers.push(dev.trusted_issuer());
     }
-    let issuer_countries = issuers
+    let issuer_claims = issuers
         .iter()
-        .filter_map(|i| i.national_id_country.map(|c| (i.issuer.clone(), c)))
+        .map(|i| {
+            let claims = IssuerClaims {
+                national_id_country: i.national_id_country,
+                professional_id_claim: i.professional_id_claim.clone(),
+            };
+            (i.issuer.clone(), claims)
+        })
         .collect();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(settings.auth.http_timeout_seconds))
@@ -138,6 +144,6 @@ fn app_state(settings: &Settings, base_url: &str) -> anyhow::Result<AppState> {
         capability: serde_json::to_value(crate::fhir::Resource::CapabilityStatement(capability))?,
         metrics: metrics_handle(),
         max_body_bytes: settings.server.max_body_bytes,
-        issuer_countries,
+        issuer_claims,
     })
 }

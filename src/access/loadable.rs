@@ -1,5 +1,6 @@
 //! How each resource type is made from a person's national records.
 
+use crate::consent::policy::Category;
 use crate::consent::{self, Viewer};
 use crate::fhir::resources::{
     AllergyIntolerance, Condition, Immunization, MedicationRequest, Patient,
@@ -13,6 +14,8 @@ use crate::portal::model::Person;
 pub trait Loadable: Searchable {
     /// `false` for Patient, whose id is the person's; `true` for the person's records.
     const IS_RECORD: bool;
+    /// The kind of data, as the access rules divide it.
+    const CATEGORY: Category;
 
     /// Maps the person's (already released) records of this type; `only` limits the work
     /// to one record key.
@@ -31,6 +34,7 @@ fn wanted(only: Option<&str>, key: &str) -> bool {
 
 impl Loadable for Patient {
     const IS_RECORD: bool = false;
+    const CATEGORY: Category = Category::Demographics;
 
     fn load(
         country: Country,
@@ -50,6 +54,7 @@ impl Loadable for Patient {
 
 impl Loadable for MedicationRequest {
     const IS_RECORD: bool = true;
+    const CATEGORY: Category = Category::Medications;
 
     fn load(
         country: Country,
@@ -69,6 +74,7 @@ impl Loadable for MedicationRequest {
 
 impl Loadable for Immunization {
     const IS_RECORD: bool = true;
+    const CATEGORY: Category = Category::Vaccinations;
 
     fn load(
         country: Country,
@@ -88,6 +94,7 @@ impl Loadable for Immunization {
 
 impl Loadable for AllergyIntolerance {
     const IS_RECORD: bool = true;
+    const CATEGORY: Category = Category::PatientRecord;
 
     fn load(
         country: Country,
@@ -107,6 +114,7 @@ impl Loadable for AllergyIntolerance {
 
 impl Loadable for Condition {
     const IS_RECORD: bool = true;
+    const CATEGORY: Category = Category::PatientRecord;
 
     fn load(
         country: Country,

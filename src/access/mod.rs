@@ -5,12 +5,15 @@
 mod loadable;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
-use crate::consent;
+use crate::auth::scopes::ScopeContext;
+use crate::consent::policy::{self, Actor, Decision, DenyReason};
+use crate::consent::{self, RecordView};
 use crate::fhir::FhirError;
 use crate::fhir::resources::Patient;
 use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
@@ -21,6 +24,7 @@ use crate::fhir::search::{
 use crate::mapping::ids;
 use crate::national_id::NationalId;
 use crate::portal::Portals;
+use crate::portal::model::Person;
 
 pub use loadable::Loadable;
 
@@ -319,14 +323,113 @@ impl DataAccess {
         let Some(person) = source.person(parsed.person).await? else {
             return Ok(Vec::new());
         };
-        let viewer = principal.viewer_of(patient_id);
+        let today = OffsetDateTime::now_utc().date();
+        let (categories, hide_locked) =
+            match self.decide(principal, patient_id, &person, today).await? {
+                Decision::Permit {
+                    categories,
+                    hide_locked,
+                    ..
+                } => (categories, hide_locked),
+                Decision::Deny(reason) => {
+                    return Err(FhirError::Forbidden(reason.message().to_owned()));
+                }
+            };
+        if !categories.contains(R::CATEGORY) {
+            // Left out silently: the caller learns nothing of what is there (R25).
+            return Ok(Vec::new());
+        }
+        let view = RecordView {
+            viewer: principal.viewer_of(patient_id),
+            categories,
+            hide_locked,
+            professional_id: principal.professional_id.as_deref(),
+        };
         let records = if R::IS_RECORD {
-            let all = source.records(&person.key).await?;
-            consent::releasable(all, viewer, OffsetDateTime::now_utc().date())
+            consent::visible_records(source.records(&person.key).await?, &view, today)
         } else {
             Default::default()
         };
-        Ok(R::load(parsed.country, &person, &records, viewer, only))
+        Ok(R::load(
+            parsed.country,
+            &person,
+            &records,
+            view.viewer,
+            only,
+        ))
+    }
+
+    /// The policy decision for this principal and patient: who acts, in what relation.
+    async fn decide(
+        &self,
+        principal: &Principal,
+        patient_id: &str,
+        patient: &Person,
+        today: Date,
+    ) -> Result<Decision, FhirError> {
+        if principal.patient.as_deref() != Some(patient_id) {
+            let actor = if principal
+                .token
+                .scopes
+                .contexts()
+                .any(|c| c == ScopeContext::User)
+            {
+                Actor::Professional {
+                    id: principal.professional_id.as_deref(),
+                    emergency: principal.emergency,
+                }
+            } else {
+                Actor::System
+            };
+            return Ok(policy::decide(patient, actor, today));
+        }
+        // A patient-context token. Without a national-identifier claim the issuer vouches for
+        // the patient context alone, and the user counts as the patient.
+        let Some(actor_id) = principal.actor.as_deref().filter(|a| *a != patient_id) else {
+            return Ok(policy::decide(patient, Actor::Subject, today));
+        };
+        let Some(actor) = self.person(actor_id).await? else {
+            return Ok(Decision::Deny(DenyReason::NoRelation));
+        };
+        let same_country = actor.national_id.country() == patient.national_id.country();
+        if same_country && patient.guardians.iter().any(|g| *g == actor.key) {
+            return Ok(policy::decide(patient, Actor::Guardian(&actor), today));
+        }
+        let country = patient.national_id.country();
+        let powers = match self.portals.get(country) {
+            Some(source) if same_country => source.powers_of_attorney(&patient.key).await?,
+            _ => Vec::new(),
+        };
+        let mut given: Vec<_> = powers
+            .iter()
+            .filter(|p| p.grantor == patient.key && p.holder == actor.key)
+            .map(|power| {
+                policy::decide(
+                    patient,
+                    Actor::Attorney {
+                        holder: &actor,
+                        power,
+                    },
+                    today,
+                )
+            })
+            .collect();
+        // Of several powers, one in force decides; otherwise the refusal of the first.
+        given.sort_by_key(|d| matches!(d, Decision::Deny(_)));
+        Ok(given
+            .into_iter()
+            .next()
+            .unwrap_or(Decision::Deny(DenyReason::NoRelation)))
+    }
+
+    async fn person(&self, patient_id: &str) -> Result<Option<Arc<Person>>, FhirError> {
+        let Some(parsed) = ids::parse(patient_id).filter(|p| p.record.is_none()) else {
+            return Ok(None);
+        };
+        match self.portals.get(parsed.country) {
+            Some(source) => Ok(source.person(parsed.person).await?),
+            None => Ok(None),
+        }
     }
 
     async fn included_patients<R: Loadable>(

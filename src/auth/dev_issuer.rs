@@ -85,6 +85,7 @@ impl DevIssuer {
             algorithms: vec!["ES256".into()],
             national_id_claim: Some("pid".into()),
             national_id_country: None,
+            professional_id_claim: None,
             leeway_seconds: 30,
         }
     }

@@ -14,6 +14,12 @@ pub struct Principal {
     /// Whether the user behind the token is that patient themself (and not someone acting
     /// for them). Only then are a protected person's contact details shown.
     pub is_subject: bool,
+    /// The Patient id of the person the token's national-identifier claim names: who acts.
+    pub actor: Option<String>,
+    /// A professional's national id, for blocks and locked records.
+    pub professional_id: Option<String>,
+    /// The token asserts an emergency (break-the-glass) purpose of use.
+    pub emergency: bool,
 }
 
 /// The `?query` parts of v2 scopes, one parameter list per scope.

@@ -38,6 +38,10 @@ pub struct TrustedIssuer {
     /// Without it the claim must read as exactly one country's identifier.
     #[serde(default)]
     pub national_id_country: Option<crate::national_id::Country>,
+    /// The claim with a professional's national id (HPR-nummer, HSA-id, ...), e.g.
+    /// `helseid://claims/hpr/hpr_number`. Without it, a `fhirUser` of `Practitioner/<id>` is used.
+    #[serde(default)]
+    pub professional_id_claim: Option<String>,
     /// Tolerated clock skew for `exp` and `nbf`.
     #[serde(default = "default_leeway")]
     pub leeway_seconds: u64,

@@ -1,15 +1,20 @@
 //! Who may see what. The rules every response passes through before it leaves.
 //!
-//! For now this room holds the rules that need no stored consent: release delays (R21) and
-//! protected identities (R13). They run on national records before mapping, so that what is
-//! hidden is never mapped, counted or paged.
+//! `policy` decides, per caller and patient, which categories of data are visible (proxies,
+//! age rules, portal consent levels, blocked professionals, break-the-glass). This module
+//! applies that decision and the rules of the data itself, release delays (R21) and
+//! protected identities (R13), to national records before mapping, so that what is hidden is
+//! never mapped, counted or paged.
+
+pub mod policy;
 
 use std::sync::Arc;
 
 use time::Date;
 
 use crate::portal::PersonRecords;
-use crate::portal::model::Person;
+use crate::portal::model::{Person, Prescription};
+use policy::{Categories, Category};
 
 /// How the caller relates to the person whose data is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,45 +27,70 @@ pub enum Viewer {
     Professional,
 }
 
-/// Removes what the viewer must not see yet: records with a release date in the future are
-/// hidden from the patient and their representatives until that date (R21, e.g. the Finnish
-/// ReleaseDateForPatientViewing); professionals see them.
-pub fn releasable(records: Arc<PersonRecords>, viewer: Viewer, today: Date) -> Arc<PersonRecords> {
-    let released = |date: &Option<Date>| date.is_none_or(|d| d <= today);
-    let all_released = records
-        .prescriptions
-        .iter()
-        .all(|r| released(&r.release_date))
+/// What one caller may see of one person's records: the decision of `policy`, and the
+/// facts about the caller that records are checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordView<'a> {
+    pub viewer: Viewer,
+    pub categories: Categories,
+    pub hide_locked: bool,
+    pub professional_id: Option<&'a str>,
+}
+
+/// The records the view may see:
+/// - only the categories the decision permits;
+/// - records with a release date in the future are hidden from the patient and their
+///   representatives until that date (R21, e.g. the Finnish ReleaseDateForPatientViewing);
+///   professionals see them;
+/// - locked prescriptions (NO "låst resept", SE "spärrad", FI per-visit restrictions) are
+///   hidden where the decision says so, except from the professional who wrote them.
+pub fn visible_records(
+    records: Arc<PersonRecords>,
+    view: &RecordView<'_>,
+    today: Date,
+) -> Arc<PersonRecords> {
+    let released = |date: &Option<Date>| {
+        view.viewer == Viewer::Professional || date.is_none_or(|d| d <= today)
+    };
+    let shows = |category: Category| view.categories.contains(category);
+    let prescription_visible = |r: &Prescription| {
+        released(&r.release_date)
+            && !(view.hide_locked
+                && r.restricted
+                && view.professional_id != Some(r.prescriber.id.as_str()))
+    };
+    let everything = Category::ALL.iter().all(|c| shows(*c))
+        && records.prescriptions.iter().all(prescription_visible)
         && records
             .vaccinations
             .iter()
             .all(|r| released(&r.release_date))
         && records.conditions.iter().all(|r| released(&r.release_date));
     // The common case shares the source's records instead of copying them.
-    if viewer == Viewer::Professional || all_released {
+    if everything {
         return records;
     }
     Arc::new(PersonRecords {
-        prescriptions: records
-            .prescriptions
-            .iter()
-            .filter(|r| released(&r.release_date))
-            .cloned()
-            .collect(),
-        vaccinations: records
-            .vaccinations
-            .iter()
-            .filter(|r| released(&r.release_date))
-            .cloned()
-            .collect(),
-        allergies: records.allergies.clone(),
-        conditions: records
-            .conditions
-            .iter()
-            .filter(|r| released(&r.release_date))
-            .cloned()
-            .collect(),
+        prescriptions: keep(
+            shows(Category::Medications),
+            &records.prescriptions,
+            prescription_visible,
+        ),
+        vaccinations: keep(shows(Category::Vaccinations), &records.vaccinations, |r| {
+            released(&r.release_date)
+        }),
+        allergies: keep(shows(Category::PatientRecord), &records.allergies, |_| true),
+        conditions: keep(shows(Category::PatientRecord), &records.conditions, |r| {
+            released(&r.release_date)
+        }),
     })
+}
+
+fn keep<T: Clone>(category_shown: bool, records: &[T], visible: impl Fn(&T) -> bool) -> Vec<T> {
+    if !category_shown {
+        return Vec::new();
+    }
+    records.iter().filter(|r| visible(r)).cloned().collect()
 }
 
 /// Whether the viewer may see the person's address and contact details (R13): a protected

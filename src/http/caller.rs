@@ -77,7 +77,10 @@ fn bearer_token(header: Option<Result<String, header::ToStrError>>) -> Result<St
 async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Principal, FhirError> {
     let claimed_person = match &token.national_id {
         Some(raw) => {
-            let country = state.issuer_countries.get(&token.issuer).copied();
+            let country = state
+                .issuer_claims
+                .get(&token.issuer)
+                .and_then(|c| c.national_id_country);
             let id = parse_national_id(raw, country)
                 .ok_or_else(|| invalid_token("the national identifier claim is not valid"))?;
             Some(state.access.patient_id_of(&id).await?.ok_or_else(|| {
@@ -109,11 +112,52 @@ async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Princi
         }
         None => false,
     };
+    let professional_id = professional_id(state, &token);
+    let emergency = emergency(&token);
     Ok(Principal {
         token,
         patient,
         is_subject,
+        actor: claimed_person,
+        professional_id,
+        emergency,
     })
+}
+
+/// The professional's national id: from the issuer's configured claim, or a `fhirUser` that
+/// names a Practitioner.
+fn professional_id(state: &AppState, token: &VerifiedToken) -> Option<String> {
+    let configured = state
+        .issuer_claims
+        .get(&token.issuer)
+        .and_then(|c| c.professional_id_claim.as_deref());
+    if let Some(claim) = configured {
+        return token
+            .claims
+            .get(claim)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+    }
+    token
+        .fhir_user
+        .as_deref()
+        .and_then(|u| u.rsplit_once("Practitioner/"))
+        .map(|(_, id)| id.to_owned())
+}
+
+/// Break-the-glass: an IUA-style `purpose_of_use` of EMERGENCY (or BTG), as a string or in a list.
+fn emergency(token: &VerifiedToken) -> bool {
+    let is_emergency = |v: &serde_json::Value| {
+        v.as_str().is_some_and(|s| {
+            let code = s.rsplit(['|', ':', '/']).next().unwrap_or(s);
+            code.eq_ignore_ascii_case("EMERGENCY") || code.eq_ignore_ascii_case("BTG")
+        })
+    };
+    match token.claims.get("purpose_of_use") {
+        Some(serde_json::Value::Array(items)) => items.iter().any(is_emergency),
+        Some(value) => is_emergency(value),
+        None => false,
+    }
 }
 
 /// A national identifier claim carries no system. The issuer's configured country decides

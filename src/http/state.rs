@@ -21,8 +21,15 @@ pub struct AppState {
     pub capability: serde_json::Value,
     pub metrics: PrometheusHandle,
     pub max_body_bytes: usize,
-    /// The country of each trusted issuer's national identifier claim, where configured.
-    pub issuer_countries: HashMap<String, Country>,
+    /// How to read each trusted issuer's claims about people.
+    pub issuer_claims: HashMap<String, IssuerClaims>,
+}
+
+/// Per issuer: the country of its national-identifier claim and where professionals' ids are.
+#[derive(Debug, Clone, Default)]
+pub struct IssuerClaims {
+    pub national_id_country: Option<Country>,
+    pub professional_id_claim: Option<String>,
 }
 
 impl AppState {

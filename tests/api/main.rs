@@ -10,6 +10,7 @@ mod metadata;
 mod paging;
 mod profiles;
 mod protection;
+mod proxies;
 mod read;
 mod search_clinical;
 mod search_patient;

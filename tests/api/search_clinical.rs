@@ -54,7 +54,8 @@ async fn the_three_forms_of_a_patient_reference_are_the_same() {
             &token,
         )
         .await;
-    assert_eq!(total(&two), 22 + 3, "OR over patients");
+    // Silje Ødegård has three prescriptions, one of them locked: a professional does not see it.
+    assert_eq!(total(&two), 22 + 2, "OR over patients");
     let unknown = app
         .fhir_ok("/MedicationRequest?patient=no.p-no-999", &token)
         .await;

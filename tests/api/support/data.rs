@@ -6,9 +6,9 @@ pub const NO_ADULT: &str = "no.p-no-001";
 pub const NO_ADULT_FNR: &str = "12848801265";
 /// Arne Johansen, NO, 85: 22 prescriptions in all statuses.
 pub const NO_POLYPHARMACY: &str = "no.p-no-008";
-/// Sofie Andersen, NO, 9: strictly confidential address.
-pub const NO_PROTECTED: &str = "no.p-no-006";
-pub const NO_PROTECTED_FNR: &str = "11821770221";
+/// Camilla Andersen, NO, 35: confidential address (code 7).
+pub const NO_PROTECTED: &str = "no.p-no-007";
+pub const NO_PROTECTED_FNR: &str = "30919021051";
 /// Piotr Kowalski, NO: D-number.
 pub const NO_D_NUMBER: &str = "no.p-no-010";
 /// Henrik Solberg, NO: no records at all.
