@@ -52,82 +52,47 @@ impl Loadable for Patient {
     }
 }
 
-impl Loadable for MedicationRequest {
-    const IS_RECORD: bool = true;
-    const CATEGORY: Category = Category::Medications;
+/// A person's records of one kind: take the released ones of that kind, map each.
+macro_rules! record_loadable {
+    ($ty:ident, $category:ident, $records:ident, $map:path) => {
+        impl Loadable for $ty {
+            const IS_RECORD: bool = true;
+            const CATEGORY: Category = Category::$category;
 
-    fn load(
-        country: Country,
-        person: &Person,
-        records: &PersonRecords,
-        _: Viewer,
-        only: Option<&str>,
-    ) -> Vec<Self> {
-        records
-            .prescriptions
-            .iter()
-            .filter(|r| wanted(only, &r.key))
-            .map(|r| mapping::medication_request(country, person, r))
-            .collect()
-    }
+            fn load(
+                country: Country,
+                person: &Person,
+                records: &PersonRecords,
+                _: Viewer,
+                only: Option<&str>,
+            ) -> Vec<Self> {
+                records
+                    .$records
+                    .iter()
+                    .filter(|r| wanted(only, &r.key))
+                    .map(|r| $map(country, person, r))
+                    .collect()
+            }
+        }
+    };
 }
 
-impl Loadable for Immunization {
-    const IS_RECORD: bool = true;
-    const CATEGORY: Category = Category::Vaccinations;
-
-    fn load(
-        country: Country,
-        person: &Person,
-        records: &PersonRecords,
-        _: Viewer,
-        only: Option<&str>,
-    ) -> Vec<Self> {
-        records
-            .vaccinations
-            .iter()
-            .filter(|r| wanted(only, &r.key))
-            .map(|r| mapping::immunization(country, person, r))
-            .collect()
-    }
-}
-
-impl Loadable for AllergyIntolerance {
-    const IS_RECORD: bool = true;
-    const CATEGORY: Category = Category::PatientRecord;
-
-    fn load(
-        country: Country,
-        person: &Person,
-        records: &PersonRecords,
-        _: Viewer,
-        only: Option<&str>,
-    ) -> Vec<Self> {
-        records
-            .allergies
-            .iter()
-            .filter(|r| wanted(only, &r.key))
-            .map(|r| mapping::allergy_intolerance(country, person, r))
-            .collect()
-    }
-}
-
-impl Loadable for Condition {
-    const IS_RECORD: bool = true;
-    const CATEGORY: Category = Category::PatientRecord;
-
-    fn load(
-        country: Country,
-        person: &Person,
-        records: &PersonRecords,
-        _: Viewer,
-        only: Option<&str>,
-    ) -> Vec<Self> {
-        records
-            .conditions
-            .iter()
-            .filter(|r| wanted(only, &r.key))
-            .map(|r| mapping::condition(country, person, r))
-            .collect()
-    }
-}
+record_loadable!(
+    MedicationRequest,
+    Medications,
+    prescriptions,
+    mapping::medication_request
+);
+record_loadable!(
+    Immunization,
+    Vaccinations,
+    vaccinations,
+    mapping::immunization
+);
+record_loadable!(
+    AllergyIntolerance,
+    PatientRecord,
+    allergies,
+    mapping::allergy_intolerance
+);
+record_loadable!(Condition, PatientRecord, conditions, mapping::condition);
