@@ -492,3 +492,140 @@ async fn a_patient_without_records_has_empty_searchsets() {
     app.fhir_ok(&format!("/Patient/{}", data::NO_EMPTY), &token)
         .await;
 }
+
+/// Each remaining parameter of the tables, checked against what the resources say: a value
+/// taken from one resource finds it, and the complement finds the rest.
+#[actix_web::test]
+async fn allergy_and_condition_parameters_match_their_elements() {
+    let app = spawn_app().await;
+    let token = user_token("user/*.rs");
+    let patients = [
+        "no.p-no-003",
+        "se.p-se-001",
+        "dk.p-dk-011",
+        "fi.p-fi-001",
+        data::NO_POLYPHARMACY,
+    ];
+    let mut checked = 0;
+    for patient in patients {
+        let allergies = matches(
+            &app.fhir_ok(&format!("/AllergyIntolerance?patient={patient}"), &token)
+                .await,
+        );
+        for allergy in &allergies {
+            let id = allergy["id"].as_str().unwrap().to_owned();
+            for (param, value) in [
+                (
+                    "criticality",
+                    allergy["criticality"].as_str().unwrap().to_owned(),
+                ),
+                ("type", allergy["type"].as_str().unwrap().to_owned()),
+                ("date", allergy["recordedDate"].as_str().unwrap().to_owned()),
+                (
+                    "clinical-status",
+                    allergy["clinicalStatus"]["coding"][0]["code"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                ),
+            ] {
+                let path = format!("/AllergyIntolerance?patient={patient}&{param}={value}");
+                let found = matches(&app.fhir_ok(&path, &token).await);
+                assert!(found.iter().any(|r| r["id"] == id.as_str()), "{path}");
+                if param == "date" {
+                    let path = format!("/AllergyIntolerance?patient={patient}&date=ne{value}");
+                    let not = total(&app.fhir_ok(&path, &token).await);
+                    assert_eq!(found.len() as u64 + not, allergies.len() as u64, "{path}");
+                }
+                checked += 1;
+            }
+        }
+        let conditions = matches(
+            &app.fhir_ok(&format!("/Condition?patient={patient}&_count=100"), &token)
+                .await,
+        );
+        for condition in &conditions {
+            let id = condition["id"].as_str().unwrap().to_owned();
+            let onset = condition["onsetDateTime"].as_str().unwrap();
+            let on = ids(&app
+                .fhir_ok(
+                    &format!("/Condition?patient={patient}&onset-date={onset}"),
+                    &token,
+                )
+                .await);
+            assert!(on.contains(&id));
+            let after = ids(&app
+                .fhir_ok(
+                    &format!("/Condition?patient={patient}&onset-date=gt{onset}"),
+                    &token,
+                )
+                .await);
+            assert!(!after.contains(&id));
+            let listed = ids(&app
+                .fhir_ok(
+                    &format!("/Condition?patient={patient}&category=problem-list-item&_count=100"),
+                    &token,
+                )
+                .await);
+            assert!(listed.contains(&id));
+            checked += 1;
+        }
+        let none = app
+            .fhir_ok(
+                &format!("/Condition?patient={patient}&category=encounter-diagnosis"),
+                &token,
+            )
+            .await;
+        assert_eq!(total(&none), 0);
+    }
+    assert!(checked >= 20, "{checked} checks");
+}
+
+#[actix_web::test]
+async fn last_updated_and_missing_work_on_every_type() {
+    let app = spawn_app().await;
+    let token = user_token("user/*.rs");
+    let p = data::NO_POLYPHARMACY;
+    for type_name in [
+        "MedicationRequest",
+        "Immunization",
+        "AllergyIntolerance",
+        "Condition",
+    ] {
+        let all = total(
+            &app.fhir_ok(&format!("/{type_name}?patient={p}"), &token)
+                .await,
+        );
+        let old = total(
+            &app.fhir_ok(
+                &format!("/{type_name}?patient={p}&_lastUpdated=lt2025-06-01"),
+                &token,
+            )
+            .await,
+        );
+        let new = total(
+            &app.fhir_ok(
+                &format!("/{type_name}?patient={p}&_lastUpdated=ge2025-06-01"),
+                &token,
+            )
+            .await,
+        );
+        assert_eq!(old + new, all, "{type_name}");
+        let present = total(
+            &app.fhir_ok(
+                &format!("/{type_name}?patient={p}&_id:missing=false"),
+                &token,
+            )
+            .await,
+        );
+        assert_eq!(present, all);
+        let absent = total(
+            &app.fhir_ok(
+                &format!("/{type_name}?patient={p}&_id:missing=true"),
+                &token,
+            )
+            .await,
+        );
+        assert_eq!(absent, 0);
+    }
+}
