@@ -36,21 +36,10 @@ impl DevIssuer {
     /// Loads the key from `key_file`, creating it (and its folder) when absent.
     pub fn load_or_create(key_file: &Path, base_url: &str) -> Result<DevIssuer, DevIssuerError> {
         let name = key_file.display().to_string();
-        let pkcs8 = if key_file.exists() {
-            let pem = std::fs::read_to_string(key_file)
-                .map_err(|e| DevIssuerError::Io(name.clone(), e))?;
-            decode_pem(&pem).ok_or_else(|| DevIssuerError::BadKey(name.clone()))?
-        } else {
-            let document = EcdsaKeyPair::generate_pkcs8(
-                &ECDSA_P256_SHA256_FIXED_SIGNING,
-                &SystemRandom::new(),
-            )
-            .map_err(|_| DevIssuerError::BadKey(name.clone()))?;
-            let der = document.as_ref().to_vec();
-            write_private(key_file, &encode_pem(&der))
-                .map_err(|e| DevIssuerError::Io(name.clone(), e))?;
-            der
-        };
+        let pkcs8 = load_or_create_key(key_file).map_err(|e| match e {
+            KeyFileError::Io(e) => DevIssuerError::Io(name.clone(), e),
+            KeyFileError::Bad => DevIssuerError::BadKey(name.clone()),
+        })?;
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8)
             .map_err(|_| DevIssuerError::BadKey(name))?;
         Ok(DevIssuer {
@@ -131,20 +120,57 @@ fn decode_pem(pem: &str) -> Option<Vec<u8>> {
     STANDARD.decode(body.trim()).ok()
 }
 
-/// Writes a secret readable by its owner only.
+enum KeyFileError {
+    Io(std::io::Error),
+    Bad,
+}
+
+/// Reads the key, or creates it. Two processes may start at once (the gateway and
+/// `dev-token`): the key is written whole to a file of its own and then linked into place,
+/// which fails if the other process was first, and then the other's key is read.
+fn load_or_create_key(path: &Path) -> Result<Vec<u8>, KeyFileError> {
+    for _ in 0..2 {
+        match std::fs::read_to_string(path) {
+            Ok(pem) => return decode_pem(&pem).ok_or(KeyFileError::Bad),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(KeyFileError::Io(e)),
+        }
+        let document =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .map_err(|_| KeyFileError::Bad)?;
+        let der = document.as_ref().to_vec();
+        let mut nonce = [0u8; 8];
+        aws_lc_rs::rand::SecureRandom::fill(&SystemRandom::new(), &mut nonce)
+            .map_err(|_| KeyFileError::Bad)?;
+        let temporary = path.with_extension(format!("{}.tmp", hex(&nonce)));
+        write_private(&temporary, &encode_pem(&der)).map_err(KeyFileError::Io)?;
+        let linked = std::fs::hard_link(&temporary, path);
+        let _ = std::fs::remove_file(&temporary);
+        match linked {
+            Ok(()) => return Ok(der),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(KeyFileError::Io(e)),
+        }
+    }
+    Err(KeyFileError::Bad)
+}
+
+/// Writes a secret readable by its owner only, and makes it durable before it is used.
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)?.write_all(content.as_bytes())
+    let mut file = options.open(path)?;
+    file.write_all(content.as_bytes())?;
+    file.sync_all()
 }
 
 #[cfg(test)]
@@ -162,6 +188,23 @@ mod tests {
         assert_eq!(first.trusted_issuer().issuer, "http://x/dev-issuer");
         let token = first.mint("someone", "patient/*.rs", 60, json!({"patient": "no.p-1"}));
         assert_eq!(token.split('.').count(), 3);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn processes_starting_at_once_agree_on_one_key() {
+        let dir = std::env::temp_dir().join(format!("ehds-dev-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let file = dir.join("key.pem");
+        let keys: Vec<Value> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| DevIssuer::load_or_create(&file, "http://x").unwrap().jwks())
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.windows(2).all(|w| w[0] == w[1]), "one key for all");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod errors;
 mod health;
+mod logs;
 mod metadata;
 mod paging;
 mod profiles;
