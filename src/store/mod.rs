@@ -20,6 +20,8 @@ mod consents;
 mod error;
 mod migrate;
 mod sql;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
