@@ -171,7 +171,9 @@ impl Settings {
             );
         }
         if self.database.acquire_timeout_seconds == 0 || self.database.ping_timeout_ms == 0 {
-            return invalid("database.acquire_timeout_seconds and database.ping_timeout_ms must be positive");
+            return invalid(
+                "database.acquire_timeout_seconds and database.ping_timeout_ms must be positive",
+            );
         }
         for issuer in &self.auth.trusted_issuers {
             if issuer.audiences.is_empty() {
@@ -220,10 +222,20 @@ mod tests {
     fn database_settings_are_checked() {
         let mut s = Settings::defaults();
         s.database.url = "mysql://localhost/gateway".into();
-        assert!(s.validate().unwrap_err().to_string().contains("database.url"));
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("database.url")
+        );
         s.database.url = "postgres://postgres@127.0.0.1:5432/test".into();
         s.database.schema = "bad schema; drop".into();
-        assert!(s.validate().unwrap_err().to_string().contains("database.schema"));
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("database.schema")
+        );
         s.database.schema = "gateway_1".into();
         s.validate().unwrap();
         s.database.max_connections = 0;

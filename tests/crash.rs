@@ -113,7 +113,8 @@ impl Target {
         } else {
             runtime().block_on(async {
                 if let Ok(pool) = sqlx::PgPool::connect(&self.settings.url).await {
-                    let drop = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.settings.schema);
+                    let drop =
+                        format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.settings.schema);
                     let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
                     pool.close().await;
                 }
@@ -177,7 +178,9 @@ fn acknowledged_writes_survive_sigkill(target: &Target, random: &mut XorShift) {
         }
     }
     let missing = runtime().block_on(async {
-        let store = Store::open(&target.settings).await.expect("the store opens after the crashes");
+        let store = Store::open(&target.settings)
+            .await
+            .expect("the store opens after the crashes");
         if let Backend::Sqlite(pool) = store.backend() {
             let check: String = sqlx::query_scalar("PRAGMA integrity_check")
                 .fetch_one(pool)
@@ -211,7 +214,9 @@ fn writer() {
     settings.url = std::env::var("EHDS_CRASH_URL").unwrap();
     settings.schema = std::env::var("EHDS_CRASH_SCHEMA").unwrap_or_default();
     runtime().block_on(async {
-        let store = Store::open(&settings).await.expect("the writer opens the store");
+        let store = Store::open(&settings)
+            .await
+            .expect("the writer opens the store");
         let consents = store.consents();
         let stdout = std::io::stdout();
         for n in 0u64.. {

@@ -11,10 +11,10 @@
 use crate::access::SearchPage;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
-use crate::fhir::{DomainResource, FhirError};
 use crate::fhir::resources::Consent;
 use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
 use crate::fhir::search::{Criterion, Modifier, SearchLimits, SearchRequest, SearchValue};
+use crate::fhir::{DomainResource, FhirError};
 use crate::store::{ConsentQuery, ConsentStore, StoreError};
 
 #[derive(Clone)]

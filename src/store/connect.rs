@@ -126,7 +126,10 @@ impl Store {
                 if let Some(schema) = &schema {
                     create_schema(&pool, schema).await?;
                 }
-                tracing::info!(schema = schema.as_deref().unwrap_or("(default)"), "store: PostgreSQL");
+                tracing::info!(
+                    schema = schema.as_deref().unwrap_or("(default)"),
+                    "store: PostgreSQL"
+                );
                 Backend::Postgres(pool)
             }
         };
@@ -151,8 +154,8 @@ async fn create_schema(pool: &sqlx::PgPool, schema: &str) -> Result<(), StoreErr
     let created = sqlx::query(sqlx::AssertSqlSafe(format!(
         "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
     )))
-        .execute(pool)
-        .await;
+    .execute(pool)
+    .await;
     if let Err(e) = created {
         // Two gateways starting together can race on IF NOT EXISTS; the loser sees a
         // duplicate and may go on when the schema is there.

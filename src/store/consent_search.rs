@@ -67,9 +67,17 @@ pub fn sql(query: &ConsentQuery, select: Select) -> (String, Vec<Bind>) {
         sql.push(')');
     }
     if let Some(scope) = &query.scope {
-        push(&mut sql, " AND scope_code = ?", Bind::Text(scope.code.clone()));
+        push(
+            &mut sql,
+            " AND scope_code = ?",
+            Bind::Text(scope.code.clone()),
+        );
         if let Some(system) = &scope.system {
-            push(&mut sql, " AND scope_system = ?", Bind::Text(system.clone()));
+            push(
+                &mut sql,
+                " AND scope_system = ?",
+                Bind::Text(system.clone()),
+            );
         }
     }
     if let Some(category) = &query.category {

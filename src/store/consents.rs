@@ -90,8 +90,7 @@ impl ConsentStore {
         let rows = self
             .store
             .fetch_resources(
-                "SELECT id, version, last_updated_ms, resource FROM consents WHERE id = $1"
-                    .into(),
+                "SELECT id, version, last_updated_ms, resource FROM consents WHERE id = $1".into(),
                 vec![Bind::Text(id.to_owned())],
             )
             .await?;

@@ -63,8 +63,9 @@ impl From<StoreError> for FhirError {
                 // The detail is for operators; the client learns only that it may retry.
                 tracing::error!(%detail, "store unavailable; failing closed");
                 FhirError::Unavailable {
-                    message: "the gateway's store is unavailable; no data is served until it is back"
-                        .into(),
+                    message:
+                        "the gateway's store is unavailable; no data is served until it is back"
+                            .into(),
                     retry_after_seconds: Some(RETRY_AFTER_SECONDS),
                 }
             }

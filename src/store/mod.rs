@@ -98,7 +98,9 @@ impl Store {
         };
         match tokio::time::timeout(self.ping_timeout, query).await {
             Ok(result) => result.map_err(StoreError::from),
-            Err(_) => Err(StoreError::Unavailable("the database did not answer in time".into())),
+            Err(_) => Err(StoreError::Unavailable(
+                "the database did not answer in time".into(),
+            )),
         }
     }
 

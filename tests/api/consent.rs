@@ -108,9 +108,12 @@ async fn a_search_finds_the_patient_s_own_consents_by_status_scope_and_date() {
             &token,
         )
         .await;
-    assert_eq!(ids(&opted_out), [research.id.clone()]);
+    assert_eq!(ids(&opted_out), vec![research.id.clone()]);
     let own = app
-        .fhir_ok(&format!("/Consent?patient={}&date=ge2025-01-01", data::NO_ADULT), &token)
+        .fhir_ok(
+            &format!("/Consent?patient={}&date=ge2025-01-01", data::NO_ADULT),
+            &token,
+        )
         .await;
     assert_eq!(own["total"], 3);
     let none = app.fhir_ok("/Consent?date=lt2025-01-01", &token).await;
@@ -123,7 +126,10 @@ async fn consents_are_refused_to_others_and_without_scopes() {
     let stored = seed(&store, data::NO_ADULT, "patient-privacy", "active").await;
     let patient = patient_token(data::NO_ADULT, "patient/Consent.rs");
     let (status, body) = app
-        .get_json(&format!("/Consent?patient={}", data::SE_ADULT), Some(&patient))
+        .get_json(
+            &format!("/Consent?patient={}", data::SE_ADULT),
+            Some(&patient),
+        )
         .await;
     assert_outcome(status, &body, 403, "forbidden");
     // A restriction is invisible to those it restricts: professionals do not read it.
@@ -133,7 +139,10 @@ async fn consents_are_refused_to_others_and_without_scopes() {
         .await;
     assert_outcome(status, &body, 403, "forbidden");
     let (status, body) = app
-        .get_json(&format!("/Consent?patient={}", data::NO_ADULT), Some(&professional))
+        .get_json(
+            &format!("/Consent?patient={}", data::NO_ADULT),
+            Some(&professional),
+        )
         .await;
     assert_outcome(status, &body, 403, "forbidden");
     let other_scopes = patient_token(data::NO_ADULT, "patient/Patient.rs");
@@ -203,7 +212,10 @@ async fn with_the_database_stopped_nothing_is_served_and_it_recovers() {
         assert_eq!(body["issue"][0]["severity"], "fatal");
         assert!(retry_after.is_some(), "Retry-After on 503");
         let text = body.to_string();
-        assert!(!text.contains("127.0.0.1") && !text.contains("postgres"), "{text}");
+        assert!(
+            !text.contains("127.0.0.1") && !text.contains("postgres"),
+            "{text}"
+        );
     }
 
     cluster.start_again();

@@ -32,8 +32,9 @@ pub struct Consent {
     pub policy: Vec<ConsentPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_rule: Option<CodeableConcept>,
+    /// Boxed: the rules are large and a Consent travels inside `Resource` with the others.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provision: Option<ConsentProvision>,
+    pub provision: Option<Box<ConsentProvision>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -60,13 +60,25 @@ async fn an_update_makes_a_new_version_and_the_history_keeps_every_one(store: St
 async fn a_write_on_a_stale_version_is_a_conflict_and_changes_nothing(store: Store) {
     let consents = store.consents();
     let v1 = consents.create(privacy("no.p-1")).await.unwrap();
-    consents.update(&v1.id, 1, v1.consent.clone()).await.unwrap();
+    consents
+        .update(&v1.id, 1, v1.consent.clone())
+        .await
+        .unwrap();
     let stale = consents.update(&v1.id, 1, v1.consent.clone()).await;
-    assert!(matches!(stale, Err(StoreError::Conflict { current_version: 2 })), "{stale:?}");
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { current_version: 2 })),
+        "{stale:?}"
+    );
     let ahead = consents.update(&v1.id, 7, v1.consent.clone()).await;
-    assert!(matches!(ahead, Err(StoreError::Conflict { current_version: 2 })), "{ahead:?}");
+    assert!(
+        matches!(ahead, Err(StoreError::Conflict { current_version: 2 })),
+        "{ahead:?}"
+    );
     let withdraw = consents.withdraw(&v1.id, 1).await;
-    assert!(matches!(withdraw, Err(StoreError::Conflict { current_version: 2 })));
+    assert!(matches!(
+        withdraw,
+        Err(StoreError::Conflict { current_version: 2 })
+    ));
     assert_eq!(consents.history(&v1.id).await.unwrap().len(), 2);
     assert_eq!(consents.read(&v1.id).await.unwrap().version, 2);
 }
@@ -75,24 +87,42 @@ async fn unknown_ids_are_not_found(store: Store) {
     let consents = store.consents();
     let id = "0123456789abcdef0123456789abcdef";
     assert!(matches!(consents.read(id).await, Err(StoreError::NotFound)));
-    assert!(matches!(consents.history(id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        consents.history(id).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         consents.update(id, 1, privacy("no.p-1")).await,
         Err(StoreError::NotFound)
     ));
-    assert!(matches!(consents.withdraw(id, 1).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        consents.withdraw(id, 1).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn a_withdrawal_is_a_new_inactive_version_and_the_history_stays(store: Store) {
     let consents = store.consents();
     let v1 = consents.create(privacy("no.p-1")).await.unwrap();
-    assert_eq!(consents.active_for_patient("no.p-1").await.unwrap().len(), 1);
+    assert_eq!(
+        consents.active_for_patient("no.p-1").await.unwrap().len(),
+        1
+    );
     let withdrawn = consents.withdraw(&v1.id, 1).await.unwrap();
     assert_eq!(withdrawn.version, 2);
     assert_eq!(withdrawn.consent.status, "inactive");
     assert_eq!(withdrawn.consent.provision, v1.consent.provision);
-    assert!(consents.active_for_patient("no.p-1").await.unwrap().is_empty());
-    assert_eq!(consents.read(&v1.id).await.unwrap().consent.status, "inactive");
+    assert!(
+        consents
+            .active_for_patient("no.p-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        consents.read(&v1.id).await.unwrap().consent.status,
+        "inactive"
+    );
     let history = consents.history(&v1.id).await.unwrap();
     assert_eq!(history[1], v1);
     assert_eq!(history[1].consent.status, "active");
@@ -107,19 +137,31 @@ async fn the_database_refuses_deleting_consents_or_changing_history(store: Store
         "UPDATE consent_versions SET status = 'active' WHERE consent_id = $1",
     ] {
         let refused = store.write(vec![Statement::new(sql, id())]).await;
-        assert!(matches!(refused, Err(StoreError::Unavailable(_))), "{sql}: {refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Unavailable(_))),
+            "{sql}: {refused:?}"
+        );
     }
     assert_eq!(store.consents().history(&v1.id).await.unwrap(), vec![v1]);
 }
 
 async fn searches_filter_by_patient_status_scope_category_and_date(store: Store) {
     let consents = store.consents();
-    let a_privacy = consents.create(consent("no.p-1", "patient-privacy", "2024-06-01")).await.unwrap();
-    let a_research = consents.create(consent("no.p-1", "research", "2025-02-01T08:00:00Z")).await.unwrap();
+    let a_privacy = consents
+        .create(consent("no.p-1", "patient-privacy", "2024-06-01"))
+        .await
+        .unwrap();
+    let a_research = consents
+        .create(consent("no.p-1", "research", "2025-02-01T08:00:00Z"))
+        .await
+        .unwrap();
     let mut other_category = consent("no.p-1", "research", "2025-05-01");
     other_category.category[0].coding[0].code = Some("64292-6".into());
     let a_other = consents.create(other_category).await.unwrap();
-    let b_research = consents.create(consent("se.p-2", "research", "2025-02-01")).await.unwrap();
+    let b_research = consents
+        .create(consent("se.p-2", "research", "2025-02-01"))
+        .await
+        .unwrap();
     consents.withdraw(&a_other.id, 1).await.unwrap();
     let ids = |found: Vec<crate::store::StoredConsent>| {
         let mut ids: Vec<String> = found.into_iter().map(|s| s.id).collect();
@@ -141,7 +183,11 @@ async fn searches_filter_by_patient_status_scope_category_and_date(store: Store)
     };
     assert_eq!(
         ids(search(of_a.clone()).await),
-        sorted(vec![a_privacy.id.clone(), a_research.id.clone(), a_other.id.clone()])
+        sorted(vec![
+            a_privacy.id.clone(),
+            a_research.id.clone(),
+            a_other.id.clone()
+        ])
     );
     assert_eq!(consents.count(&of_a).await.unwrap(), 3);
     let active_research = ConsentQuery {
@@ -198,7 +244,11 @@ async fn searches_filter_by_patient_status_scope_category_and_date(store: Store)
     };
     assert_eq!(
         ids(search(in_2025.clone()).await),
-        sorted(vec![a_research.id.clone(), a_other.id.clone(), b_research.id.clone()])
+        sorted(vec![
+            a_research.id.clone(),
+            a_other.id.clone(),
+            b_research.id.clone()
+        ])
     );
     let before_2025 = ConsentQuery {
         date: Some(DateWindow {
@@ -211,7 +261,10 @@ async fn searches_filter_by_patient_status_scope_category_and_date(store: Store)
     // Newest first, paged.
     let all = search(ConsentQuery::default()).await;
     assert_eq!(all.len(), 4);
-    assert!(all.windows(2).all(|w| w[0].last_updated >= w[1].last_updated));
+    assert!(
+        all.windows(2)
+            .all(|w| w[0].last_updated >= w[1].last_updated)
+    );
     let second_page = search(ConsentQuery {
         limit: Some(2),
         offset: 2,
@@ -219,17 +272,35 @@ async fn searches_filter_by_patient_status_scope_category_and_date(store: Store)
     })
     .await;
     assert_eq!(second_page, all[2..].to_vec());
-    assert_eq!(consents.count(&ConsentQuery { limit: Some(1), ..Default::default() }).await.unwrap(), 4);
+    assert_eq!(
+        consents
+            .count(&ConsentQuery {
+                limit: Some(1),
+                ..Default::default()
+            })
+            .await
+            .unwrap(),
+        4
+    );
 }
 
 async fn active_for_patient_gives_every_active_scope_of_that_patient_only(store: Store) {
     let consents = store.consents();
-    let privacy = consents.create(consent("no.p-1", "patient-privacy", "2025-01-01")).await.unwrap();
-    let research = consents.create(consent("no.p-1", "research", "2025-01-01")).await.unwrap();
+    let privacy = consents
+        .create(consent("no.p-1", "patient-privacy", "2025-01-01"))
+        .await
+        .unwrap();
+    let research = consents
+        .create(consent("no.p-1", "research", "2025-01-01"))
+        .await
+        .unwrap();
     let mut draft = consent("no.p-1", "research", "2025-01-01");
     draft.status = "draft".into();
     consents.create(draft).await.unwrap();
-    consents.create(consent("no.p-2", "research", "2025-01-01")).await.unwrap();
+    consents
+        .create(consent("no.p-2", "research", "2025-01-01"))
+        .await
+        .unwrap();
     let mut active: Vec<String> = consents
         .active_for_patient("no.p-1")
         .await
@@ -241,7 +312,13 @@ async fn active_for_patient_gives_every_active_scope_of_that_patient_only(store:
     let mut expected = vec![privacy.id, research.id];
     expected.sort();
     assert_eq!(active, expected);
-    assert!(consents.active_for_patient("no.p-3").await.unwrap().is_empty());
+    assert!(
+        consents
+            .active_for_patient("no.p-3")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn concurrent_writers_on_one_version_yield_one_winner(store: Store) {
@@ -287,10 +364,16 @@ async fn a_consent_the_store_cannot_index_is_refused_and_nothing_is_written(stor
     let consents = store.consents();
     let mut no_patient = privacy("no.p-1");
     no_patient.patient = None;
-    assert!(matches!(consents.create(no_patient).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        consents.create(no_patient).await,
+        Err(StoreError::Invalid(_))
+    ));
     let mut bad_date = privacy("no.p-1");
     bad_date.date_time = Some("soon".into());
-    assert!(matches!(consents.create(bad_date).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        consents.create(bad_date).await,
+        Err(StoreError::Invalid(_))
+    ));
     assert_eq!(consents.count(&ConsentQuery::default()).await.unwrap(), 0);
 }
 
@@ -299,7 +382,10 @@ async fn ping_answers_while_open_and_fails_once_closed(store: Store) {
     // Migrations that already ran are not run again.
     crate::store::migrate::run(&store).await.unwrap();
     store.close().await;
-    assert!(matches!(store.ping().await, Err(StoreError::Unavailable(_))));
+    assert!(matches!(
+        store.ping().await,
+        Err(StoreError::Unavailable(_))
+    ));
     assert!(matches!(
         store.consents().read("x").await,
         Err(StoreError::Unavailable(_))
