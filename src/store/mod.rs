@@ -3,8 +3,9 @@
 //! says so (DESIGN §4, §8).
 //!
 //! One module per job: `connect` turns settings into a pool, `migrate` brings the schema up
-//! to date at start-up, `consents` keeps Consent resources with their version history,
-//! `consent_index` and `consent_search` derive and query the columns searches need.
+//! to date at start-up, `sql` runs statements on whichever backend there is, `consents`
+//! keeps Consent resources with their version history, `consent_index` and
+//! `consent_search` derive and query the columns searches need, `error` says what failed.
 //!
 //! Durability (R42): every write is one transaction, and a write is acknowledged only after
 //! its commit returned. SQLite runs in WAL mode with `synchronous=FULL` (the WAL is synced

@@ -219,9 +219,10 @@ async fn with_the_database_stopped_nothing_is_served_and_it_recovers() {
     }
 
     cluster.start_again();
-    // The pool reconnects on the next request; a few tries allow for the server's start.
+    // `pg_ctl -w` returned once the server accepts connections; the pool reconnects on the
+    // next request. A bounded number of tries, each bounded by the ping timeout.
     let mut ready = false;
-    for _ in 0..50 {
+    for _ in 0..100 {
         if readyz(&app).await.0 == 200 {
             ready = true;
             break;
