@@ -21,6 +21,7 @@ pub struct Settings {
     pub fhir: FhirSettings,
     pub auth: AuthSettings,
     pub portal: PortalSettings,
+    pub database: DatabaseSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +90,24 @@ pub struct PortalSettings {
     pub countries: Vec<Country>,
 }
 
+/// Where the gateway keeps its own state; see `[database]` in `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+    pub url: String,
+    /// PostgreSQL only: the schema of the gateway's tables (created if missing). Empty: the
+    /// server's default `search_path`.
+    pub schema: String,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    /// How long a request waits for a connection before the store counts as unavailable.
+    pub acquire_timeout_seconds: u64,
+    /// SQLite only: how long a writer waits for another writer's lock.
+    pub busy_timeout_ms: u64,
+    /// How long `/readyz` waits for the database to answer.
+    pub ping_timeout_ms: u64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration: {0}")]
@@ -141,6 +160,21 @@ impl Settings {
         if self.portal.countries.is_empty() {
             return invalid("portal.countries must name at least one country");
         }
+        if let Err(e) = crate::store::DatabaseUrl::parse(&self.database) {
+            return Err(ConfigError::Invalid(e.to_string()));
+        }
+        if self.database.max_connections == 0
+            || self.database.min_connections > self.database.max_connections
+        {
+            return invalid(
+                "database.max_connections must be at least 1 and at least database.min_connections",
+            );
+        }
+        if self.database.acquire_timeout_seconds == 0 || self.database.ping_timeout_ms == 0 {
+            return invalid(
+                "database.acquire_timeout_seconds and database.ping_timeout_ms must be positive",
+            );
+        }
         for issuer in &self.auth.trusted_issuers {
             if issuer.audiences.is_empty() {
                 return invalid("every trusted issuer needs at least one audience");
@@ -181,6 +215,31 @@ mod tests {
         assert_eq!(s.profile, Profile::Dev);
         assert_eq!(s.portal.countries.len(), 4);
         assert_eq!(s.public_base_url(8080), "http://127.0.0.1:8080");
+        assert_eq!(s.database.url, "sqlite://./data/gateway.db");
+    }
+
+    #[test]
+    fn database_settings_are_checked() {
+        let mut s = Settings::defaults();
+        s.database.url = "mysql://localhost/gateway".into();
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("database.url")
+        );
+        s.database.url = "postgres://postgres@127.0.0.1:5432/test".into();
+        s.database.schema = "bad schema; drop".into();
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("database.schema")
+        );
+        s.database.schema = "gateway_1".into();
+        s.validate().unwrap();
+        s.database.max_connections = 0;
+        assert!(s.validate().is_err());
     }
 
     #[test]

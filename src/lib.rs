@@ -2,8 +2,8 @@
 //!
 //! The folders are the architecture (see ARCHITECTURE.md): `fhir` speaks the protocol,
 //! `portal` holds national data, `mapping` turns one into the other, `auth` knows who calls,
-//! `consent` decides what they may see, `access` walks a request through these, `http` is
-//! the thin layer of routes.
+//! `consent` decides what they may see, `store` keeps the gateway's own state, `access` walks
+//! a request through these, `http` is the thin layer of routes.
 
 pub mod access;
 pub mod auth;
@@ -15,4 +15,5 @@ pub mod mapping;
 pub mod national_id;
 pub mod portal;
 pub mod startup;
+pub mod store;
 pub mod telemetry;

@@ -10,7 +10,7 @@ use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
-use crate::access::DataAccess;
+use crate::access::{ConsentAccess, DataAccess};
 use crate::auth::dev_issuer::DevIssuer;
 use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::Settings;
@@ -19,6 +19,7 @@ use crate::fhir::search::{PageSealer, SearchLimits};
 use crate::http::state::{AppState, IssuerClaims};
 use crate::portal::embedded::EmbeddedSource;
 use crate::portal::{PortalSource, Portals};
+use crate::store::Store;
 use crate::telemetry::{GatewayRootSpan, metrics_handle};
 
 pub struct Application {
@@ -33,7 +34,10 @@ impl Application {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
         let base_url = settings.public_base_url(port);
-        let state = web::Data::new(app_state(&settings, &base_url)?);
+        // Without its store the gateway would serve nothing (fail closed), so it does not
+        // start: the orchestrator retries.
+        let store = Store::open(&settings.database).await?;
+        let state = web::Data::new(app_state(&settings, &base_url, store)?);
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
@@ -78,7 +82,7 @@ impl Application {
     }
 }
 
-fn app_state(settings: &Settings, base_url: &str) -> anyhow::Result<AppState> {
+fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Result<AppState> {
     let sources: Vec<Arc<dyn PortalSource>> = EmbeddedSource::load_all()?
         .into_iter()
         .filter(|s| settings.portal.countries.contains(&s.country()))
@@ -137,6 +141,8 @@ fn app_state(settings: &Settings, base_url: &str) -> anyhow::Result<AppState> {
     });
     Ok(AppState {
         access: DataAccess::new(Portals::new(sources), fhir_base.clone(), limits),
+        consents: ConsentAccess::new(store.consents(), fhir_base.clone(), limits),
+        store,
         verifier: Arc::new(verifier),
         sealer,
         limits,

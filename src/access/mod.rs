@@ -2,6 +2,7 @@
 //! the release rules, the mapping, the search. HTTP handlers call this and only shape the
 //! answer.
 
+mod consents;
 mod loadable;
 
 use std::collections::BTreeSet;
@@ -26,6 +27,7 @@ use crate::national_id::NationalId;
 use crate::portal::Portals;
 use crate::portal::model::Person;
 
+pub use consents::ConsentAccess;
 pub use loadable::Loadable;
 
 /// One page of a search, with the total that matched and the resources `_include` adds.

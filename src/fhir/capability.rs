@@ -6,7 +6,8 @@ use crate::fhir::resources::capability_statement::{
     Implementation, Interaction, Rest, RestResource, RestSecurity, SearchParam, Software,
 };
 use crate::fhir::resources::{
-    AllergyIntolerance, CapabilityStatement, Condition, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, CapabilityStatement, Condition, Consent, Immunization, MedicationRequest,
+    Patient,
 };
 use crate::fhir::search::Searchable;
 use crate::mapping;
@@ -92,11 +93,12 @@ pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement 
             ),
             security: security(input.smart),
             resource: vec![
-                resource_entry::<Patient>(mapping::IPS_PATIENT),
-                resource_entry::<AllergyIntolerance>(mapping::IPS_ALLERGY_INTOLERANCE),
-                resource_entry::<Condition>(mapping::IPS_CONDITION),
-                resource_entry::<Immunization>(mapping::IPS_IMMUNIZATION),
-                resource_entry::<MedicationRequest>(mapping::IPS_MEDICATION_REQUEST),
+                resource_entry::<Patient>(Some(mapping::IPS_PATIENT), None),
+                resource_entry::<AllergyIntolerance>(Some(mapping::IPS_ALLERGY_INTOLERANCE), None),
+                resource_entry::<Condition>(Some(mapping::IPS_CONDITION), None),
+                resource_entry::<Consent>(None, Some(CONSENT_DOCUMENTATION)),
+                resource_entry::<Immunization>(Some(mapping::IPS_IMMUNIZATION), None),
+                resource_entry::<MedicationRequest>(Some(mapping::IPS_MEDICATION_REQUEST), None),
             ],
             search_param: COMMON_RESULT_PARAMS
                 .iter()
@@ -153,15 +155,22 @@ fn security(smart: &SmartEndpoints) -> RestSecurity {
     }
 }
 
-fn resource_entry<R: Searchable>(profile: &str) -> RestResource {
+const CONSENT_DOCUMENTATION: &str = "The citizen's own Consents (scope patient-privacy or \
+    research), kept by the gateway with their version history. Readable by the patient they \
+    belong to, with a patient-context token.";
+
+fn resource_entry<R: Searchable>(
+    supported_profile: Option<&str>,
+    documentation: Option<&str>,
+) -> RestResource {
     RestResource {
         type_: R::TYPE.as_str().into(),
         profile: format!(
             "http://hl7.org/fhir/StructureDefinition/{}",
             R::TYPE.as_str()
         ),
-        supported_profile: vec![profile.into()],
-        documentation: None,
+        supported_profile: supported_profile.into_iter().map(Into::into).collect(),
+        documentation: documentation.map(Into::into),
         interaction: INTERACTIONS
             .iter()
             .map(|code| Interaction {

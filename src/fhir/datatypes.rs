@@ -22,6 +22,13 @@ pub struct Meta {
     pub tag: Vec<Coding>,
 }
 
+impl Meta {
+    /// Nothing set: skipped in output, since FHIR elements may not be empty.
+    pub fn is_empty(&self) -> bool {
+        *self == Meta::default()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Coding {

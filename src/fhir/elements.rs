@@ -65,6 +65,16 @@ fn summary_elements(t: ResourceType) -> &'static [&'static str] {
             "recorder",
             "asserter",
         ],
+        ResourceType::Consent => &[
+            "identifier",
+            "status",
+            "scope",
+            "category",
+            "patient",
+            "dateTime",
+            "performer",
+            "organization",
+        ],
     }
 }
 
@@ -76,6 +86,16 @@ fn mandatory_elements(t: ResourceType) -> &'static [&'static str] {
         ResourceType::Immunization => &["status", "vaccineCode", "patient", "occurrence[x]"],
         ResourceType::AllergyIntolerance => &["patient", "code"],
         ResourceType::Condition => &["clinicalStatus", "code", "subject"],
+        // consent-1: a policy or a policyRule; consent-2/3: the patient of a privacy or
+        // research consent.
+        ResourceType::Consent => &[
+            "status",
+            "scope",
+            "category",
+            "patient",
+            "policy",
+            "policyRule",
+        ],
     }
 }
 

@@ -32,6 +32,9 @@ pub enum FhirError {
     /// 406
     #[error("{0}")]
     NotAcceptable(String),
+    /// 409: the request conflicts with the resource's current state (a stale version).
+    #[error("{0}")]
+    Conflict(String),
     /// 413
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -67,6 +70,7 @@ impl FhirError {
             FhirError::NotFound(_) => 404,
             FhirError::MethodNotAllowed(_) => 405,
             FhirError::NotAcceptable(_) => 406,
+            FhirError::Conflict(_) => 409,
             FhirError::PayloadTooLarge(_) => 413,
             FhirError::UnsupportedMediaType(_) => 415,
             FhirError::TooManyRequests { .. } => 429,
@@ -88,6 +92,7 @@ impl FhirError {
             FhirError::MethodNotAllowed(_)
             | FhirError::NotAcceptable(_)
             | FhirError::UnsupportedMediaType(_) => "not-supported",
+            FhirError::Conflict(_) => "conflict",
             FhirError::TooManyRequests { .. } => "throttled",
             FhirError::Internal(_) | FhirError::BadGateway => "exception",
             FhirError::Unavailable { .. } => "transient",

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::fhir::datatypes::Meta;
 use crate::fhir::resources::{
-    AllergyIntolerance, Bundle, CapabilityStatement, Condition, Immunization, MedicationRequest,
-    OperationOutcome, Patient,
+    AllergyIntolerance, Bundle, CapabilityStatement, Condition, Consent, Immunization,
+    MedicationRequest, OperationOutcome, Patient,
 };
 
 /// Every resource type the gateway emits. `resourceType` comes first in the JSON.
@@ -17,6 +17,7 @@ pub enum Resource {
     Immunization(Immunization),
     AllergyIntolerance(AllergyIntolerance),
     Condition(Condition),
+    Consent(Consent),
     Bundle(Bundle),
     OperationOutcome(OperationOutcome),
     CapabilityStatement(CapabilityStatement),
@@ -32,7 +33,8 @@ pub trait DomainResource: Clone + Into<Resource> + Send + Sync + 'static {
     fn patient_id(&self) -> Option<&str>;
 }
 
-/// The resource types the FHIR facade serves data of.
+/// The resource types the FHIR facade serves data of: mapped from the portals, or (Consent)
+/// kept in the gateway's own store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResourceType {
     Patient,
@@ -40,13 +42,15 @@ pub enum ResourceType {
     Immunization,
     AllergyIntolerance,
     Condition,
+    Consent,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 5] = [
+    pub const ALL: [ResourceType; 6] = [
         ResourceType::Patient,
         ResourceType::AllergyIntolerance,
         ResourceType::Condition,
+        ResourceType::Consent,
         ResourceType::Immunization,
         ResourceType::MedicationRequest,
     ];
@@ -58,6 +62,7 @@ impl ResourceType {
             ResourceType::Immunization => "Immunization",
             ResourceType::AllergyIntolerance => "AllergyIntolerance",
             ResourceType::Condition => "Condition",
+            ResourceType::Consent => "Consent",
         }
     }
 
@@ -103,3 +108,4 @@ domain_resource!(MedicationRequest, |r| referenced_patient(&r.subject));
 domain_resource!(Immunization, |r| referenced_patient(&r.patient));
 domain_resource!(AllergyIntolerance, |r| referenced_patient(&r.patient));
 domain_resource!(Condition, |r| referenced_patient(&r.subject));
+domain_resource!(Consent, |r| r.patient.as_ref().and_then(referenced_patient));

@@ -10,13 +10,18 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Ready: every national source answers. 503 while one does not, so that a load balancer
-/// sends traffic elsewhere.
+/// Ready: the store answers and every national source answers. 503 while one does not, so
+/// that a load balancer sends traffic elsewhere (and, since nothing is served without the
+/// store, the gateway would answer 503 anyway).
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let sources = state.access.portals().health().await;
-    let ready = sources.iter().all(|s| s.ready);
+    let (sources, store) = tokio::join!(state.access.portals().health(), state.store.ping());
+    if let Err(e) = &store {
+        tracing::warn!(error = %e, "readiness: the store does not answer");
+    }
+    let ready = store.is_ok() && sources.iter().all(|s| s.ready);
     let body = json!({
         "status": if ready { "ready" } else { "not ready" },
+        "store": { "backend": state.store.kind(), "ready": store.is_ok() },
         "sources": sources,
     });
     if ready {

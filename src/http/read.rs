@@ -9,7 +9,7 @@ use crate::auth::principal::Principal;
 use crate::fhir::resources::{
     AllergyIntolerance, Condition, Immunization, MedicationRequest, Patient,
 };
-use crate::fhir::{FhirError, Resource, ResourceType};
+use crate::fhir::{DomainResource, FhirError, Resource, ResourceType};
 use crate::http::caller::Caller;
 use crate::http::format::{Format, query_pairs};
 use crate::http::state::AppState;
@@ -37,6 +37,10 @@ pub async fn read(
         ResourceType::Condition => {
             read_as::<Condition>(&req, &state, &principal, &id, format).await
         }
+        ResourceType::Consent => {
+            let consent = state.consents.read(&principal, &id).await?;
+            respond(&req, consent, format)
+        }
     }
 }
 
@@ -48,6 +52,15 @@ async fn read_as<R: Loadable>(
     format: Format,
 ) -> Result<HttpResponse, FhirError> {
     let resource: R = state.access.read(principal, id).await?;
+    respond(req, resource, format)
+}
+
+/// The resource with its `ETag` and `Last-Modified`, or 304 when the client's copy is current.
+fn respond<R: DomainResource>(
+    req: &HttpRequest,
+    resource: R,
+    format: Format,
+) -> Result<HttpResponse, FhirError> {
     let version = resource.meta().version_id.clone().unwrap_or_default();
     let etag = format!("W/\"{version}\"");
     let last_modified = resource

@@ -9,10 +9,10 @@ use crate::access::{Loadable, SearchPage};
 use crate::auth::principal::Principal;
 use crate::fhir::elements::{self, Cut};
 use crate::fhir::resources::{
-    AllergyIntolerance, Bundle, BundleEntry, BundleLink, Condition, EntryResource, EntrySearch,
-    Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, Bundle, BundleEntry, BundleLink, Condition, Consent, EntryResource,
+    EntrySearch, Immunization, MedicationRequest, Patient,
 };
-use crate::fhir::search::{PageState, SearchRequest, Summary};
+use crate::fhir::search::{PageState, SearchRequest, Searchable, Summary};
 use crate::fhir::{DomainResource, FhirError, Resource, ResourceType};
 use crate::http::caller::Caller;
 use crate::http::format::{Format, query_pairs};
@@ -98,6 +98,11 @@ async fn run(
         ResourceType::Condition => {
             search_as::<Condition>(state, principal, params, offset, lenient, format).await
         }
+        ResourceType::Consent => {
+            let request = parse::<Consent>(state, &params, offset, lenient)?;
+            let result = state.consents.search(principal, &request).await?;
+            Ok(respond(state, &request, result, format))
+        }
     }
 }
 
@@ -138,8 +143,19 @@ async fn search_as<R: Loadable>(
     lenient: bool,
     format: Format,
 ) -> Result<HttpResponse, FhirError> {
+    let request = parse::<R>(state, &params, page, lenient)?;
+    let result: SearchPage<R> = state.access.search(principal, &request).await?;
+    Ok(respond(state, &request, result, format))
+}
+
+fn parse<R: Searchable>(
+    state: &AppState,
+    params: &[(String, String)],
+    page: Option<(usize, usize)>,
+    lenient: bool,
+) -> Result<SearchRequest, FhirError> {
     let fhir_base = state.fhir_base();
-    let mut request = SearchRequest::parse::<R>(&params, state.limits, lenient, &fhir_base)
+    let mut request = SearchRequest::parse::<R>(params, state.limits, lenient, &fhir_base)
         .map_err(FhirError::Invalid)?;
     if let Some((offset, count)) = page {
         request.offset = offset;
@@ -148,17 +164,25 @@ async fn search_as<R: Loadable>(
     if request.summary == Summary::Count {
         request.count = 0;
     }
-    let result: SearchPage<R> = state.access.search(principal, &request).await?;
-    let bundle = searchset(state, &request, result);
+    Ok(request)
+}
+
+fn respond<R: Searchable>(
+    state: &AppState,
+    request: &SearchRequest,
+    result: SearchPage<R>,
+    format: Format,
+) -> HttpResponse {
+    let bundle = searchset(state, request, result);
     let mut response = format.respond(StatusCode::OK, &Resource::Bundle(bundle));
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
-    Ok(response)
+    response
 }
 
-fn searchset<R: Loadable>(
+fn searchset<R: Searchable>(
     state: &AppState,
     request: &SearchRequest,
     result: SearchPage<R>,

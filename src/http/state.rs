@@ -5,13 +5,18 @@ use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::access::DataAccess;
+use crate::access::{ConsentAccess, DataAccess};
 use crate::auth::verifier::TokenVerifier;
 use crate::fhir::search::{PageSealer, SearchLimits};
 use crate::national_id::Country;
+use crate::store::Store;
 
 pub struct AppState {
     pub access: DataAccess,
+    /// The citizen's Consent resources, from the store.
+    pub consents: ConsentAccess,
+    /// The gateway's own state; `/readyz` checks it.
+    pub store: Store,
     pub verifier: Arc<TokenVerifier>,
     pub sealer: PageSealer,
     pub limits: SearchLimits,

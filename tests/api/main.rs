@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod consent;
 mod errors;
 mod health;
 mod logs;

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::app::{assert_outcome, read_fhir, spawn_app, user_token};
+use crate::support::app::{assert_outcome, patient_token, read_fhir, spawn_app, user_token};
 use crate::support::data;
 
 #[actix_web::test]
@@ -37,6 +37,7 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
         "Immunization",
         "AllergyIntolerance",
         "Condition",
+        "Consent",
     ] {
         assert!(types.contains(&expected), "{expected} declared");
     }
@@ -48,12 +49,15 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
             .map(|i| i["code"].as_str().unwrap())
             .collect();
         assert_eq!(interactions, ["read", "search-type"]);
-        assert!(
-            resource["supportedProfile"][0]
-                .as_str()
-                .unwrap()
-                .contains("/ips/")
-        );
+        // Consent has no IPS profile: the gateway keeps the citizen's own Consents.
+        if resource["type"] != "Consent" {
+            assert!(
+                resource["supportedProfile"][0]
+                    .as_str()
+                    .unwrap()
+                    .contains("/ips/")
+            );
+        }
     }
 }
 
@@ -80,11 +84,18 @@ fn sample_value(kind: &str) -> &'static str {
 #[actix_web::test]
 async fn every_declared_search_parameter_is_accepted_and_nothing_else() {
     let app = spawn_app().await;
-    let token = user_token("user/*.rs");
+    let professional = user_token("user/*.rs");
+    // Consents are shown to the patient they belong to only.
+    let own = patient_token(data::NO_ADULT, "patient/*.rs");
     let (_, capability) = app.get_json("/metadata", None).await;
     let mut checked = 0;
     for resource in resources(&capability) {
         let type_name = resource["type"].as_str().unwrap();
+        let token = if type_name == "Consent" {
+            &own
+        } else {
+            &professional
+        };
         let patient = if type_name == "Patient" {
             String::new()
         } else {
@@ -96,7 +107,7 @@ async fn every_declared_search_parameter_is_accepted_and_nothing_else() {
             let (status, body) = app
                 .get_json(
                     &format!("/{type_name}?{name}={value}{patient}"),
-                    Some(&token),
+                    Some(token),
                 )
                 .await;
             assert_eq!(status, 200, "{type_name}?{name}: {body:#}");
@@ -105,7 +116,7 @@ async fn every_declared_search_parameter_is_accepted_and_nothing_else() {
         let (status, body) = app
             .get_json(
                 &format!("/{type_name}?undeclared-param=x{patient}"),
-                Some(&token),
+                Some(token),
             )
             .await;
         assert_outcome(status, &body, 400, "invalid");

@@ -4,7 +4,7 @@
 //! what the server declares cannot drift from what it does.
 
 use crate::fhir::resources::{
-    AllergyIntolerance, Condition, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, Condition, Consent, Immunization, MedicationRequest, Patient,
 };
 use crate::fhir::search::params::{
     IndexValue, ParamDef, ParamType, Searchable, code, codeable_concept, date, identifiers,
@@ -439,5 +439,70 @@ impl Searchable for Condition {
     }
     fn default_sort() -> &'static str {
         "-onset-date"
+    }
+}
+
+static CONSENT_PARAMS: std::sync::LazyLock<Vec<ParamDef<Consent>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                "The patient the consent is about",
+                Some("Patient"),
+                |r: &Consent| r.patient.as_ref().and_then(reference).into_iter().collect()
+            ),
+            param!(
+                "status",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Consent-status",
+                "draft | proposed | active | rejected | inactive | entered-in-error",
+                None,
+                |r: &Consent| vec![code("http://hl7.org/fhir/consent-state-codes", &r.status)]
+            ),
+            param!(
+                "scope",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Consent-scope",
+                "patient-privacy | research | treatment | adr",
+                None,
+                |r: &Consent| codeable_concept(&r.scope).collect()
+            ),
+            param!(
+                "category",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Consent-category",
+                "Classification of the consent statement",
+                None,
+                |r: &Consent| r.category.iter().flat_map(codeable_concept).collect()
+            ),
+            param!(
+                "date",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/clinical-date",
+                "When the consent was agreed to (Consent.dateTime)",
+                None,
+                |r: &Consent| r.date_time.as_deref().and_then(date).into_iter().collect()
+            ),
+            param!(
+                "identifier",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-identifier",
+                "Identifier of the consent",
+                None,
+                |r: &Consent| identifiers(&r.identifier).collect()
+            ),
+        ]
+    });
+
+impl Searchable for Consent {
+    fn params() -> &'static [ParamDef<Self>] {
+        &CONSENT_PARAMS
+    }
+    fn default_sort() -> &'static str {
+        "-_lastUpdated"
     }
 }

@@ -21,10 +21,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
-/// Settings of a test gateway: defaults, a random port, the test issuer trusted through
-/// its discovery document, and no dev issuer.
+/// Settings of a test gateway: defaults, a random port, a SQLite file of its own, the test
+/// issuer trusted through its discovery document, and no dev issuer.
 pub fn test_settings(idp: &TestIdp) -> Settings {
     let mut settings = Settings::defaults();
+    settings.database.url = crate::support::db::fresh_sqlite_url();
     settings.server.port = 0;
     settings.server.workers = 1;
     settings.auth.dev_issuer.enabled = false;

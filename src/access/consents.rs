@@ -1,0 +1,172 @@
+//! Reading the citizen's Consent resources from the gateway's store.
+//!
+//! Who may read them, for now: the patient themself, through a patient-context token with
+//! Consent scopes. A Consent tells what is restricted, and a restriction is invisible to the
+//! restricted party (R25), so professionals and systems get 403, and so does someone acting
+//! for the patient until the proxy rules for Consents are settled with the Consent
+//! interactions (R32). Outside the token's compartment, a read answers 404 like any read.
+//!
+//! A store that cannot be read is a 503 (fail closed, R31), never an empty answer.
+
+use crate::access::SearchPage;
+use crate::auth::principal::{Principal, Reach};
+use crate::auth::scopes::Action;
+use crate::fhir::resources::Consent;
+use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
+use crate::fhir::search::{Criterion, Modifier, SearchLimits, SearchRequest, SearchValue};
+use crate::fhir::{DomainResource, FhirError};
+use crate::store::{ConsentQuery, ConsentStore, StoreError};
+
+#[derive(Clone)]
+pub struct ConsentAccess {
+    consents: ConsentStore,
+    base_url: String,
+    limits: SearchLimits,
+}
+
+impl ConsentAccess {
+    pub fn new(consents: ConsentStore, fhir_base_url: String, limits: SearchLimits) -> Self {
+        ConsentAccess {
+            consents,
+            base_url: fhir_base_url,
+            limits,
+        }
+    }
+
+    pub async fn read(&self, principal: &Principal, id: &str) -> Result<Consent, FhirError> {
+        let not_found = || FhirError::NotFound(format!("Consent/{id} is not known"));
+        let (own, filters) = self.authorize(principal, Action::Read)?;
+        let stored = match self.consents.read(id).await {
+            Ok(stored) => stored,
+            Err(StoreError::NotFound) => return Err(not_found()),
+            Err(e) => return Err(e.into()),
+        };
+        let consent = stored.consent;
+        if consent.patient_id() != Some(own.as_str()) || !passes(&consent, &filters) {
+            return Err(not_found());
+        }
+        Ok(consent)
+    }
+
+    pub async fn search(
+        &self,
+        principal: &Principal,
+        request: &SearchRequest,
+    ) -> Result<SearchPage<Consent>, FhirError> {
+        let (own, filters) = self.authorize(principal, Action::Search)?;
+        for criterion in request.criteria_on("patient") {
+            let names_other = criterion.values.iter().any(|v| {
+                !matches!(v, SearchValue::Reference(r) if r.strip_prefix("Patient/") == Some(own.as_str()))
+            });
+            if criterion.modifier == Modifier::None && names_other {
+                return Err(FhirError::Forbidden(
+                    "a patient-context token can only search its own patient's consents".into(),
+                ));
+            }
+        }
+        // The store narrows by the indexed columns; the criteria then decide with full R4
+        // semantics (modifiers, OR lists, date prefixes).
+        let query = ConsentQuery {
+            patient: Some(own),
+            status: plain_codes(request.criteria_on("status")),
+            ..Default::default()
+        };
+        let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        let mut found: Vec<Consent> = self
+            .consents
+            .search(&query)
+            .await?
+            .into_iter()
+            .map(|s| s.consent)
+            .filter(|c| matches_all(c, &request.criteria, now_ms) && passes(c, &filters))
+            .collect();
+        let keys = if request.sort.is_empty() {
+            default_sort_keys::<Consent>()
+        } else {
+            request.sort.clone()
+        };
+        sort(&mut found, &keys);
+        let total = found.len();
+        let matches = found
+            .into_iter()
+            .skip(request.offset)
+            .take(request.count)
+            .collect();
+        Ok(SearchPage {
+            total,
+            matches,
+            included: Vec::new(),
+        })
+    }
+
+    /// The patient whose Consents the principal may read, and the v2 scope restrictions.
+    fn authorize(
+        &self,
+        principal: &Principal,
+        action: Action,
+    ) -> Result<(String, ScopeFilters), FhirError> {
+        let (reach, queries) = principal.reach("Consent", action).ok_or_else(|| {
+            FhirError::InsufficientScope("the token's scopes do not allow reading Consent".into())
+        })?;
+        let own = match reach {
+            Reach::Compartment(own) => own,
+            Reach::AnyPatient => {
+                return Err(FhirError::Forbidden(
+                    "Consent resources are shown to the patient they belong to only".into(),
+                ));
+            }
+        };
+        // Without a national-identifier claim the issuer vouches for the patient context
+        // alone, and the user counts as the patient (as for the portal data).
+        if principal.actor.as_deref().is_some_and(|actor| actor != own) {
+            return Err(FhirError::Forbidden(
+                "Consent resources are shown to the patient they belong to only".into(),
+            ));
+        }
+        let filters = queries.map(|queries| {
+            queries
+                .iter()
+                // A scope whose query this server cannot evaluate grants nothing.
+                .filter_map(|q| {
+                    SearchRequest::parse::<Consent>(q, self.limits, false, &self.base_url).ok()
+                })
+                .map(|r| r.criteria)
+                .collect()
+        });
+        Ok((own, filters))
+    }
+}
+
+type ScopeFilters = Option<Vec<Vec<Criterion>>>;
+
+fn passes(consent: &Consent, filters: &ScopeFilters) -> bool {
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    match filters {
+        None => true,
+        Some(alternatives) => alternatives
+            .iter()
+            .any(|criteria| matches_all(consent, criteria, now_ms)),
+    }
+}
+
+/// The codes of a token parameter given plainly (no modifier), if there is exactly one such
+/// criterion; otherwise nothing to narrow by.
+fn plain_codes<'a>(mut criteria: impl Iterator<Item = &'a Criterion>) -> Vec<String> {
+    let (Some(only), None) = (criteria.next(), criteria.next()) else {
+        return Vec::new();
+    };
+    if only.modifier != Modifier::None {
+        return Vec::new();
+    }
+    let codes: Option<Vec<String>> = only
+        .values
+        .iter()
+        .map(|v| match v {
+            SearchValue::Token {
+                code: Some(code), ..
+            } => Some(code.clone()),
+            _ => None,
+        })
+        .collect();
+    codes.unwrap_or_default()
+}

@@ -1,0 +1,211 @@
+//! From `[database]` settings to a pool: which backend, its durability settings, pool sizes.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::config::DatabaseSettings;
+use crate::store::{Backend, Store, StoreError, migrate};
+
+/// A checked `database.url` (and `database.schema`), ready to connect.
+#[derive(Debug, Clone)]
+pub enum DatabaseUrl {
+    Sqlite {
+        path: PathBuf,
+        options: SqliteConnectOptions,
+    },
+    Postgres {
+        options: PgConnectOptions,
+        schema: Option<String>,
+    },
+}
+
+impl DatabaseUrl {
+    /// Checks the settings without connecting. Errors never repeat the URL, which may carry
+    /// a password.
+    pub fn parse(settings: &DatabaseSettings) -> Result<DatabaseUrl, StoreError> {
+        let url = settings.url.trim();
+        if url.starts_with("sqlite:") {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                return Err(StoreError::Config(
+                    "database.url: an in-memory SQLite database would lose every write at exit"
+                        .into(),
+                ));
+            }
+            if !settings.schema.trim().is_empty() {
+                return Err(StoreError::Config(
+                    "database.schema applies to PostgreSQL only".into(),
+                ));
+            }
+            let options = SqliteConnectOptions::from_str(url).map_err(|_| {
+                StoreError::Config("database.url is not a valid sqlite:// URL".into())
+            })?;
+            let path = options.get_filename().to_path_buf();
+            let options = options
+                .create_if_missing(true)
+                // WAL: readers do not block the writer. synchronous=FULL: the WAL is synced
+                // on every commit, so a commit that returned survives a power cut too.
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_millis(settings.busy_timeout_ms));
+            return Ok(DatabaseUrl::Sqlite { path, options });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut options = PgConnectOptions::from_str(url)
+                .map_err(|_| {
+                    StoreError::Config("database.url is not a valid postgres:// URL".into())
+                })?
+                .application_name("ehds-gateway");
+            let schema = settings.schema.trim();
+            let schema = if schema.is_empty() {
+                None
+            } else {
+                if !is_identifier(schema) {
+                    return Err(StoreError::Config(
+                        "database.schema must be letters, digits and _, not starting with a digit"
+                            .into(),
+                    ));
+                }
+                // Sent at connection start-up, so every pooled connection resolves the
+                // unqualified table names of the queries and migrations in this schema.
+                options = options.options([("search_path", schema)]);
+                Some(schema.to_owned())
+            };
+            return Ok(DatabaseUrl::Postgres { options, schema });
+        }
+        Err(StoreError::Config(
+            "database.url must start with sqlite:// or postgres://".into(),
+        ))
+    }
+}
+
+/// A PostgreSQL identifier that needs no quoting rules beyond double quotes.
+pub(crate) fn is_identifier(name: &str) -> bool {
+    name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl Store {
+    /// Connects, creates what is missing (the SQLite file and its folder, the PostgreSQL
+    /// schema) and runs the migrations. The gateway does not start without its store.
+    pub async fn open(settings: &DatabaseSettings) -> Result<Store, StoreError> {
+        let store = Store::connect(settings).await?;
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Store, StoreError> {
+        let acquire_timeout = Duration::from_secs(settings.acquire_timeout_seconds);
+        let backend = match DatabaseUrl::parse(settings)? {
+            DatabaseUrl::Sqlite { path, options } => {
+                create_parent(&path)?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .min_connections(settings.min_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .connect_with(options)
+                    .await?;
+                tracing::info!(path = %path.display(), "store: SQLite (WAL, synchronous=FULL)");
+                Backend::Sqlite(pool)
+            }
+            DatabaseUrl::Postgres { options, schema } => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .min_connections(settings.min_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .connect_with(options)
+                    .await?;
+                if let Some(schema) = &schema {
+                    create_schema(&pool, schema).await?;
+                }
+                tracing::info!(
+                    schema = schema.as_deref().unwrap_or("(default)"),
+                    "store: PostgreSQL"
+                );
+                Backend::Postgres(pool)
+            }
+        };
+        Ok(Store {
+            backend,
+            ping_timeout: Duration::from_millis(settings.ping_timeout_ms),
+        })
+    }
+}
+
+fn create_parent(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Config(format!("cannot create the folder {}: {e}", dir.display()))
+        }),
+        _ => Ok(()),
+    }
+}
+
+async fn create_schema(pool: &sqlx::PgPool, schema: &str) -> Result<(), StoreError> {
+    // The name was checked by `is_identifier`; identifiers cannot be bound as parameters.
+    let created = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+    )))
+    .execute(pool)
+    .await;
+    if let Err(e) = created {
+        // Two gateways starting together can race on IF NOT EXISTS; the loser sees a
+        // duplicate and may go on when the schema is there.
+        let exists = sqlx::query("SELECT 1 FROM pg_namespace WHERE nspname = $1")
+            .bind(schema)
+            .fetch_optional(pool)
+            .await?
+            .is_some();
+        if !exists {
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(url: &str, schema: &str) -> DatabaseSettings {
+        let mut s = crate::config::Settings::defaults().database;
+        s.url = url.into();
+        s.schema = schema.into();
+        s
+    }
+
+    #[test]
+    fn urls_choose_the_backend() {
+        let sqlite = DatabaseUrl::parse(&settings("sqlite://./data/gateway.db", "")).unwrap();
+        assert!(
+            matches!(sqlite, DatabaseUrl::Sqlite { path, .. } if path == Path::new("./data/gateway.db"))
+        );
+        let pg =
+            DatabaseUrl::parse(&settings("postgres://u:secret@127.0.0.1:5432/test", "gw")).unwrap();
+        assert!(matches!(pg, DatabaseUrl::Postgres { schema: Some(s), .. } if s == "gw"));
+    }
+
+    #[test]
+    fn unusable_settings_are_refused_without_echoing_the_url() {
+        for (url, schema) in [
+            ("sqlite::memory:", ""),
+            ("sqlite://x.db?mode=memory", ""),
+            ("sqlite://x.db", "gw"),
+            ("mysql://u:secret@h/db", ""),
+            ("postgres://u:secret@127.0.0.1/test", "Robert'); DROP"),
+            ("postgres://u:secret@127.0.0.1/test", "1abc"),
+        ] {
+            let e = DatabaseUrl::parse(&settings(url, schema)).unwrap_err();
+            assert!(matches!(e, StoreError::Config(_)), "{url}");
+            assert!(!e.to_string().contains("secret"), "{e}");
+        }
+    }
+}
