@@ -140,7 +140,12 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
         smart: &smart,
     });
     Ok(AppState {
-        access: DataAccess::new(Portals::new(sources), fhir_base.clone(), limits),
+        access: DataAccess::new(
+            Portals::new(sources),
+            store.consents(),
+            fhir_base.clone(),
+            limits,
+        ),
         consents: ConsentAccess::new(store.consents(), fhir_base.clone(), limits),
         store,
         verifier: Arc::new(verifier),

@@ -14,6 +14,7 @@ use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
 use crate::auth::scopes::ScopeContext;
 use crate::consent::policy::{self, Actor, Decision, DenyReason};
+use crate::consent::provisions::{self, Requester, Restrictions};
 use crate::consent::{self, RecordView};
 use crate::fhir::FhirError;
 use crate::fhir::resources::Patient;
@@ -26,6 +27,7 @@ use crate::mapping::ids;
 use crate::national_id::NationalId;
 use crate::portal::Portals;
 use crate::portal::model::Person;
+use crate::store::ConsentStore;
 
 pub use consents::ConsentAccess;
 pub use loadable::Loadable;
@@ -41,6 +43,8 @@ pub struct SearchPage<R> {
 #[derive(Clone)]
 pub struct DataAccess {
     portals: Portals,
+    /// The citizens' own Consents, read for every patient a request touches.
+    consents: ConsentStore,
     base_url: String,
     limits: SearchLimits,
 }
@@ -49,9 +53,15 @@ pub struct DataAccess {
 type ScopeFilters = Option<Vec<Vec<Criterion>>>;
 
 impl DataAccess {
-    pub fn new(portals: Portals, fhir_base_url: String, limits: SearchLimits) -> DataAccess {
+    pub fn new(
+        portals: Portals,
+        consents: ConsentStore,
+        fhir_base_url: String,
+        limits: SearchLimits,
+    ) -> DataAccess {
         DataAccess {
             portals,
+            consents,
             base_url: fhir_base_url,
             limits,
         }
@@ -326,18 +336,42 @@ impl DataAccess {
             return Ok(Vec::new());
         };
         let today = OffsetDateTime::now_utc().date();
-        let (categories, hide_locked) =
+        let (categories, hide_locked, emergency_override) =
             match self.decide(principal, patient_id, &person, today).await? {
                 Decision::Permit {
                     categories,
                     hide_locked,
-                    ..
-                } => (categories, hide_locked),
+                    emergency_override,
+                } => (categories, hide_locked, emergency_override),
                 Decision::Deny(reason) => {
                     return Err(FhirError::Forbidden(reason.message().to_owned()));
                 }
             };
-        if !categories.contains(R::CATEGORY) {
+        // Read on every request, whoever asks: if the store cannot be read, nothing is
+        // served (R31, fail closed).
+        let consents: Vec<_> = self
+            .consents
+            .active_for_patient(patient_id)
+            .await?
+            .into_iter()
+            .map(|stored| stored.consent)
+            .collect();
+        // The patient's own restrictions bind others, not the patient's side; break-the-glass
+        // overrides them where national policy allows (the decision says so).
+        let patient_side = principal.patient.as_deref() == Some(patient_id);
+        let restrictions = if patient_side || emergency_override {
+            Restrictions::default()
+        } else {
+            provisions::restrictions(
+                &consents,
+                &Requester {
+                    professional_id: principal.professional_id.as_deref(),
+                    purposes: &[],
+                },
+                today,
+            )
+        };
+        if !categories.contains(R::CATEGORY) || restrictions.hides_type(R::TYPE.as_str()) {
             // Left out silently: the caller learns nothing of what is there (R25).
             return Ok(Vec::new());
         }
@@ -352,13 +386,11 @@ impl DataAccess {
         } else {
             Default::default()
         };
-        Ok(R::load(
-            parsed.country,
-            &person,
-            &records,
-            view.viewer,
-            only,
-        ))
+        let mut resources = R::load(parsed.country, &person, &records, view.viewer, only);
+        if !restrictions.is_empty() {
+            resources.retain(|r| !restrictions.hides(R::TYPE.as_str(), r.id()));
+        }
+        Ok(resources)
     }
 
     /// The policy decision for this principal and patient: who acts, in what relation.

@@ -7,6 +7,7 @@
 //! never mapped, counted or paged.
 
 pub mod policy;
+pub mod provisions;
 
 use std::sync::Arc;
 

@@ -204,8 +204,16 @@ async fn with_the_database_stopped_nothing_is_served_and_it_recovers() {
     assert_eq!(status, 503, "{body:#}");
     assert_eq!(body["status"], "not ready");
     assert_eq!(body["store"]["ready"], false);
-    for path in [read.as_str(), "/Consent?status=active"] {
-        let response = app.get(path, Some(&token)).await;
+    // Patient data too: without the citizen's Consents nothing may be served (R31).
+    let data_token = patient_token(data::NO_ADULT, "patient/*.rs");
+    let patient_read = format!("/Patient/{}", data::NO_ADULT);
+    for (path, token) in [
+        (read.as_str(), &token),
+        ("/Consent?status=active", &token),
+        (patient_read.as_str(), &data_token),
+        ("/MedicationRequest", &data_token),
+    ] {
+        let response = app.get(path, Some(token)).await;
         let retry_after = response.headers().get("retry-after").cloned();
         let (status, body) = read_fhir(response).await;
         assert_outcome(status, &body, 503, "transient");
@@ -232,4 +240,5 @@ async fn with_the_database_stopped_nothing_is_served_and_it_recovers() {
     assert!(ready, "readiness comes back with the database");
     let body = app.fhir_ok(&read, &token).await;
     assert_eq!(body["id"], stored.id.as_str());
+    app.fhir_ok(&patient_read, &data_token).await;
 }

@@ -14,5 +14,6 @@ mod profiles;
 mod protection;
 mod proxies;
 mod read;
+mod restrictions;
 mod search_clinical;
 mod search_patient;

@@ -1,0 +1,169 @@
+//! The citizen's own restrictions (R24, R25): deny provisions of active `patient-privacy`
+//! Consents, applied to every other caller, silently, before counting and paging.
+
+use ehds_gateway::store::Store;
+use serde_json::{Value, json};
+
+use crate::support::app::{
+    AUDIENCE, IDP, TestApp, assert_outcome, ids, spawn_with, test_settings, user_token,
+};
+
+const PATIENT: &str = "no.p-no-008";
+const PATIENT_FNR: &str = "17854110128";
+
+async fn app_with_store() -> (TestApp, Store) {
+    let settings = test_settings(&IDP);
+    let store = Store::open(&settings.database).await.unwrap();
+    (spawn_with(settings).await, store)
+}
+
+async fn restrict(store: &Store, provision: Value) -> String {
+    let consent = serde_json::from_value(json!({
+        "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": format!("Patient/{PATIENT}")},
+        "dateTime": "2026-11-01T10:00:00Z",
+        "provision": provision
+    }))
+    .unwrap();
+    store.consents().create(consent).await.unwrap().id
+}
+
+fn professional(hpr: &str, purpose: Option<&str>) -> String {
+    let mut claims = IDP.standard_claims(AUDIENCE, "user/*.rs", None);
+    claims["fhirUser"] = json!(format!("Practitioner/{hpr}"));
+    if let Some(p) = purpose {
+        claims["purpose_of_use"] = json!(p);
+    }
+    IDP.token(claims)
+}
+
+fn own_token() -> String {
+    let mut claims = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(PATIENT));
+    claims["pid"] = json!(PATIENT_FNR);
+    IDP.token(claims)
+}
+
+async fn total(app: &TestApp, path: &str, token: &str) -> u64 {
+    app.fhir_ok(path, token).await["total"].as_u64().unwrap()
+}
+
+#[actix_web::test]
+async fn a_type_restriction_hides_that_type_from_everyone_else_and_nothing_says_so() {
+    let (app, store) = app_with_store().await;
+    let doctor = user_token("user/*.rs");
+    let before = ids(&app
+        .fhir_ok(
+            &format!("/MedicationRequest?patient={PATIENT}&_count=100"),
+            &doctor,
+        )
+        .await);
+    assert_eq!(before.len(), 22);
+    restrict(&store, json!({"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]})).await;
+    let bundle = app
+        .fhir_ok(&format!("/MedicationRequest?patient={PATIENT}"), &doctor)
+        .await;
+    assert_eq!(bundle["total"], 0);
+    assert!(bundle.get("entry").is_none());
+    assert_eq!(
+        total(
+            &app,
+            &format!("/MedicationRequest?patient={PATIENT}&_summary=count"),
+            &doctor
+        )
+        .await,
+        0
+    );
+    let (status, body) = app
+        .get_json(&format!("/MedicationRequest/{}", before[0]), Some(&doctor))
+        .await;
+    assert_outcome(status, &body, 404, "not-found");
+    // Other types are untouched, and the patient still sees everything.
+    assert!(total(&app, &format!("/Immunization?patient={PATIENT}"), &doctor).await > 0);
+    assert_eq!(total(&app, "/MedicationRequest", &own_token()).await, 22);
+}
+
+#[actix_web::test]
+async fn a_single_resource_restriction_changes_totals_and_pages_as_if_it_never_existed() {
+    let (app, store) = app_with_store().await;
+    let doctor = user_token("user/*.rs");
+    let before = ids(&app
+        .fhir_ok(
+            &format!("/MedicationRequest?patient={PATIENT}&_count=100"),
+            &doctor,
+        )
+        .await);
+    let hidden = before[3].clone();
+    restrict(&store, json!({"type": "deny", "data": [{"meaning": "instance", "reference": {"reference": format!("MedicationRequest/{hidden}")}}]})).await;
+    let pages = app
+        .all_pages(
+            &format!("/MedicationRequest?patient={PATIENT}&_count=5"),
+            &doctor,
+        )
+        .await;
+    let seen: Vec<String> = pages.iter().flat_map(ids).collect();
+    let expected: Vec<String> = before.iter().filter(|id| **id != hidden).cloned().collect();
+    assert_eq!(seen, expected);
+    for page in &pages {
+        assert_eq!(page["total"], 21);
+    }
+    assert_eq!(pages.len(), 5, "21 results in pages of 5");
+}
+
+#[actix_web::test]
+async fn an_actor_restriction_binds_only_the_named_professional() {
+    let (app, store) = app_with_store().await;
+    restrict(&store, json!({"type": "deny", "actor": [{"role": {"text": "restricted"}, "reference": {"reference": "Practitioner/5550001"}}]})).await;
+    let named = professional("5550001", None);
+    let other = professional("5550002", None);
+    for type_name in ["MedicationRequest", "Immunization", "Condition"] {
+        assert_eq!(
+            total(&app, &format!("/{type_name}?patient={PATIENT}"), &named).await,
+            0,
+            "{type_name}"
+        );
+        assert!(
+            total(&app, &format!("/{type_name}?patient={PATIENT}"), &other).await > 0,
+            "{type_name}"
+        );
+    }
+    let (status, body) = app
+        .get_json(&format!("/Patient/{PATIENT}"), Some(&named))
+        .await;
+    assert_outcome(status, &body, 404, "not-found");
+    // Break-the-glass overrides the restriction.
+    let emergency = professional("5550001", Some("EMERGENCY"));
+    assert_eq!(
+        total(
+            &app,
+            &format!("/MedicationRequest?patient={PATIENT}"),
+            &emergency
+        )
+        .await,
+        22
+    );
+}
+
+#[actix_web::test]
+async fn withdrawn_ended_and_purpose_bound_restrictions_do_not_apply_here() {
+    let (app, store) = app_with_store().await;
+    let doctor = user_token("user/*.rs");
+    let id = restrict(&store, json!({"type": "deny"})).await;
+    assert_eq!(
+        total(&app, &format!("/Immunization?patient={PATIENT}"), &doctor).await,
+        0
+    );
+    store.consents().withdraw(&id, 1).await.unwrap();
+    assert!(
+        total(&app, &format!("/Immunization?patient={PATIENT}"), &doctor).await > 0,
+        "withdrawal applies at once"
+    );
+    restrict(
+        &store,
+        json!({"type": "deny", "period": {"start": "2020-01-01", "end": "2021-01-01"}}),
+    )
+    .await;
+    restrict(&store, json!({"type": "deny", "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HRESCH"}]})).await;
+    assert!(total(&app, &format!("/Immunization?patient={PATIENT}"), &doctor).await > 0);
+}
