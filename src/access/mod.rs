@@ -1,8 +1,11 @@
 //! The way of a data request through the house: scopes and compartment, the national source,
 //! the release rules, the mapping, the search. HTTP handlers call this and only shape the
-//! answer.
+//! answer. `patient_record.rs` takes a patient's record as a whole for `$summary` and
+//! `$everything`.
 
+pub mod access_log;
 mod loadable;
+mod patient_record;
 
 use std::collections::BTreeSet;
 
@@ -23,6 +26,7 @@ use crate::national_id::NationalId;
 use crate::portal::Portals;
 
 pub use loadable::Loadable;
+pub use patient_record::{PatientRecord, Visible, Wanted};
 
 /// One page of a search, with the total that matched and the resources `_include` adds.
 #[derive(Debug)]
