@@ -102,6 +102,9 @@ async fn respond(
         .await?;
     let fhir_base = state.fhir_base();
     let document_id = uuid::random();
+    // A document's timestamp and date to the millisecond, as documents usually carry them.
+    let now = OffsetDateTime::now_utc();
+    let now = now.replace_millisecond(now.millisecond()).unwrap_or(now);
     let document = ips::summary(
         &PatientData {
             patient: &record.patient,
@@ -112,7 +115,7 @@ async fn respond(
         },
         &DocumentContext {
             fhir_base: &fhir_base,
-            timestamp: OffsetDateTime::now_utc(),
+            timestamp: now,
             document_id: &document_id,
             software_version: env!("CARGO_PKG_VERSION"),
         },

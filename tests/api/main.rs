@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod errors;
+mod everything;
 mod health;
 mod metadata;
 mod paging;
@@ -13,3 +14,4 @@ mod protection;
 mod read;
 mod search_clinical;
 mod search_patient;
+mod summary;
