@@ -1,9 +1,12 @@
 //! The way of a data request through the house: scopes and compartment, the national source,
 //! the release rules, the mapping, the search. HTTP handlers call this and only shape the
-//! answer.
+//! answer. `patient_record.rs` takes a patient's record as a whole for `$summary` and
+//! `$everything`.
 
+pub mod access_log;
 mod consents;
 mod loadable;
+mod patient_record;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -13,7 +16,7 @@ use time::{Date, OffsetDateTime};
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
 use crate::auth::scopes::ScopeContext;
-use crate::consent::policy::{self, Actor, Decision, DenyReason};
+use crate::consent::policy::{self, Actor, Categories, Decision, DenyReason};
 use crate::consent::provisions::{self, Requester, Restrictions};
 use crate::consent::{self, RecordView};
 use crate::fhir::FhirError;
@@ -31,6 +34,7 @@ use crate::store::ConsentStore;
 
 pub use consents::ConsentAccess;
 pub use loadable::Loadable;
+pub use patient_record::{PatientRecord, Visible, Wanted};
 
 /// One page of a search, with the total that matched and the resources `_include` adds.
 #[derive(Debug)]
@@ -47,6 +51,13 @@ pub struct DataAccess {
     consents: ConsentStore,
     base_url: String,
     limits: SearchLimits,
+}
+
+/// What one caller may see of one patient.
+struct Gate {
+    categories: Categories,
+    hide_locked: bool,
+    restrictions: Restrictions,
 }
 
 /// The restrictions of v2 query scopes, parsed for one resource type.
@@ -336,8 +347,45 @@ impl DataAccess {
             return Ok(Vec::new());
         };
         let today = OffsetDateTime::now_utc().date();
+        let Gate {
+            categories,
+            hide_locked,
+            restrictions,
+        } = self.gate(principal, patient_id, &person, today).await?;
+        if !categories.contains(R::CATEGORY) || restrictions.hides_type(R::TYPE.as_str()) {
+            // Left out silently: the caller learns nothing of what is there (R25).
+            return Ok(Vec::new());
+        }
+        let view = RecordView {
+            viewer: principal.viewer_of(patient_id),
+            categories,
+            hide_locked,
+            professional_id: principal.professional_id.as_deref(),
+        };
+        let records = if R::IS_RECORD {
+            consent::visible_records(source.records(&person.key).await?, &view, today)
+        } else {
+            Default::default()
+        };
+        let mut resources = R::load(parsed.country, &person, &records, view.viewer, only);
+        if !restrictions.is_empty() {
+            resources.retain(|r| !restrictions.hides(R::TYPE.as_str(), r.id()));
+        }
+        Ok(resources)
+    }
+
+    /// What this caller may see of this patient: the policy decision (a refusal is a 403) and
+    /// the patient's own restrictions. The Consents are read on every request, whoever asks:
+    /// if the store cannot be read, nothing is served (R31, fail closed).
+    async fn gate(
+        &self,
+        principal: &Principal,
+        patient_id: &str,
+        person: &Person,
+        today: Date,
+    ) -> Result<Gate, FhirError> {
         let (categories, hide_locked, emergency_override) =
-            match self.decide(principal, patient_id, &person, today).await? {
+            match self.decide(principal, patient_id, person, today).await? {
                 Decision::Permit {
                     categories,
                     hide_locked,
@@ -347,8 +395,6 @@ impl DataAccess {
                     return Err(FhirError::Forbidden(reason.message().to_owned()));
                 }
             };
-        // Read on every request, whoever asks: if the store cannot be read, nothing is
-        // served (R31, fail closed).
         let consents: Vec<_> = self
             .consents
             .active_for_patient(patient_id)
@@ -371,26 +417,11 @@ impl DataAccess {
                 today,
             )
         };
-        if !categories.contains(R::CATEGORY) || restrictions.hides_type(R::TYPE.as_str()) {
-            // Left out silently: the caller learns nothing of what is there (R25).
-            return Ok(Vec::new());
-        }
-        let view = RecordView {
-            viewer: principal.viewer_of(patient_id),
+        Ok(Gate {
             categories,
             hide_locked,
-            professional_id: principal.professional_id.as_deref(),
-        };
-        let records = if R::IS_RECORD {
-            consent::visible_records(source.records(&person.key).await?, &view, today)
-        } else {
-            Default::default()
-        };
-        let mut resources = R::load(parsed.country, &person, &records, view.viewer, only);
-        if !restrictions.is_empty() {
-            resources.retain(|r| !restrictions.hides(R::TYPE.as_str(), r.id()));
-        }
-        Ok(resources)
+            restrictions,
+        })
     }
 
     /// The policy decision for this principal and patient: who acts, in what relation.

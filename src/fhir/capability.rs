@@ -1,9 +1,10 @@
-//! The CapabilityStatement, generated from the search parameter tables and the routed
-//! interactions, so that `/metadata` says exactly what the server does (R20).
+//! The CapabilityStatement, generated from the search parameter tables, the routed
+//! interactions and the routed operations, so that `/metadata` says exactly what the server
+//! does (R20).
 
 use crate::fhir::datatypes::{CodeableConcept, Coding, Extension};
 use crate::fhir::resources::capability_statement::{
-    Implementation, Interaction, Rest, RestResource, RestSecurity, SearchParam, Software,
+    Implementation, Interaction, Operation, Rest, RestResource, RestSecurity, SearchParam, Software,
 };
 use crate::fhir::resources::{
     AllergyIntolerance, CapabilityStatement, Condition, Consent, Immunization, MedicationRequest,
@@ -14,6 +15,26 @@ use crate::mapping;
 
 /// The interactions routed for every resource type the facade serves.
 pub const INTERACTIONS: &[&str] = &["read", "search-type"];
+
+/// The operations routed on Patient: (name, OperationDefinition canonical, documentation).
+pub const PATIENT_OPERATIONS: &[(&str, &str, &str)] = &[
+    (
+        "summary",
+        "http://hl7.org/fhir/uv/ips/OperationDefinition/summary",
+        "GET Patient/{id}/$summary, or GET Patient/$summary?identifier=system|value: the \
+         International Patient Summary (IPS 1.1.0) as a document Bundle. Sections: Problems, \
+         Allergies and Intolerances, Medication Summary (MedicationStatements from current \
+         prescriptions), Immunizations and History of Past Illness when there are any. A \
+         section whose type the token may not read has emptyReason 'withheld'.",
+    ),
+    (
+        "everything",
+        "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+        "GET Patient/{id}/$everything: every resource of the patient that the token may see, as \
+         a searchset paged with _count, with _since (meta.lastUpdated) and _type; \
+         _format=ndjson (application/fhir+ndjson) downloads the whole record as NDJSON.",
+    ),
+];
 
 /// Parameters every search accepts besides the type's own.
 const COMMON_RESULT_PARAMS: &[(&str, &str, &str)] = &[
@@ -93,7 +114,17 @@ pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement 
             ),
             security: security(input.smart),
             resource: vec![
-                resource_entry::<Patient>(Some(mapping::IPS_PATIENT), None),
+                RestResource {
+                    operation: PATIENT_OPERATIONS
+                        .iter()
+                        .map(|(name, definition, documentation)| Operation {
+                            name: (*name).into(),
+                            definition: (*definition).into(),
+                            documentation: Some((*documentation).into()),
+                        })
+                        .collect(),
+                    ..resource_entry::<Patient>(Some(mapping::IPS_PATIENT), None)
+                },
                 resource_entry::<AllergyIntolerance>(Some(mapping::IPS_ALLERGY_INTOLERANCE), None),
                 resource_entry::<Condition>(Some(mapping::IPS_CONDITION), None),
                 resource_entry::<Consent>(None, Some(CONSENT_DOCUMENTATION)),
@@ -194,5 +225,6 @@ fn resource_entry<R: Searchable>(
                 documentation: Some(p.documentation.into()),
             })
             .collect(),
+        operation: Vec::new(),
     }
 }

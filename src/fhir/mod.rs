@@ -4,9 +4,11 @@ pub mod capability;
 pub mod datatypes;
 pub mod elements;
 pub mod error;
+pub mod ips;
 pub mod resource;
 pub mod resources;
 pub mod search;
+pub mod uuid;
 
 pub use error::FhirError;
 pub use resource::{DomainResource, Resource, ResourceType};

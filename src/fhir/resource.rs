@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::fhir::datatypes::Meta;
 use crate::fhir::resources::{
-    AllergyIntolerance, Bundle, CapabilityStatement, Condition, Consent, Immunization,
-    MedicationRequest, OperationOutcome, Patient,
+    AllergyIntolerance, Bundle, CapabilityStatement, Composition, Condition, Consent, Device,
+    Immunization, MedicationRequest, MedicationStatement, OperationOutcome, Patient,
 };
 
 /// Every resource type the gateway emits. `resourceType` comes first in the JSON.
@@ -18,9 +18,67 @@ pub enum Resource {
     AllergyIntolerance(AllergyIntolerance),
     Condition(Condition),
     Consent(Consent),
+    Composition(Composition),
+    MedicationStatement(MedicationStatement),
+    Device(Device),
     Bundle(Bundle),
     OperationOutcome(OperationOutcome),
     CapabilityStatement(CapabilityStatement),
+}
+
+impl Resource {
+    /// The `resourceType`, as FHIR spells it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Resource::Patient(_) => "Patient",
+            Resource::MedicationRequest(_) => "MedicationRequest",
+            Resource::Immunization(_) => "Immunization",
+            Resource::AllergyIntolerance(_) => "AllergyIntolerance",
+            Resource::Condition(_) => "Condition",
+            Resource::Consent(_) => "Consent",
+            Resource::Composition(_) => "Composition",
+            Resource::MedicationStatement(_) => "MedicationStatement",
+            Resource::Device(_) => "Device",
+            Resource::Bundle(_) => "Bundle",
+            Resource::OperationOutcome(_) => "OperationOutcome",
+            Resource::CapabilityStatement(_) => "CapabilityStatement",
+        }
+    }
+
+    /// The logical id, where the resource has one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Resource::Patient(r) => Some(&r.id),
+            Resource::MedicationRequest(r) => Some(&r.id),
+            Resource::Immunization(r) => Some(&r.id),
+            Resource::AllergyIntolerance(r) => Some(&r.id),
+            Resource::Condition(r) => Some(&r.id),
+            Resource::Consent(r) => Some(&r.id),
+            Resource::Composition(r) => Some(&r.id),
+            Resource::MedicationStatement(r) => Some(&r.id),
+            Resource::Device(r) => Some(&r.id),
+            Resource::Bundle(r) => r.id.as_deref(),
+            Resource::OperationOutcome(r) => r.id.as_deref(),
+            Resource::CapabilityStatement(_) => None,
+        }
+    }
+
+    /// `meta`, where the resource has one.
+    pub fn meta(&self) -> Option<&Meta> {
+        match self {
+            Resource::Patient(r) => Some(&r.meta),
+            Resource::MedicationRequest(r) => Some(&r.meta),
+            Resource::Immunization(r) => Some(&r.meta),
+            Resource::AllergyIntolerance(r) => Some(&r.meta),
+            Resource::Condition(r) => Some(&r.meta),
+            Resource::Consent(r) => Some(&r.meta),
+            Resource::Composition(r) => Some(&r.meta),
+            Resource::MedicationStatement(r) => Some(&r.meta),
+            Resource::Device(r) => r.meta.as_ref(),
+            Resource::Bundle(r) => r.meta.as_ref(),
+            Resource::OperationOutcome(_) | Resource::CapabilityStatement(_) => None,
+        }
+    }
 }
 
 /// What the REST layer needs to know of a patient-data resource.
@@ -109,3 +167,21 @@ domain_resource!(Immunization, |r| referenced_patient(&r.patient));
 domain_resource!(AllergyIntolerance, |r| referenced_patient(&r.patient));
 domain_resource!(Condition, |r| referenced_patient(&r.subject));
 domain_resource!(Consent, |r| r.patient.as_ref().and_then(referenced_patient));
+
+impl From<Composition> for Resource {
+    fn from(r: Composition) -> Resource {
+        Resource::Composition(r)
+    }
+}
+
+impl From<MedicationStatement> for Resource {
+    fn from(r: MedicationStatement) -> Resource {
+        Resource::MedicationStatement(r)
+    }
+}
+
+impl From<Device> for Resource {
+    fn from(r: Device) -> Resource {
+        Resource::Device(r)
+    }
+}

@@ -1,4 +1,5 @@
-//! Content negotiation (`Accept`, `_format`), `_pretty`, and writing FHIR JSON responses.
+//! Content negotiation (`Accept`, `_format`), `_pretty`, and writing FHIR JSON responses;
+//! NDJSON for exports.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -41,32 +42,12 @@ impl Format {
                 .map(|(_, v)| v.as_str())
         };
         if let Some(format) = param("_format") {
-            let media = format
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
+            let media = media_type(format);
             if !JSON_TYPES.contains(&media.as_str()) {
                 return Err(not_acceptable(&media));
             }
-        } else if let Some(accept) = req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-        {
-            let offered: Vec<String> = accept
-                .split(',')
-                .filter_map(|part| {
-                    let mut pieces = part.split(';');
-                    let media = pieces.next()?.trim().to_ascii_lowercase();
-                    let quality = pieces
-                        .find_map(|p| p.trim().strip_prefix("q="))
-                        .and_then(|q| q.parse::<f32>().ok())
-                        .unwrap_or(1.0);
-                    (quality > 0.0 && !media.is_empty()).then_some(media)
-                })
-                .collect();
+        } else {
+            let offered = accepted(req);
             if !offered.is_empty() && !offered.iter().any(|m| JSON_TYPES.contains(&m.as_str())) {
                 return Err(not_acceptable(&offered.join(", ")));
             }
@@ -101,6 +82,68 @@ impl Format {
             ))),
         }
     }
+}
+
+/// How an export answers: a Bundle (page) in FHIR JSON, or the whole as NDJSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    Bundle(Format),
+    Ndjson,
+}
+
+impl Export {
+    /// `_format=ndjson` (or `application/fhir+ndjson`, `application/ndjson`), or an `Accept`
+    /// that asks for one of those, is NDJSON; anything else is negotiated as for any FHIR
+    /// response.
+    pub fn negotiate(req: &HttpRequest, query: &[(String, String)]) -> Result<Export, FhirError> {
+        let ndjson = match query.iter().find(|(k, _)| k == "_format") {
+            Some((_, format)) => NDJSON_TYPES.contains(&media_type(format).as_str()),
+            None => accepted(req)
+                .iter()
+                .any(|m| NDJSON_TYPES.contains(&m.as_str())),
+        };
+        if ndjson {
+            return Ok(Export::Ndjson);
+        }
+        Format::negotiate(req, query).map(Export::Bundle)
+    }
+}
+
+/// The media type of NDJSON FHIR exports (FHIR Bulk Data).
+pub const FHIR_NDJSON: &str = "application/fhir+ndjson";
+
+const NDJSON_TYPES: &[&str] = &["ndjson", "application/fhir+ndjson", "application/ndjson"];
+
+fn media_type(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The media types of `Accept` with a quality above zero, lower-cased.
+fn accepted(req: &HttpRequest) -> Vec<String> {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Vec::new();
+    };
+    accept
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let media = pieces.next()?.trim().to_ascii_lowercase();
+            let quality = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (quality > 0.0 && !media.is_empty()).then_some(media)
+        })
+        .collect()
 }
 
 fn not_acceptable(media: &str) -> FhirError {

@@ -2,6 +2,7 @@
 
 mod caller;
 mod error;
+mod everything;
 mod format;
 mod health;
 mod metadata;
@@ -9,6 +10,7 @@ mod read;
 pub mod request_id;
 mod search;
 pub mod state;
+mod summary;
 
 use actix_web::{HttpRequest, web};
 
@@ -23,6 +25,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/metadata")
                         .route(web::get().to(metadata::metadata))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                // The operations come before `/{type}/{id}`, which would take `$summary` for an
+                // id.
+                .service(
+                    web::resource("/Patient/$summary")
+                        .route(web::get().to(summary::by_identifier))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/Patient/{id}/$summary")
+                        .route(web::get().to(summary::by_id))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/Patient/{id}/$everything")
+                        .route(web::get().to(everything::everything))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(

@@ -216,48 +216,62 @@ fn searchset<R: Searchable>(
         });
         format!("{fhir_base}/{type_name}?_page={token}")
     };
-    let mut link = vec![BundleLink {
-        relation: "self".into(),
-        url: link_to(request.offset),
-    }];
-    if request.count > 0 {
-        link.push(BundleLink {
-            relation: "first".into(),
-            url: link_to(0),
-        });
-        if request.offset > 0 {
-            link.push(BundleLink {
-                relation: "previous".into(),
-                url: link_to(request.offset.saturating_sub(request.count)),
-            });
-        }
-        if request.offset + request.count < result.total {
-            link.push(BundleLink {
-                relation: "next".into(),
-                url: link_to(request.offset + request.count),
-            });
-        }
-        let last = if result.total == 0 {
-            0
-        } else {
-            (result.total - 1) / request.count * request.count
-        };
-        link.push(BundleLink {
-            relation: "last".into(),
-            url: link_to(last),
-        });
-    }
+    let link = page_links(request.offset, request.count, result.total, link_to);
     Bundle {
         id: None,
         meta: Some(crate::fhir::datatypes::Meta {
             last_updated: Some(crate::mapping::instant(time::OffsetDateTime::now_utc())),
             ..Default::default()
         }),
+        identifier: None,
         type_: "searchset".into(),
+        timestamp: None,
         total: Some(result.total),
         link,
         entry,
     }
+}
+
+/// The links of one page: `self`, and with a page size `first`, `previous`, `next`, `last`.
+/// `link_to` makes the URL of the page at an offset.
+pub(super) fn page_links(
+    offset: usize,
+    count: usize,
+    total: usize,
+    link_to: impl Fn(usize) -> String,
+) -> Vec<BundleLink> {
+    let mut link = vec![BundleLink {
+        relation: "self".into(),
+        url: link_to(offset),
+    }];
+    if count > 0 {
+        link.push(BundleLink {
+            relation: "first".into(),
+            url: link_to(0),
+        });
+        if offset > 0 {
+            link.push(BundleLink {
+                relation: "previous".into(),
+                url: link_to(offset.saturating_sub(count)),
+            });
+        }
+        if offset + count < total {
+            link.push(BundleLink {
+                relation: "next".into(),
+                url: link_to(offset + count),
+            });
+        }
+        let last = if total == 0 {
+            0
+        } else {
+            (total - 1) / count * count
+        };
+        link.push(BundleLink {
+            relation: "last".into(),
+            url: link_to(last),
+        });
+    }
+    link
 }
 
 fn entry_of<R: DomainResource>(

@@ -2,9 +2,12 @@
 //!
 //! One function per resource type, driven by the nation's systems (`systems/`) and rules
 //! (`national.rs`). The mapping adds the international codings (ATC, WHO ICD-10) beside the
-//! national ones and declares the IPS profile each resource is made to conform to.
+//! national ones and declares the IPS profile each resource is made to conform to. The
+//! MedicationStatements of patient summaries are restated from the prescriptions'
+//! MedicationRequests (`medication_statement.rs`).
 
 pub mod ids;
+pub mod medication_statement;
 pub mod national;
 pub mod systems;
 
@@ -245,6 +248,7 @@ pub fn medication_request(
         }],
         dispense_request: rx.valid_until.map(|until| DispenseRequest {
             validity_period: Some(Period {
+                extension: Vec::new(),
                 start: Some(date(rx.authored.date())),
                 end: Some(date(until)),
             }),

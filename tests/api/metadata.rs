@@ -61,6 +61,73 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
     }
 }
 
+/// The operations a resource entry declares: (name, definition).
+fn operations(resource: &Value) -> Vec<(String, String)> {
+    resource["operation"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_owned(),
+                o["definition"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// R20: `$summary` with the IPS OperationDefinition canonical and `$everything` with the R4
+/// one, on Patient; no other type declares operations.
+#[actix_web::test]
+async fn metadata_declares_the_patient_operations() {
+    let app = spawn_app().await;
+    let (_, body) = app.get_json("/metadata", None).await;
+    for resource in resources(&body) {
+        let declared = operations(&resource);
+        if resource["type"] == "Patient" {
+            assert_eq!(
+                declared,
+                [
+                    (
+                        "summary".to_owned(),
+                        "http://hl7.org/fhir/uv/ips/OperationDefinition/summary".to_owned()
+                    ),
+                    (
+                        "everything".to_owned(),
+                        "http://hl7.org/fhir/OperationDefinition/Patient-everything".to_owned()
+                    ),
+                ]
+            );
+            for operation in resource["operation"].as_array().unwrap() {
+                assert!(operation["documentation"].is_string());
+            }
+        } else {
+            assert!(declared.is_empty(), "{}", resource["type"]);
+        }
+    }
+}
+
+/// Every declared operation answers on a patient, so the statement cannot declare one that
+/// is not routed.
+#[actix_web::test]
+async fn every_declared_operation_answers() {
+    let app = spawn_app().await;
+    let (_, capability) = app.get_json("/metadata", None).await;
+    let token = patient_token(data::NO_ADULT, "patient/*.rs");
+    let mut checked = 0;
+    for resource in resources(&capability) {
+        let type_name = resource["type"].as_str().unwrap();
+        for (name, _) in operations(&resource) {
+            let body = app
+                .fhir_ok(&format!("/{type_name}/{}/${name}", data::NO_ADULT), &token)
+                .await;
+            assert_eq!(body["resourceType"], "Bundle", "${name}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2);
+}
+
 fn resources(capability: &Value) -> Vec<Value> {
     capability["rest"][0]["resource"]
         .as_array()

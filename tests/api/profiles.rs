@@ -92,6 +92,7 @@ fn medication_request_sample() -> Value {
 fn sample_for(profile: &str) -> Value {
     match profile {
         "MedicationRequest-uv-ips" => medication_request_sample(),
+        "Bundle-uv-ips" => ips_bundle_01(),
         _ => ips_example_of(profile.trim_end_matches("-uv-ips")),
     }
 }
@@ -106,13 +107,17 @@ fn show(errors: &[String]) -> String {
 fn ips_example_bundles_pass_r4_and_the_project_profiles() {
     let mut checked = BTreeSet::new();
     for (path, bundle) in ips_example_bundles() {
-        // The whole document: the Bundle and every entry against R4, and the entries of the
-        // profiled types against the project's profiles as well.
+        // The whole document: the Bundle against R4 and Bundle-uv-ips, every entry against
+        // R4, and the entries of the profiled types against the project's profiles as well.
         if let Err(errors) = validate(&bundle) {
             panic!("{} fails:{}", path.display(), show(&errors));
         }
-        // The same entries one by one through each layer, so that neither layer can pass only
-        // because the other one did not run.
+        // The same through each layer alone, so that neither layer can pass only because the
+        // other one did not run.
+        assert_eq!(profile_of(&bundle), Some("Bundle-uv-ips"));
+        if let Err(errors) = validate_profile("Bundle-uv-ips", &bundle) {
+            panic!("{} fails Bundle-uv-ips:{}", path.display(), show(&errors));
+        }
         for resource in entry_resources(&bundle) {
             let ty = resource_type(resource);
             if let Err(errors) = validate_r4(resource) {
@@ -128,12 +133,36 @@ fn ips_example_bundles_pass_r4_and_the_project_profiles() {
     }
     // The examples hold every profiled type but MedicationRequest (see
     // `medication_request_sample`); if they stopped doing so, this test would check less.
-    let expected: BTreeSet<String> = ["AllergyIntolerance", "Condition", "Immunization", "Patient"]
-        .map(String::from)
-        .into();
+    let expected: BTreeSet<String> = [
+        "AllergyIntolerance",
+        "Composition",
+        "Condition",
+        "Immunization",
+        "MedicationStatement",
+        "Patient",
+    ]
+    .map(String::from)
+    .into();
     assert_eq!(
         checked, expected,
         "profiled types found in the IPS examples"
+    );
+}
+
+/// A searchset is no document: Bundle-uv-ips is not applied to it.
+#[test]
+fn bundle_uv_ips_applies_to_documents_only() {
+    let mut searchset = ips_bundle_01();
+    searchset["type"] = json!("searchset");
+    assert_eq!(profile_of(&searchset), None);
+    assert_eq!(profile_of(&ips_bundle_01()), Some("Bundle-uv-ips"));
+    let errors = validate_profile("Bundle-uv-ips", &searchset).expect_err("a searchset passes");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("/type: ") && e.contains("fixed 'document'")),
+        "{}",
+        show(&errors)
     );
 }
 
@@ -553,6 +582,301 @@ fn condition_profile_rejects_broken_copies() {
         |r| r["stage"] = json!([{"type": {"text": "clinical"}}]),
         "/stage/0",
         "con-1",
+    );
+}
+
+/// The index of the section of the Composition coded `loinc`.
+fn section_index(composition: &Value, loinc: &str) -> usize {
+    composition["section"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .position(|s| s["code"]["coding"][0]["code"] == loinc)
+        .unwrap_or_else(|| panic!("no section {loinc}"))
+}
+
+#[test]
+fn bundle_profile_rejects_broken_copies() {
+    let p = "Bundle-uv-ips";
+    assert_rejected(
+        p,
+        "no identifier",
+        |r| {
+            remove(r, "identifier");
+        },
+        "(root)",
+        "\"identifier\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "an identifier without system (bdl-9)",
+        |r| {
+            r["identifier"].as_object_mut().unwrap().remove("system");
+        },
+        "/identifier",
+        "bdl-9",
+    );
+    assert_rejected(
+        p,
+        "timestamp only as _timestamp",
+        |r| only_extension(r, "timestamp"),
+        "(root)",
+        "\"timestamp\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "the Patient before the Composition (bdl-11)",
+        |r| r["entry"].as_array_mut().unwrap().swap(0, 1),
+        "/entry/0/resource/resourceType",
+        "bdl-11",
+    );
+    assert_rejected(
+        p,
+        "a second Composition (bdl-ips-1)",
+        |r| {
+            let first = r["entry"][0].clone();
+            r["entry"].as_array_mut().unwrap().push(first);
+        },
+        "/entry",
+        "bdl-ips-1",
+    );
+    assert_rejected(
+        p,
+        "no Patient",
+        |r| {
+            let i = index_of(r, "Patient");
+            r["entry"].as_array_mut().unwrap().remove(i);
+        },
+        "/entry",
+        "Bundle.entry:patient 1..1",
+    );
+    assert_rejected(
+        p,
+        "two Patients",
+        |r| {
+            let i = index_of(r, "Patient");
+            let mut twin = r["entry"][i].clone();
+            twin["fullUrl"] = json!("urn:uuid:9a1c9f0e-7d43-4b7e-b0b5-3c8f6f0d2e11");
+            r["entry"].as_array_mut().unwrap().push(twin);
+        },
+        "/entry",
+        "Bundle.entry:patient 1..1",
+    );
+    assert_rejected(
+        p,
+        "an entry without fullUrl",
+        |r| {
+            r["entry"][2].as_object_mut().unwrap().remove("fullUrl");
+        },
+        "/entry/2",
+        "\"fullUrl\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "a version-specific fullUrl (bdl-8)",
+        |r| r["entry"][2]["fullUrl"] = json!("https://example.org/fhir/Practitioner/1/_history/2"),
+        "/entry/2/fullUrl",
+        "bdl-8",
+    );
+    assert_rejected(
+        p,
+        "a search mode on an entry (bdl-2)",
+        |r| r["entry"][1]["search"] = json!({"mode": "match"}),
+        "/entry/1",
+        "bdl-2",
+    );
+    assert_rejected(
+        p,
+        "a total (bdl-1)",
+        |r| r["total"] = json!(20),
+        "(root)",
+        "bdl-1",
+    );
+}
+
+#[test]
+fn composition_profile_rejects_broken_copies() {
+    let p = "Composition-uv-ips";
+    assert_rejected(
+        p,
+        "a type that is not the patient summary",
+        |r| r["type"]["coding"][0]["code"] = json!("34133-9"),
+        "/type/coding",
+        "60591-5",
+    );
+    assert_rejected(
+        p,
+        "no Medication Summary section",
+        |r| {
+            let i = section_index(r, "10160-0");
+            r["section"].as_array_mut().unwrap().remove(i);
+        },
+        "/section",
+        "sectionMedications 1..1",
+    );
+    assert_rejected(
+        p,
+        "two Allergies sections",
+        |r| {
+            let i = section_index(r, "48765-2");
+            let twin = r["section"][i].clone();
+            r["section"].as_array_mut().unwrap().push(twin);
+        },
+        "/section",
+        "sectionAllergies 1..1",
+    );
+    assert_rejected(
+        p,
+        "a Problems section with neither entries nor emptyReason",
+        |r| {
+            let i = section_index(r, "11450-4");
+            r["section"][i].as_object_mut().unwrap().remove("entry");
+        },
+        "/section/0",
+        "sectionProblems (LOINC 11450-4): title 1..1 and entry 1..*",
+    );
+    assert_rejected(
+        p,
+        "a section with entries and an emptyReason (cmp-2)",
+        |r| {
+            let i = section_index(r, "48765-2");
+            r["section"][i]["emptyReason"] = json!({"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/list-empty-reason",
+                "code": "nilknown"
+            }]});
+        },
+        "/section/2",
+        "cmp-2",
+    );
+    assert_rejected(
+        p,
+        "a Medication Summary section without title",
+        |r| {
+            let i = section_index(r, "10160-0");
+            r["section"][i].as_object_mut().unwrap().remove("title");
+        },
+        "/section/1",
+        "\"title\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "a section without narrative",
+        |r| {
+            r["section"][4].as_object_mut().unwrap().remove("text");
+        },
+        "/section/4",
+        "\"text\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "a subject with a display but no reference",
+        |r| r["subject"] = json!({"display": "Martha DeLarosa"}),
+        "/subject",
+        "\"reference\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "an empty author list",
+        |r| r["author"] = json!([]),
+        "/author",
+        "Composition.author 1..*",
+    );
+    assert_rejected(
+        p,
+        "a relatesTo with two targets",
+        |r| r["relatesTo"][0]["targetReference"] = json!({"reference": "Composition/x"}),
+        "/relatesTo/0",
+        "target[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "date only as _date",
+        |r| only_extension(r, "date"),
+        "(root)",
+        "\"date\" is a required property",
+    );
+}
+
+/// What the gateway writes for a section the caller may not read: no entries, the emptyReason
+/// `withheld`. IPS 2.0.0 allows it (ips-comp-1); the schema accepts it in place of entries.
+#[test]
+fn composition_profile_accepts_an_empty_reason_instead_of_entries() {
+    let mut composition = sample_for("Composition-uv-ips");
+    let i = section_index(&composition, "48765-2");
+    let section = composition["section"][i].as_object_mut().unwrap();
+    section.remove("entry");
+    section.insert(
+        "emptyReason".into(),
+        json!({"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/list-empty-reason",
+            "code": "withheld"
+        }]}),
+    );
+    if let Err(errors) = validate_profile("Composition-uv-ips", &composition) {
+        panic!("a withheld section is refused:{}", show(&errors));
+    }
+}
+
+#[test]
+fn medication_statement_profile_rejects_broken_copies() {
+    let p = "MedicationStatement-uv-ips";
+    assert_rejected(
+        p,
+        "status only as _status",
+        |r| only_extension(r, "status"),
+        "(root)",
+        "\"status\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "no effective[x]",
+        |r| {
+            remove(r, "effectivePeriod");
+        },
+        "(root)",
+        "MedicationStatement.effective[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "two effective[x] choices",
+        |r| r["effectiveDateTime"] = json!("2015-03"),
+        "(root)",
+        "MedicationStatement.effective[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "an empty effectivePeriod",
+        |r| r["effectivePeriod"] = json!({}),
+        "/effectivePeriod",
+        "ele-1",
+    );
+    assert_rejected(
+        p,
+        "no medication[x]",
+        |r| {
+            remove(r, "medicationReference");
+        },
+        "(root)",
+        "MedicationStatement.medication[x] 1..1",
+    );
+    assert_rejected(
+        p,
+        "a subject with a display but no reference",
+        |r| r["subject"] = json!({"display": "Martha DeLarosa"}),
+        "/subject",
+        "\"reference\" is a required property",
+    );
+    assert_rejected(
+        p,
+        "two data-absent-reason extensions on the effective period",
+        |r| {
+            r["effectivePeriod"]["extension"] = json!([
+                {"url": DATA_ABSENT_REASON, "valueCode": "unknown"},
+                {"url": DATA_ABSENT_REASON, "valueCode": "masked"}
+            ]);
+        },
+        "/effectivePeriod/extension",
+        "data-absent-reason 0..1",
     );
 }
 

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::fhir::datatypes::Meta;
+use crate::fhir::datatypes::{Identifier, Meta};
 use crate::fhir::resource::Resource;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -10,8 +10,14 @@ pub struct Bundle {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
+    /// A document's persistent identifier (searchsets have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<Identifier>,
     #[serde(rename = "type")]
     pub type_: String,
+    /// When a document was assembled (searchsets have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -82,6 +82,18 @@ pub struct RestResource {
     pub search_include: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub search_param: Vec<SearchParam>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operation: Vec<Operation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    pub name: String,
+    /// Canonical URL of the OperationDefinition.
+    pub definition: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

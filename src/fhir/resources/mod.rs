@@ -3,19 +3,25 @@
 pub mod allergy_intolerance;
 pub mod bundle;
 pub mod capability_statement;
+pub mod composition;
 pub mod condition;
 pub mod consent;
+pub mod device;
 pub mod immunization;
 pub mod medication_request;
+pub mod medication_statement;
 pub mod operation_outcome;
 pub mod patient;
 
 pub use allergy_intolerance::{AllergyIntolerance, AllergyReaction};
 pub use bundle::{Bundle, BundleEntry, BundleLink, EntryResource, EntrySearch};
 pub use capability_statement::CapabilityStatement;
+pub use composition::{Composition, CompositionSection};
 pub use condition::Condition;
 pub use consent::{Consent, ConsentPolicy, ConsentProvision, ProvisionActor, ProvisionData};
+pub use device::{Device, DeviceName, DeviceVersion};
 pub use immunization::{Immunization, ImmunizationPerformer};
 pub use medication_request::{DispenseRequest, MedicationRequest};
+pub use medication_statement::MedicationStatement;
 pub use operation_outcome::{OperationOutcome, OutcomeIssue};
 pub use patient::{Patient, PatientCommunication};

@@ -3,3 +3,4 @@ pub mod data;
 pub mod db;
 pub mod idp;
 pub mod profiles;
+pub mod xhtml;

@@ -8,7 +8,8 @@
 //! * the project's IPS profile schemas, `fhir-profiles/ips/<profile>.schema.json`
 //!   (draft 2020-12), which add what the R4 schema cannot express: the IPS required elements,
 //!   required primitives (a required `status` must come as `status`, not only as `_status`),
-//!   choice-type cardinalities and the invariants that JSON Schema can state.
+//!   choice-type cardinalities and the invariants that JSON Schema can state. A document
+//!   Bundle is checked against Bundle-uv-ips, and its entries against their own profiles.
 //!
 //! The R4 schema is 3.3 MB and one validator for it is compiled per resource type, so that an
 //! error carries the resource's own JSON path (validating against the schema's root `oneOf` of
@@ -34,12 +35,17 @@ const PROFILES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fhir-profiles")
 const R4_SCHEMA_URI: &str = "http://hl7.org/fhir/json-schema/4.0";
 
 /// The project's profile for each resource type the gateway promises IPS conformance for.
+/// Bundle-uv-ips is the profile of a document: it applies to Bundles of type `document` only
+/// (see [`profile_of`]); searchsets are checked against R4.
 pub const PROFILES: &[(&str, &str)] = &[
     ("Patient", "Patient-uv-ips"),
     ("MedicationRequest", "MedicationRequest-uv-ips"),
     ("Immunization", "Immunization-uv-ips"),
     ("AllergyIntolerance", "AllergyIntolerance-uv-ips"),
     ("Condition", "Condition-uv-ips"),
+    ("Bundle", "Bundle-uv-ips"),
+    ("Composition", "Composition-uv-ips"),
+    ("MedicationStatement", "MedicationStatement-uv-ips"),
 ];
 
 /// Longest message kept from a schema error; longer ones are cut so that a failure report for a
@@ -91,12 +97,23 @@ pub fn validate_r4(resource: &Value) -> Result<(), Vec<String>> {
     into_result(errors)
 }
 
-/// The profile the project applies to `resource_type`, if any.
+/// The profile the project has for `resource_type`, if any. For Bundles it applies to
+/// documents only: [`profile_of`] says whether it applies to one resource.
 pub fn profile_for(resource_type: &str) -> Option<&'static str> {
     PROFILES
         .iter()
         .find(|(ty, _)| *ty == resource_type)
         .map(|(_, profile)| *profile)
+}
+
+/// The profile the project applies to this resource, if any: by type, and for a Bundle only
+/// when it is a document.
+pub fn profile_of(resource: &Value) -> Option<&'static str> {
+    let ty = resource.get("resourceType").and_then(Value::as_str)?;
+    if ty == "Bundle" && resource.get("type").and_then(Value::as_str) != Some("document") {
+        return None;
+    }
+    profile_for(ty)
 }
 
 /// The parsed JSON of a profile schema, for tests that inspect the schema itself.
@@ -168,7 +185,7 @@ fn check(resource: &Value, at: &str, with_profiles: bool, errors: &mut Vec<Strin
         }
         errors.push(format_error(&error, at, "R4", None));
     }
-    if with_profiles && let Some(profile) = profile_for(ty) {
+    if with_profiles && let Some(profile) = profile_of(resource) {
         errors.extend(profile_errors(&profile_schemas()[profile], resource, at));
     }
     for (pointer, nested, profiles) in nested {
@@ -321,7 +338,7 @@ struct Profile {
 }
 
 fn profile_schemas() -> &'static HashMap<&'static str, Profile> {
-    // The five profile schemas are small; they are compiled together on first use.
+    // The profile schemas are small; they are compiled together on first use.
     static PROFILE_SCHEMAS: LazyLock<HashMap<&'static str, Profile>> = LazyLock::new(|| {
         PROFILES
             .iter()

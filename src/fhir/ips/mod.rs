@@ -1,0 +1,223 @@
+//! The International Patient Summary (IPS 1.1.0) as a FHIR document.
+//!
+//! A Bundle of type `document`: the Composition first, then the Patient, the author (this
+//! gateway, as a Device), and the resources the sections list. It is built from resources
+//! that are already loaded and already cut down to what the caller may see; this module does
+//! no I/O and reads no clock (the time and the document id are given), so that it can be
+//! tested and timed on its own.
+//!
+//! Full URLs and references: a resource the gateway serves (Patient, AllergyIntolerance,
+//! Condition, Immunization) has its RESTful URL as fullUrl, and its own relative references
+//! (`Patient/no.p-001`) resolve against that. A resource that exists only in this document
+//! (the Composition, the Device, the MedicationStatements, the "no information" resources) has a
+//! `urn:uuid:` fullUrl, and since a relative reference cannot be resolved from such an entry,
+//! everything it points to is written as an absolute URL.
+//!
+//! Sections: Problems, Allergies and Medications always; Immunizations and History of Past
+//! Illness when there is something to list (`sections.rs` has the rules per section). A
+//! section whose resource type the caller may not read says so with the emptyReason
+//! `withheld`; IPS 1.1.0 has no other way of saying it, so such a document departs from the
+//! profile on that point and does not claim Bundle-uv-ips / Composition-uv-ips in
+//! `meta.profile`.
+
+mod absent;
+pub mod narrative;
+mod sections;
+
+use time::OffsetDateTime;
+
+use crate::fhir::datatypes::{CodeableConcept, Identifier, Meta, Reference};
+use crate::fhir::resources::{
+    AllergyIntolerance, Bundle, BundleEntry, Composition, Condition, Device, DeviceName,
+    DeviceVersion, EntryResource, Immunization, MedicationRequest, Patient,
+};
+use crate::fhir::{DomainResource, Resource, uuid};
+use crate::mapping::{self, systems};
+
+pub use absent::ABSENT_UNKNOWN;
+
+pub const IPS_BUNDLE: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips";
+pub const IPS_COMPOSITION: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips";
+pub const LOINC: &str = "http://loinc.org";
+/// LOINC 60591-5, "Patient summary Document": the type of every IPS Composition.
+pub const PATIENT_SUMMARY: &str = "60591-5";
+pub const LIST_EMPTY_REASON: &str = "http://terminology.hl7.org/CodeSystem/list-empty-reason";
+
+/// What goes into one patient's summary: the Patient and, per section type, the resources the
+/// caller may see (`None`: the caller may not read that type at all).
+#[derive(Debug, Clone, Copy)]
+pub struct PatientData<'a> {
+    pub patient: &'a Patient,
+    pub conditions: Option<&'a [Condition]>,
+    pub allergy_intolerances: Option<&'a [AllergyIntolerance]>,
+    pub medication_requests: Option<&'a [MedicationRequest]>,
+    pub immunizations: Option<&'a [Immunization]>,
+}
+
+/// Where and when the document is made.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentContext<'a> {
+    /// This server's FHIR base, for the RESTful fullUrls.
+    pub fhir_base: &'a str,
+    pub timestamp: OffsetDateTime,
+    /// A fresh UUID per document: the document's identifier.
+    pub document_id: &'a str,
+    pub software_version: &'a str,
+}
+
+/// The patient summary document.
+pub fn summary(data: &PatientData<'_>, ctx: &DocumentContext<'_>) -> Bundle {
+    let mut doc = Assembly::new(ctx, data.patient);
+    let device = doc.author();
+    let sections = sections::all(&mut doc, data);
+    let withheld = sections.iter().any(|s| s.empty_reason.is_some());
+    let confidentiality = if doc.any_restricted() { "R" } else { "N" };
+    let timestamp = mapping::instant(ctx.timestamp);
+    let composition = Composition {
+        id: uuid::from_name(&format!("Composition/{}", ctx.document_id)),
+        meta: Meta {
+            profile: if withheld {
+                Vec::new()
+            } else {
+                vec![IPS_COMPOSITION.to_owned()]
+            },
+            ..Default::default()
+        },
+        status: "final".into(),
+        type_: CodeableConcept::coded(LOINC, PATIENT_SUMMARY, "Patient summary Document"),
+        subject: doc.patient_reference(),
+        date: timestamp.clone(),
+        author: vec![device],
+        title: "International Patient Summary".into(),
+        confidentiality: Some(confidentiality.into()),
+        section: sections,
+    };
+    let composition_entry = BundleEntry {
+        full_url: uuid::urn(&composition.id),
+        resource: EntryResource::Typed(Box::new(composition.into())),
+        search: None,
+    };
+    let mut entry = Vec::with_capacity(doc.entries.len() + 1);
+    entry.push(composition_entry);
+    entry.append(&mut doc.entries);
+    Bundle {
+        id: Some(ctx.document_id.to_owned()),
+        meta: Some(Meta {
+            last_updated: Some(timestamp.clone()),
+            profile: if withheld {
+                Vec::new()
+            } else {
+                vec![IPS_BUNDLE.to_owned()]
+            },
+            ..Default::default()
+        }),
+        identifier: Some(Identifier::new(
+            "urn:ietf:rfc:3986",
+            &uuid::urn(ctx.document_id),
+        )),
+        type_: "document".into(),
+        timestamp: Some(timestamp),
+        total: None,
+        link: Vec::new(),
+        entry,
+    }
+}
+
+/// The entries of a document being assembled, after the Composition.
+struct Assembly<'a> {
+    ctx: &'a DocumentContext<'a>,
+    patient_url: String,
+    patient_display: Option<String>,
+    entries: Vec<BundleEntry>,
+}
+
+impl<'a> Assembly<'a> {
+    fn new(ctx: &'a DocumentContext<'a>, patient: &Patient) -> Assembly<'a> {
+        let mut doc = Assembly {
+            ctx,
+            patient_url: String::new(),
+            patient_display: patient.name.first().and_then(|n| n.text.clone()),
+            entries: Vec::new(),
+        };
+        doc.patient_url = doc.served(patient).reference.unwrap_or_default();
+        doc
+    }
+
+    /// An absolute reference to the Patient, for resources with a `urn:uuid:` fullUrl.
+    fn patient_reference(&self) -> Reference {
+        Reference {
+            reference: Some(self.patient_url.clone()),
+            display: self.patient_display.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds a resource the gateway serves, under its RESTful URL; returns a reference to it.
+    fn served<R: DomainResource>(&mut self, resource: &R) -> Reference {
+        let url = format!(
+            "{}/{}/{}",
+            self.ctx.fhir_base,
+            R::TYPE.as_str(),
+            resource.id()
+        );
+        self.push(url, resource.clone().into())
+    }
+
+    /// Adds a resource that exists only in this document, under `urn:uuid:<its id>`.
+    fn generated(&mut self, resource: Resource) -> Reference {
+        let url = uuid::urn(resource.id().unwrap_or_default());
+        self.push(url, resource)
+    }
+
+    fn push(&mut self, full_url: String, resource: Resource) -> Reference {
+        self.entries.push(BundleEntry {
+            full_url: full_url.clone(),
+            resource: EntryResource::Typed(Box::new(resource)),
+            search: None,
+        });
+        Reference {
+            reference: Some(full_url),
+            ..Default::default()
+        }
+    }
+
+    /// The gateway as the document's author.
+    fn author(&mut self) -> Reference {
+        let device = Device {
+            id: uuid::from_name(&format!("Device/ehds-gateway/{}", self.ctx.fhir_base)),
+            meta: None,
+            device_name: vec![DeviceName {
+                name: "ehds-gateway".into(),
+                type_: "user-friendly-name".into(),
+            }],
+            type_: Some(CodeableConcept::text(
+                "FHIR gateway to the Nordic national health portals",
+            )),
+            version: vec![DeviceVersion {
+                value: self.ctx.software_version.to_owned(),
+            }],
+            url: Some(self.ctx.fhir_base.to_owned()),
+        };
+        let mut reference = self.generated(device.into());
+        reference.display = Some("ehds-gateway".into());
+        reference
+    }
+
+    /// Whether any resource in the document carries the `R` (restricted) confidentiality
+    /// label: the document as a whole is then restricted too.
+    fn any_restricted(&self) -> bool {
+        self.entries.iter().any(|e| match &e.resource {
+            EntryResource::Typed(r) => r.meta().is_some_and(|m| {
+                m.security.iter().any(|c| {
+                    c.system.as_deref() == Some(systems::CONFIDENTIALITY)
+                        && c.code.as_deref() == Some("R")
+                })
+            }),
+            EntryResource::Json(_) => false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

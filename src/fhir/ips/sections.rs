@@ -1,0 +1,311 @@
+//! The sections of the summary, in document order, and what each one lists.
+//!
+//! - Problems (11450-4): conditions that are not resolved, inactive or in remission.
+//! - Allergies and Intolerances (48765-2): every allergy and intolerance, active or not, with
+//!   its clinical status.
+//! - Medication Summary (10160-0): the medication in use, as MedicationStatements restated from
+//!   the prescriptions that are active or on hold. Ended prescriptions are history; they stay
+//!   available through `$everything`.
+//! - Immunizations (11369-6): every vaccination except those entered in error; only when there
+//!   is one (or when the caller may not read them, to say so).
+//! - History of Past Illness (11348-0): the conditions that are resolved, inactive or in
+//!   remission; only when there is one.
+//!
+//! The three required sections never come out silently empty: with nothing to list they hold
+//! the IPS "no information about ..." resource (`absent.rs`; an empty list in a national portal, or one the caller may not see in full, is not evidence that the patient has none, so the gateway never claims "no known ..."), and when the caller may not read their type
+//! they say `withheld`.
+
+use crate::fhir::datatypes::{CodeableConcept, Coding, Narrative, Reference};
+use crate::fhir::resources::{
+    AllergyIntolerance, CompositionSection, Condition, Immunization, MedicationRequest,
+};
+use crate::fhir::uuid;
+use crate::mapping::medication_statement;
+
+use super::narrative::{Xhtml, codes, concept, day};
+use super::{Assembly, LIST_EMPTY_REASON, LOINC, PatientData, absent};
+
+struct Kind {
+    code: &'static str,
+    display: &'static str,
+    title: &'static str,
+    /// How the narrative names the section's content.
+    what: &'static str,
+}
+
+const PROBLEMS: Kind = Kind {
+    code: "11450-4",
+    display: "Problem list - Reported",
+    title: "Problem List",
+    what: "problems",
+};
+const ALLERGIES: Kind = Kind {
+    code: "48765-2",
+    display: "Allergies and adverse reactions Document",
+    title: "Allergies and Intolerances",
+    what: "allergies and intolerances",
+};
+const MEDICATIONS: Kind = Kind {
+    code: "10160-0",
+    display: "History of Medication use Narrative",
+    title: "Medication Summary",
+    what: "medication",
+};
+const IMMUNIZATIONS: Kind = Kind {
+    code: "11369-6",
+    display: "History of Immunization Narrative",
+    title: "Immunizations",
+    what: "immunizations",
+};
+const PAST_ILLNESS: Kind = Kind {
+    code: "11348-0",
+    display: "History of Past illness Narrative",
+    title: "History of Past Illness",
+    what: "past illnesses",
+};
+
+pub(super) fn all(doc: &mut Assembly<'_>, data: &PatientData<'_>) -> Vec<CompositionSection> {
+    let mut sections = vec![
+        problems(doc, data.conditions),
+        allergies(doc, data.allergy_intolerances),
+        medications(doc, data.medication_requests),
+    ];
+    sections.extend(immunizations(doc, data.immunizations));
+    sections.extend(past_illness(doc, data.conditions));
+    sections
+}
+
+fn section(kind: &Kind, entry: Vec<Reference>, text: Narrative) -> CompositionSection {
+    CompositionSection {
+        title: kind.title.into(),
+        code: CodeableConcept::coded(LOINC, kind.code, kind.display),
+        text,
+        entry,
+        empty_reason: None,
+    }
+}
+
+/// A section whose resource type the caller may not read: no entries, and the reason.
+fn withheld(kind: &Kind) -> CompositionSection {
+    let mut text = Xhtml::new();
+    text.paragraph(&format!(
+        "Withheld: the access granted for this request does not include {}.",
+        kind.what
+    ));
+    CompositionSection {
+        empty_reason: Some(CodeableConcept {
+            coding: vec![Coding::new(
+                LIST_EMPTY_REASON,
+                "withheld",
+                "Information Withheld",
+            )],
+            text: None,
+        }),
+        ..section(kind, Vec::new(), text.finish())
+    }
+}
+
+/// The id of a resource that exists only in documents, stable for the same patient and name.
+fn document_only_id(doc: &Assembly<'_>, name: &str) -> String {
+    uuid::from_name(&format!("{name}/{}", doc.patient_url))
+}
+
+fn is_past(condition: &Condition) -> bool {
+    condition.clinical_status.as_ref().is_some_and(|status| {
+        status.coding.iter().any(|c| {
+            matches!(
+                c.code.as_deref(),
+                Some("resolved" | "inactive" | "remission")
+            )
+        })
+    })
+}
+
+fn status_of(cc: &Option<CodeableConcept>) -> String {
+    cc.as_ref().map(concept).unwrap_or_default()
+}
+
+fn problems(doc: &mut Assembly<'_>, conditions: Option<&[Condition]>) -> CompositionSection {
+    let Some(conditions) = conditions else {
+        return withheld(&PROBLEMS);
+    };
+    let current: Vec<&Condition> = conditions.iter().filter(|c| !is_past(c)).collect();
+    if current.is_empty() {
+        let none = absent::no_problem_information(
+            document_only_id(doc, "no-known-problems"),
+            doc.patient_reference(),
+        );
+        let entry = doc.generated(none.into());
+        let mut text = Xhtml::new();
+        text.paragraph("No information about problems: no current problem is recorded here.");
+        return section(&PROBLEMS, vec![entry], text.finish());
+    }
+    let rows = current.iter().map(|c| {
+        vec![
+            concept(&c.code),
+            codes(&c.code),
+            status_of(&c.clinical_status),
+            c.onset_date_time.as_deref().map(day).unwrap_or_default(),
+        ]
+    });
+    let mut text = Xhtml::new();
+    text.table(&["Problem", "Code", "Status", "Since"], rows);
+    let entry = current.iter().map(|c| doc.served(*c)).collect();
+    section(&PROBLEMS, entry, text.finish())
+}
+
+fn past_illness(
+    doc: &mut Assembly<'_>,
+    conditions: Option<&[Condition]>,
+) -> Option<CompositionSection> {
+    let past: Vec<&Condition> = conditions?.iter().filter(|c| is_past(c)).collect();
+    if past.is_empty() {
+        return None;
+    }
+    let rows = past.iter().map(|c| {
+        vec![
+            concept(&c.code),
+            codes(&c.code),
+            status_of(&c.clinical_status),
+            c.onset_date_time.as_deref().map(day).unwrap_or_default(),
+            c.abatement_date_time
+                .as_deref()
+                .map(day)
+                .unwrap_or_default(),
+        ]
+    });
+    let mut text = Xhtml::new();
+    text.table(&["Illness", "Code", "Status", "From", "To"], rows);
+    let entry = past.iter().map(|c| doc.served(*c)).collect();
+    Some(section(&PAST_ILLNESS, entry, text.finish()))
+}
+
+fn allergies(
+    doc: &mut Assembly<'_>,
+    allergies: Option<&[AllergyIntolerance]>,
+) -> CompositionSection {
+    let Some(allergies) = allergies else {
+        return withheld(&ALLERGIES);
+    };
+    if allergies.is_empty() {
+        let none = absent::no_allergy_information(
+            document_only_id(doc, "no-known-allergies"),
+            doc.patient_reference(),
+        );
+        let entry = doc.generated(none.into());
+        let mut text = Xhtml::new();
+        text.paragraph(
+            "No information about allergies: no allergy or intolerance is recorded here.",
+        );
+        return section(&ALLERGIES, vec![entry], text.finish());
+    }
+    let rows = allergies.iter().map(|a| {
+        vec![
+            concept(&a.code),
+            a.type_.clone().unwrap_or_default(),
+            a.criticality.clone().unwrap_or_default(),
+            status_of(&a.clinical_status),
+            a.reaction
+                .iter()
+                .flat_map(|r| r.manifestation.iter().map(concept))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]
+    });
+    let mut text = Xhtml::new();
+    text.table(
+        &["Substance", "Type", "Criticality", "Status", "Reaction"],
+        rows,
+    );
+    let entry = allergies.iter().map(|a| doc.served(a)).collect();
+    section(&ALLERGIES, entry, text.finish())
+}
+
+fn medications(
+    doc: &mut Assembly<'_>,
+    requests: Option<&[MedicationRequest]>,
+) -> CompositionSection {
+    let Some(requests) = requests else {
+        return withheld(&MEDICATIONS);
+    };
+    let current: Vec<&MedicationRequest> = requests
+        .iter()
+        .filter(|r| matches!(r.status.as_str(), "active" | "on-hold"))
+        .collect();
+    if current.is_empty() {
+        let none = absent::no_medication_information(
+            document_only_id(doc, "no-known-medications"),
+            doc.patient_reference(),
+        );
+        let entry = doc.generated(none.into());
+        let mut text = Xhtml::new();
+        text.paragraph(
+            "No information about medications: no prescription in use is recorded here.",
+        );
+        return section(&MEDICATIONS, vec![entry], text.finish());
+    }
+    let statements: Vec<_> = current
+        .iter()
+        .map(|request| {
+            medication_statement::from_request(
+                request,
+                uuid::from_name(&format!("MedicationStatement/{}", request.id)),
+                doc.patient_reference(),
+            )
+        })
+        .collect();
+    let rows = statements.iter().map(|s| {
+        vec![
+            concept(&s.medication_codeable_concept),
+            codes(&s.medication_codeable_concept),
+            s.status.clone(),
+            s.dosage
+                .iter()
+                .filter_map(|d| d.text.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            s.effective_period
+                .as_ref()
+                .and_then(|p| p.start.as_deref())
+                .map(day)
+                .unwrap_or_default(),
+        ]
+    });
+    let mut text = Xhtml::new();
+    text.table(&["Medication", "Codes", "Status", "Dosage", "Since"], rows);
+    let text = text.finish();
+    let entry = statements
+        .into_iter()
+        .map(|s| doc.generated(s.into()))
+        .collect();
+    section(&MEDICATIONS, entry, text)
+}
+
+fn immunizations(
+    doc: &mut Assembly<'_>,
+    immunizations: Option<&[Immunization]>,
+) -> Option<CompositionSection> {
+    let Some(immunizations) = immunizations else {
+        return Some(withheld(&IMMUNIZATIONS));
+    };
+    let listed: Vec<&Immunization> = immunizations
+        .iter()
+        .filter(|i| i.status != "entered-in-error")
+        .collect();
+    if listed.is_empty() {
+        return None;
+    }
+    let rows = listed.iter().map(|i| {
+        vec![
+            concept(&i.vaccine_code),
+            codes(&i.vaccine_code),
+            day(&i.occurrence_date_time),
+            i.status.clone(),
+            i.lot_number.clone().unwrap_or_default(),
+        ]
+    });
+    let mut text = Xhtml::new();
+    text.table(&["Vaccine", "Codes", "Date", "Status", "Lot"], rows);
+    let entry = listed.iter().map(|i| doc.served(*i)).collect();
+    Some(section(&IMMUNIZATIONS, entry, text.finish()))
+}

@@ -1,0 +1,129 @@
+//! `GET /fhir/Patient/{id}/$summary` (R14) and `GET /fhir/Patient/$summary?identifier=` (R15):
+//! the patient's International Patient Summary, a FHIR document.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use time::OffsetDateTime;
+
+use crate::access::Wanted;
+use crate::access::access_log::WholeRecord;
+use crate::auth::principal::Principal;
+use crate::fhir::ips::{self, DocumentContext, IPS_BUNDLE, PatientData};
+use crate::fhir::{FhirError, Resource, uuid};
+use crate::http::caller::Caller;
+use crate::http::format::{Format, query_pairs};
+use crate::http::state::AppState;
+
+/// `Patient/{id}/$summary`.
+pub async fn by_id(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    Caller(principal): Caller,
+) -> Result<HttpResponse, FhirError> {
+    let query = query_pairs(&req)?;
+    let format = Format::negotiate(&req, &query)?;
+    if parameters(&query)?.is_some() {
+        return Err(FhirError::Invalid(
+            "Patient/{id}/$summary names the patient in its path; identifier is for Patient/$summary"
+                .into(),
+        ));
+    }
+    respond(&state, &principal, &path.into_inner(), format).await
+}
+
+/// `Patient/$summary?identifier=system|value`.
+pub async fn by_identifier(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Caller(principal): Caller,
+) -> Result<HttpResponse, FhirError> {
+    let query = query_pairs(&req)?;
+    let format = Format::negotiate(&req, &query)?;
+    let (system, value) = parameters(&query)?.ok_or_else(|| {
+        FhirError::Invalid(
+            "Patient/$summary needs identifier=system|value (or use Patient/{id}/$summary)".into(),
+        )
+    })?;
+    let patient_id = state
+        .access
+        .patient_by_identifier(&principal, system, value)
+        .await?;
+    respond(&state, &principal, &patient_id, format).await
+}
+
+/// The operation's parameters (the IPS OperationDefinition's `identifier` and `profile`);
+/// returns the identifier as `(system, value)` if one was given. The OperationDefinition of
+/// IPS 1.1.0 spells the parameter `identifer`; that spelling is accepted too.
+fn parameters(query: &[(String, String)]) -> Result<Option<(&str, &str)>, FhirError> {
+    let mut identifier = None;
+    for (name, value) in query {
+        match name.as_str() {
+            "_format" | "_pretty" => {}
+            "identifier" | "identifer" => {
+                if identifier.is_some() {
+                    return Err(FhirError::Invalid("$summary takes one identifier".into()));
+                }
+                identifier = Some(
+                    value
+                        .split_once('|')
+                        .filter(|(s, v)| !s.is_empty() && !v.is_empty())
+                        .ok_or_else(|| {
+                            FhirError::Invalid("identifier must be system|value".into())
+                        })?,
+                );
+            }
+            "profile" if value == IPS_BUNDLE => {}
+            "profile" => {
+                return Err(FhirError::Invalid(format!(
+                    "profile '{value}' is not supported; this server writes {IPS_BUNDLE}"
+                )));
+            }
+            other => {
+                return Err(FhirError::Invalid(format!(
+                    "parameter '{other}' is not supported by $summary"
+                )));
+            }
+        }
+    }
+    Ok(identifier)
+}
+
+async fn respond(
+    state: &AppState,
+    principal: &Principal,
+    patient_id: &str,
+    format: Format,
+) -> Result<HttpResponse, FhirError> {
+    let record = state
+        .access
+        .patient_record(principal, patient_id, Wanted::All, WholeRecord::Summary)
+        .await?;
+    let fhir_base = state.fhir_base();
+    let document_id = uuid::random();
+    // A document's timestamp and date to the millisecond, as documents usually carry them.
+    let now = OffsetDateTime::now_utc();
+    let now = now.replace_millisecond(now.millisecond()).unwrap_or(now);
+    let document = ips::summary(
+        &PatientData {
+            patient: &record.patient,
+            conditions: record.conditions.shown(),
+            allergy_intolerances: record.allergy_intolerances.shown(),
+            medication_requests: record.medication_requests.shown(),
+            immunizations: record.immunizations.shown(),
+        },
+        &DocumentContext {
+            fhir_base: &fhir_base,
+            timestamp: now,
+            document_id: &document_id,
+            software_version: env!("CARGO_PKG_VERSION"),
+        },
+    );
+    let mut response = format.respond(StatusCode::OK, &Resource::Bundle(document));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
