@@ -167,3 +167,50 @@ async fn withdrawn_ended_and_purpose_bound_restrictions_do_not_apply_here() {
     restrict(&store, json!({"type": "deny", "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HRESCH"}]})).await;
     assert!(total(&app, &format!("/Immunization?patient={PATIENT}"), &doctor).await > 0);
 }
+
+#[actix_web::test]
+async fn summary_and_everything_leave_restricted_data_out_without_a_hint() {
+    let (app, store) = app_with_store().await;
+    let doctor = user_token("user/*.rs");
+    let everything = format!("/Patient/{PATIENT}/$everything?_count=500");
+    let before = app.fhir_ok(&everything, &doctor).await;
+    let prescriptions = |bundle: &Value| {
+        bundle["entry"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter(|e| e["resource"]["resourceType"] == "MedicationRequest")
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(prescriptions(&before), 22);
+    restrict(&store, json!({"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]})).await;
+    let after = app.fhir_ok(&everything, &doctor).await;
+    assert_eq!(prescriptions(&after), 0);
+    assert_eq!(
+        after["total"].as_u64().unwrap(),
+        before["total"].as_u64().unwrap() - 22
+    );
+    let summary = app
+        .fhir_ok(&format!("/Patient/{PATIENT}/$summary"), &doctor)
+        .await;
+    let text = summary.to_string();
+    assert!(
+        !text.contains("MedicationRequest/"),
+        "no trace of the prescriptions"
+    );
+    assert!(
+        text.contains("no-medication-info"),
+        "the section says it has no information"
+    );
+    assert!(
+        !text.contains("withheld"),
+        "and does not say something was held back"
+    );
+    // The patient's own summary still lists them.
+    let own = app
+        .fhir_ok(&format!("/Patient/{PATIENT}/$summary"), &own_token())
+        .await;
+    assert!(!own.to_string().contains("no-medication-info"));
+}
