@@ -14,5 +14,6 @@ pub mod http;
 pub mod mapping;
 pub mod national_id;
 pub mod portal;
+pub mod request_context;
 pub mod startup;
 pub mod telemetry;
