@@ -101,7 +101,7 @@ pub struct PortalSettings {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum SourceSettings {
     Embedded,
-    Http(HttpSourceSettings),
+    Http(Box<HttpSourceSettings>),
 }
 
 impl PortalSettings {
@@ -230,10 +230,9 @@ mod tests {
             assert_eq!(s.portal.source(country), SourceSettings::Embedded);
         }
         let mut s = Settings::defaults();
-        s.portal.sources.insert(
-            "no".into(),
-            SourceSettings::Http(HttpSourceSettings::default()),
-        );
+        s.portal
+            .sources
+            .insert("no".into(), SourceSettings::Http(Box::default()));
         assert!(s.validate().unwrap_err().to_string().contains("base_url"));
         let mut s = Settings::defaults();
         s.portal
@@ -299,7 +298,7 @@ mod tests {
             base_url: documented.base_url.clone(),
             ..HttpSourceSettings::default()
         };
-        assert_eq!(documented, defaults);
+        assert_eq!(*documented, defaults);
     }
 
     #[test]

@@ -13,3 +13,4 @@ mod protection;
 mod read;
 mod search_clinical;
 mod search_patient;
+mod upstream;

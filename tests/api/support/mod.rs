@@ -2,3 +2,4 @@ pub mod app;
 pub mod data;
 pub mod idp;
 pub mod profiles;
+pub mod upstream;
