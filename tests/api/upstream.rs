@@ -531,3 +531,101 @@ async fn without_listing_a_demographic_search_is_too_costly() {
     assert_eq!(answer.status, 200);
     assert!(!ids(&answer.body).is_empty());
 }
+
+/// `conformance/portal-upstream-v1.openapi.json` is what national teams implement: the paths
+/// the gateway calls are in it, and the test upstream's answers (the embedded data set as
+/// the contract carries it) are valid against its schemas.
+#[actix_web::test]
+async fn the_contract_document_describes_what_the_gateway_calls_and_reads() {
+    use ehds_gateway::portal::http::contract;
+    use jsonschema::{Draft, Validator};
+    use serde_json::json;
+
+    let document: Value = serde_json::from_str(include_str!(
+        "../../conformance/portal-upstream-v1.openapi.json"
+    ))
+    .expect("the OpenAPI document is JSON");
+    for (path, method) in [
+        (contract::HEALTH.to_owned(), "get"),
+        (contract::PERSONS.to_owned(), "get"),
+        (contract::LOOKUP.to_owned(), "post"),
+        (contract::person_path("{key}"), "get"),
+        (contract::records_path("{key}"), "get"),
+        (contract::powers_of_attorney_path("{key}"), "get"),
+    ] {
+        assert!(
+            document["paths"][&path][method].is_object(),
+            "{method} {path} is in the document"
+        );
+    }
+    let validator = |schema: &str| -> Validator {
+        let mut root = document.clone();
+        root["$ref"] = json!(format!("#/components/schemas/{schema}"));
+        jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("schema {schema}: {e}"))
+    };
+    let check = |validator: &Validator, what: &str, value: &Value| {
+        let errors: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{what}: {errors:?}");
+    };
+    let (health, list, person, records, powers, lookup) = (
+        validator("Health"),
+        validator("PersonList"),
+        validator("Person"),
+        validator("Records"),
+        validator("PowersOfAttorney"),
+        validator("LookupRequest"),
+    );
+    // The schemas are strict: what the model refuses, they refuse.
+    assert!(!person.is_valid(&json!({"key": "p-1"})));
+    assert!(!health.is_valid(&json!({"status": "ok", "extra": 1})));
+
+    let upstream = TestUpstream::start();
+    let client = reqwest::Client::new();
+    let fetch = |url: String, body: Option<Value>| {
+        let request = match body {
+            Some(body) => client.post(url).json(&body),
+            None => client.get(url),
+        };
+        async move {
+            let response = request.send().await.expect("the test upstream answers");
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.expect("JSON")
+        }
+    };
+    let mut people = 0;
+    for country in Country::ALL {
+        let base = upstream.base_url(country);
+        check(
+            &health,
+            "health",
+            &fetch(format!("{base}{}", contract::HEALTH), None).await,
+        );
+        let all = fetch(format!("{base}{}", contract::PERSONS), None).await;
+        check(&list, "persons", &all);
+        for p in all["persons"].as_array().unwrap() {
+            let key = p["key"].as_str().unwrap();
+            let one = fetch(format!("{base}{}", contract::person_path(key)), None).await;
+            check(&person, key, &one);
+            let r = fetch(format!("{base}{}", contract::records_path(key)), None).await;
+            check(&records, key, &r);
+            let poa = fetch(
+                format!("{base}{}", contract::powers_of_attorney_path(key)),
+                None,
+            )
+            .await;
+            check(&powers, key, &poa);
+            let question = json!({"national_id": p["national_id"]});
+            check(&lookup, "lookup request", &question);
+            let found = fetch(format!("{base}{}", contract::LOOKUP), Some(question)).await;
+            assert_eq!(found["key"], key);
+            people += 1;
+        }
+    }
+    assert!(people >= 40);
+}
