@@ -301,6 +301,28 @@ mod tests {
         assert_eq!(*documented, defaults);
     }
 
+    /// The example of the README is a valid configuration.
+    #[test]
+    fn the_readme_example_of_an_http_source_is_valid() {
+        let readme = include_str!("../README.md");
+        let example: String = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("[portal.sources.no]"))
+            .take_while(|l| !l.starts_with("```"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let s: Settings = Figment::from(Toml::string(DEFAULT_CONFIG))
+            .merge(Toml::string(&example))
+            .extract()
+            .unwrap();
+        s.validate().unwrap();
+        let SourceSettings::Http(http) = s.portal.source(Country::No) else {
+            panic!("the README configures an http source");
+        };
+        assert!(http.oauth_enabled());
+        assert_eq!(http.breaker.failures, 5);
+    }
+
     #[test]
     fn production_refuses_the_dev_issuer() {
         let mut s = Settings::defaults();

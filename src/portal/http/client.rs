@@ -351,6 +351,19 @@ mod tests {
     }
 
     #[test]
+    fn a_client_certificate_and_extra_roots_are_loaded() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+        let mut settings = HttpSourceSettings {
+            base_url: "https://portal.example.org".into(),
+            ..HttpSourceSettings::default()
+        };
+        settings.tls.client_cert_file = format!("{fixtures}/client-cert.pem");
+        settings.tls.client_key_file = format!("{fixtures}/client-key.pem");
+        settings.tls.ca_file = format!("{fixtures}/ca.pem");
+        Client::new(&settings, "NO").expect("the identity and the root load");
+    }
+
+    #[test]
     fn unreadable_tls_files_are_refused_at_start() {
         let mut settings = HttpSourceSettings {
             base_url: "https://portal.example.org".into(),

@@ -69,6 +69,11 @@ impl HttpSource {
         let deadline = request_context::upstream_deadline(self.timeout);
         let mut retries = 0;
         loop {
+            // An earlier call of this request used up the budget: nothing is sent, and the
+            // upstream is not blamed for it.
+            if Instant::now() >= deadline {
+                return Err(Failure::Timeout);
+            }
             let result = match self.breaker.acquire() {
                 Err(rejected) => Err(Failure::Open {
                     retry_after_seconds: rejected.retry_after_seconds,
@@ -132,6 +137,14 @@ impl HttpSource {
     /// The gateway's view of a failed call; logged without anything of the answer.
     fn fail(&self, operation: Operation, failure: Failure) -> PortalError {
         match &failure {
+            // Counted in the metrics; one line per refused request would flood the log.
+            Failure::Open { .. } => {
+                tracing::debug!(
+                    country = self.label,
+                    operation = operation.label(),
+                    "upstream circuit open"
+                );
+            }
             Failure::BadData(reason) => {
                 tracing::warn!(
                     country = self.label,
