@@ -629,3 +629,59 @@ async fn the_contract_document_describes_what_the_gateway_calls_and_reads() {
     }
     assert!(people >= 40);
 }
+
+/// Mutual TLS towards an upstream that requires a client certificate from its CA, and whose
+/// own certificate is from a CA the gateway trusts only through `tls.ca_file`.
+#[actix_web::test]
+async fn mutual_tls_towards_the_upstream() {
+    use crate::support::app::assert_outcome;
+    use crate::support::tls_upstream::{TlsUpstream, fixture};
+    use ehds_gateway::config::SourceSettings;
+
+    let upstream = TlsUpstream::start();
+    let spawn = |identity: bool, ca: bool| {
+        let mut source = HttpSourceSettings {
+            base_url: upstream.base_url(),
+            retries: 0,
+            ..HttpSourceSettings::default()
+        };
+        if identity {
+            source.tls.client_cert_file = fixture("client-cert.pem");
+            source.tls.client_key_file = fixture("client-key.pem");
+        }
+        if ca {
+            source.tls.ca_file = fixture("ca.pem");
+        }
+        let mut settings = test_settings(&IDP);
+        settings.portal.countries = vec![Country::No];
+        settings
+            .portal
+            .sources
+            .insert("no".into(), SourceSettings::Http(Box::new(source)));
+        spawn_with(settings)
+    };
+
+    let app = spawn(true, true).await;
+    let answer = get(&app, &read_path()).await;
+    assert_eq!(answer.status, 200, "{:#}", answer.body);
+    assert_eq!(answer.body["id"], PATIENT);
+    assert_eq!(upstream.served(), 1);
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 200, "{body:#}");
+
+    // Without a client certificate the upstream refuses the handshake.
+    let app = spawn(false, true).await;
+    let answer = get(&app, &read_path()).await;
+    assert_outcome(answer.status, &answer.body, 503, "transient");
+    assert!(upstream.refused() >= 1);
+
+    // Without the upstream's CA the gateway refuses the upstream.
+    let app = spawn(true, false).await;
+    let answer = get(&app, &read_path()).await;
+    assert_outcome(answer.status, &answer.body, 503, "transient");
+    assert_eq!(
+        upstream.served(),
+        2,
+        "only the health probe of the first gateway"
+    );
+}

@@ -193,9 +193,7 @@ impl Client {
         if !tls.ca_file.is_empty() {
             let roots = reqwest::Certificate::from_pem_bundle(&read(&tls.ca_file)?)
                 .map_err(|e| ClientError::Tls("the CA file", e))?;
-            for root in roots {
-                builder = builder.add_root_certificate(root);
-            }
+            builder = builder.tls_certs_merge(roots);
         }
         Ok(Client {
             http: builder.build().map_err(ClientError::Build)?,
