@@ -165,7 +165,7 @@ impl HttpSource {
         failure.into_portal_error(self.breaker.open_seconds())
     }
 
-    /// Checks an answer with `check`; a refusal is malformed data.
+    /// The outcome of a contract check: a refused answer is malformed data, logged and noted.
     fn checked<T>(
         &self,
         operation: Operation,
