@@ -1,6 +1,7 @@
 //! Configuration: the embedded defaults (`config/default.toml`), an optional file over them,
 //! and `EHDS_*` environment variables over both.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use figment::Figment;
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::verifier::TrustedIssuer;
 use crate::national_id::Country;
+use crate::portal::http::config::HttpSourceSettings;
 
 /// The defaults, compiled in and documented option by option.
 pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
@@ -88,6 +90,29 @@ pub struct DevIssuerSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PortalSettings {
     pub countries: Vec<Country>,
+    /// Where each country's data comes from, by lower-case country code (`no`, `se`, `dk`,
+    /// `fi`; lower case because environment overrides arrive in lower case). A served
+    /// country without an entry is served from the embedded data set.
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceSettings>,
+}
+
+/// One country's source: `{ kind = "embedded" }` or `{ kind = "http", base_url = ..., ... }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SourceSettings {
+    Embedded,
+    Http(Box<HttpSourceSettings>),
+}
+
+impl PortalSettings {
+    /// The source configured for `country`.
+    pub fn source(&self, country: Country) -> SourceSettings {
+        self.sources
+            .get(&country.code().to_ascii_lowercase())
+            .cloned()
+            .unwrap_or(SourceSettings::Embedded)
+    }
 }
 
 /// Where the gateway keeps its own state; see `[database]` in `config/default.toml`.
@@ -175,6 +200,21 @@ impl Settings {
                 "database.acquire_timeout_seconds and database.ping_timeout_ms must be positive",
             );
         }
+        for (key, source) in &self.portal.sources {
+            let country = Country::parse(key).filter(|c| c.code().to_ascii_lowercase() == *key);
+            if country.is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "portal.sources.{key}: the key must be a lower-case country code (no, se, dk, fi)"
+                )));
+            }
+            if let SourceSettings::Http(http) = source
+                && let Some(problem) = http.problem()
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "portal.sources.{key}: {problem}"
+                )));
+            }
+        }
         for issuer in &self.auth.trusted_issuers {
             if issuer.audiences.is_empty() {
                 return invalid("every trusted issuer needs at least one audience");
@@ -240,6 +280,106 @@ mod tests {
         s.validate().unwrap();
         s.database.max_connections = 0;
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn every_country_is_embedded_by_default_and_http_sources_are_checked() {
+        let s = Settings::defaults();
+        for country in Country::ALL {
+            assert_eq!(s.portal.source(country), SourceSettings::Embedded);
+        }
+        let mut s = Settings::defaults();
+        s.portal
+            .sources
+            .insert("no".into(), SourceSettings::Http(Box::default()));
+        assert!(s.validate().unwrap_err().to_string().contains("base_url"));
+        let mut s = Settings::defaults();
+        s.portal
+            .sources
+            .insert("NO".into(), SourceSettings::Embedded);
+        assert!(s.validate().unwrap_err().to_string().contains("lower-case"));
+    }
+
+    #[test]
+    fn an_http_source_takes_the_defaults_for_what_it_does_not_say() {
+        let toml = r#"
+            [portal.sources.no]
+            kind = "http"
+            base_url = "https://portal-no.example.org/registry"
+            listing = true
+            breaker = { failures = 3 }
+        "#;
+        let s: Settings = Figment::from(Toml::string(DEFAULT_CONFIG))
+            .merge(Toml::string(toml))
+            .extract()
+            .unwrap();
+        s.validate().unwrap();
+        let SourceSettings::Http(http) = s.portal.source(Country::No) else {
+            panic!("NO is http");
+        };
+        assert_eq!(http.base_url, "https://portal-no.example.org/registry");
+        assert!(http.listing);
+        assert_eq!(http.breaker.failures, 3);
+        assert_eq!(http.breaker.open_seconds, 10);
+        assert_eq!(http.timeout_ms, 2000);
+        assert_eq!(s.portal.source(Country::Se), SourceSettings::Embedded);
+        let unknown =
+            "[portal.sources.se]\nkind = \"http\"\nbase_url = \"http://x\"\ntimeuot_ms = 5\n";
+        let typo: Result<Settings, _> = Figment::from(Toml::string(DEFAULT_CONFIG))
+            .merge(Toml::string(unknown))
+            .extract();
+        assert!(typo.is_err(), "a misspelt option is refused");
+    }
+
+    /// `config/default.toml` documents every option of an HTTP source with its default, in
+    /// a commented example; this keeps that example equal to the code's defaults.
+    #[test]
+    fn the_documented_http_source_defaults_are_the_real_ones() {
+        let example: String = DEFAULT_CONFIG
+            .lines()
+            .skip_while(|l| !l.starts_with("# [portal.sources.no]"))
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| l.trim_start_matches('#').trim_start())
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(
+            example.contains("kind = \"http\""),
+            "the example is in default.toml"
+        );
+        let s: Settings = Figment::from(Toml::string(DEFAULT_CONFIG))
+            .merge(Toml::string(&example))
+            .extract()
+            .unwrap();
+        let SourceSettings::Http(documented) = s.portal.source(Country::No) else {
+            panic!("the example is an http source");
+        };
+        let defaults = HttpSourceSettings {
+            base_url: documented.base_url.clone(),
+            ..HttpSourceSettings::default()
+        };
+        assert_eq!(*documented, defaults);
+    }
+
+    /// The example of the README is a valid configuration.
+    #[test]
+    fn the_readme_example_of_an_http_source_is_valid() {
+        let readme = include_str!("../README.md");
+        let example: String = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("[portal.sources.no]"))
+            .take_while(|l| !l.starts_with("```"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let s: Settings = Figment::from(Toml::string(DEFAULT_CONFIG))
+            .merge(Toml::string(&example))
+            .extract()
+            .unwrap();
+        s.validate().unwrap();
+        let SourceSettings::Http(http) = s.portal.source(Country::No) else {
+            panic!("the README configures an http source");
+        };
+        assert!(http.oauth_enabled());
+        assert_eq!(http.breaker.failures, 5);
     }
 
     #[test]

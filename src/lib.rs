@@ -14,6 +14,7 @@ pub mod http;
 pub mod mapping;
 pub mod national_id;
 pub mod portal;
+pub mod request_context;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -13,11 +13,12 @@ use tracing_actix_web::TracingLogger;
 use crate::access::{ConsentAccess, DataAccess};
 use crate::auth::dev_issuer::DevIssuer;
 use crate::auth::verifier::{TokenVerifier, VerifierSettings};
-use crate::config::Settings;
+use crate::config::{Settings, SourceSettings};
 use crate::fhir::capability::{CapabilityInput, SmartEndpoints, capability_statement};
 use crate::fhir::search::{PageSealer, SearchLimits};
 use crate::http::state::{AppState, IssuerClaims};
 use crate::portal::embedded::EmbeddedSource;
+use crate::portal::http::HttpSource;
 use crate::portal::{PortalSource, Portals};
 use crate::store::Store;
 use crate::telemetry::{GatewayRootSpan, metrics_handle};
@@ -25,6 +26,7 @@ use crate::telemetry::{GatewayRootSpan, metrics_handle};
 pub struct Application {
     port: u16,
     base_url: String,
+    portals: Portals,
     server: Server,
 }
 
@@ -38,6 +40,7 @@ impl Application {
         // start: the orchestrator retries.
         let store = Store::open(&settings.database).await?;
         let state = web::Data::new(app_state(&settings, &base_url, store)?);
+        let portals = state.access.portals().clone();
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
@@ -52,8 +55,9 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer"))
                         .add(("Strict-Transport-Security", "max-age=31536000")),
                 )
-                .wrap(TracingLogger::<GatewayRootSpan>::new())
+                // Inside the logger, which assigns the request id that this one passes on.
                 .wrap(crate::http::request_id::RequestIdHeader)
+                .wrap(TracingLogger::<GatewayRootSpan>::new())
                 .app_data(state.clone())
                 .configure(crate::http::routes)
         })
@@ -65,6 +69,7 @@ impl Application {
         Ok(Application {
             port,
             base_url,
+            portals,
             server,
         })
     }
@@ -77,17 +82,47 @@ impl Application {
         &self.base_url
     }
 
+    /// The national sources this application serves from; through it, e.g., a listener for
+    /// a national system's change notices invalidates cached records.
+    pub fn portals(&self) -> Portals {
+        self.portals.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
 
+/// Each served country's source, as configured: the embedded data set or an HTTP upstream.
+fn portal_sources(settings: &Settings) -> anyhow::Result<Vec<Arc<dyn PortalSource>>> {
+    let mut embedded = EmbeddedSource::load_all()?;
+    let mut sources: Vec<Arc<dyn PortalSource>> = Vec::new();
+    for &country in &settings.portal.countries {
+        match settings.portal.source(country) {
+            SourceSettings::Embedded => {
+                let index = embedded
+                    .iter()
+                    .position(|s| s.country() == country)
+                    .ok_or_else(|| anyhow::anyhow!("no embedded data for {country:?}"))?;
+                sources.push(Arc::new(embedded.swap_remove(index)));
+            }
+            SourceSettings::Http(http) => {
+                let source = HttpSource::new(country, &http).map_err(|e| {
+                    anyhow::anyhow!("portal.sources.{}: {e}", country.code().to_lowercase())
+                })?;
+                tracing::info!(country = country.code(), base_url = %http.base_url.trim(),
+                    "portal data from an HTTP upstream");
+                sources.push(Arc::new(source));
+            }
+        }
+    }
+    Ok(sources)
+}
+
 fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Result<AppState> {
-    let sources: Vec<Arc<dyn PortalSource>> = EmbeddedSource::load_all()?
-        .into_iter()
-        .filter(|s| settings.portal.countries.contains(&s.country()))
-        .map(|s| Arc::new(s) as Arc<dyn PortalSource>)
-        .collect();
+    // The recorder first, so that the sources' first gauges are recorded.
+    let metrics = metrics_handle();
+    let sources = portal_sources(settings)?;
     let limits = SearchLimits {
         default_count: settings.fhir.default_count,
         max_count: settings.fhir.max_count,
@@ -153,7 +188,7 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
         limits,
         base_url: base_url.to_owned(),
         capability: serde_json::to_value(crate::fhir::Resource::CapabilityStatement(capability))?,
-        metrics: metrics_handle(),
+        metrics,
         max_body_bytes: settings.server.max_body_bytes,
         issuer_claims,
     })

@@ -134,9 +134,11 @@ impl From<crate::portal::PortalError> for FhirError {
     fn from(e: crate::portal::PortalError) -> FhirError {
         use crate::portal::PortalError;
         match e {
-            PortalError::Unavailable => FhirError::Unavailable {
+            PortalError::Unavailable {
+                retry_after_seconds,
+            } => FhirError::Unavailable {
                 message: e.to_string(),
-                retry_after_seconds: Some(5),
+                retry_after_seconds: Some(retry_after_seconds.max(1)),
             },
             PortalError::Timeout => FhirError::GatewayTimeout,
             PortalError::BadData => FhirError::BadGateway,

@@ -1,5 +1,10 @@
-//! Sends the request id back as `X-Request-Id`, so that a client can quote it and an
-//! operator find the request's log lines.
+//! The request id: sent back as `X-Request-Id`, so that a client can quote it and an
+//! operator find the request's log lines, and made the current request's context
+//! (`request_context`) while the request is served, so that calls to upstream portals carry
+//! it too.
+//!
+//! The id is the one tracing-actix-web puts into the request's extensions, so this
+//! middleware must sit inside `TracingLogger` (registered before it).
 
 use std::future::{Ready, ready};
 
@@ -7,6 +12,8 @@ use actix_web::HttpMessage;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use futures_util::future::LocalBoxFuture;
+
+use crate::request_context::{self, RequestContext};
 
 pub struct RequestIdHeader;
 
@@ -42,9 +49,15 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let future = self.service.call(req);
+        let id = req
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let context = RequestContext::new(id);
+        let future = request_context::sync_scope(context.clone(), || self.service.call(req));
         Box::pin(async move {
-            let mut response = future.await?;
+            let mut response = request_context::scope(context, future).await?;
             let id = response
                 .request()
                 .extensions()

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::national_id::{Country, NationalId};
 use crate::portal::model::{CountryDataSet, Person, PowerOfAttorney};
-use crate::portal::{PersonRecords, PortalError, PortalSource, SourceHealth};
+use crate::portal::{PersonRecords, PortalError, PortalSource, SourceHealth, is_valid_key};
 
 const DATA: [(Country, &str); 4] = [
     (Country::No, include_str!("embedded/no.json")),
@@ -141,12 +141,8 @@ impl EmbeddedSource {
     }
 }
 
-/// Keys become part of FHIR ids (`no.p-001.rx-0001`): letters, digits and `-` only.
 fn check_key(key: &str) -> Result<(), String> {
-    let ok = !key.is_empty()
-        && key.len() <= 24
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok {
+    if is_valid_key(key) {
         Ok(())
     } else {
         Err(format!(
@@ -193,11 +189,7 @@ impl PortalSource for EmbeddedSource {
     }
 
     async fn health(&self) -> SourceHealth {
-        SourceHealth {
-            country: self.country,
-            kind: "embedded",
-            ready: true,
-        }
+        SourceHealth::always_ready(self.country, "embedded")
     }
 }
 

@@ -1,6 +1,8 @@
-//! National portal data: the record model, the `PortalSource` trait, and the sources.
+//! National portal data: the record model, the `PortalSource` trait, and the sources: the
+//! embedded synthetic data set (`embedded`) and the national systems over HTTP (`http`).
 
 pub mod embedded;
+pub mod http;
 pub mod model;
 
 use std::collections::HashMap;
@@ -20,10 +22,14 @@ pub struct PersonRecords {
     pub conditions: Vec<ConditionRecord>,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Why a source could not answer. The messages are what a client may be told: they say
+/// nothing about the upstream's address, its answer or the person asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PortalError {
+    /// The upstream is down, refuses, or its circuit is open; worth trying again after
+    /// `retry_after_seconds`.
     #[error("the national source is unavailable")]
-    Unavailable,
+    Unavailable { retry_after_seconds: u64 },
     #[error("the national source did not answer in time")]
     Timeout,
     #[error("the national source answered with data that cannot be used")]
@@ -36,8 +42,37 @@ pub enum PortalError {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SourceHealth {
     pub country: Country,
+    /// `embedded` or `http`.
     pub kind: &'static str,
     pub ready: bool,
+    /// The circuit breaker in front of an upstream: `closed`, `open` or `half-open`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<&'static str>,
+    /// The kind of the last failure seen from an upstream (`timeout`, `connect`,
+    /// `status`, `bad-data`, ...), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<&'static str>,
+}
+
+impl SourceHealth {
+    /// A source that holds its data in the process and is always ready.
+    pub fn always_ready(country: Country, kind: &'static str) -> SourceHealth {
+        SourceHealth {
+            country,
+            kind,
+            ready: true,
+            breaker: None,
+            last_error: None,
+        }
+    }
+}
+
+/// Portal keys become part of FHIR ids (`no.p-001.rx-0001`) and of upstream URLs: letters,
+/// digits and `-` only, at most 24 characters.
+pub fn is_valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 24
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// One country's portal data, wherever it comes from.
@@ -65,6 +100,14 @@ pub trait PortalSource: Send + Sync {
     ) -> Result<Vec<PowerOfAttorney>, PortalError>;
 
     async fn health(&self) -> SourceHealth;
+
+    /// Forgets whatever is cached about this person, so that the next request reads the
+    /// national system again (e.g. when the national system announces a change). Sources
+    /// without a cache have nothing to forget.
+    fn invalidate(&self, _person_key: &str) {}
+
+    /// Forgets everything cached.
+    fn invalidate_all(&self) {}
 }
 
 /// The sources of all configured countries.
@@ -90,11 +133,16 @@ impl Portals {
             .filter_map(|c| self.sources.get(&c))
     }
 
+    /// The health of every source, asked concurrently so that one slow upstream does not
+    /// delay the others' answers.
     pub async fn health(&self) -> Vec<SourceHealth> {
-        let mut out = Vec::new();
-        for source in self.all() {
-            out.push(source.health().await);
+        futures_util::future::join_all(self.all().map(|s| s.health())).await
+    }
+
+    /// The invalidation hook: forgets what is cached about one person of one country.
+    pub fn invalidate(&self, country: Country, person_key: &str) {
+        if let Some(source) = self.get(country) {
+            source.invalidate(person_key);
         }
-        out
     }
 }

@@ -1,6 +1,6 @@
 //! Liveness, readiness, metrics and the request id.
 
-use crate::support::app::{patient_token, spawn_app};
+use crate::support::app::{patient_token, portal_over_http, spawn_app};
 use crate::support::data;
 
 #[actix_web::test]
@@ -29,6 +29,15 @@ async fn healthz_and_readyz_answer() {
         .map(|s| s["country"].as_str().unwrap())
         .collect();
     assert_eq!(countries, ["NO", "SE", "DK", "FI"]);
+    let kind = if portal_over_http() {
+        "http"
+    } else {
+        "embedded"
+    };
+    for source in body["sources"].as_array().unwrap() {
+        assert_eq!(source["kind"], kind, "{body:#}");
+        assert_eq!(source["ready"], true);
+    }
 }
 
 #[actix_web::test]

@@ -19,3 +19,4 @@ mod restrictions;
 mod search_clinical;
 mod search_patient;
 mod summary;
+mod upstream;

@@ -1,24 +1,45 @@
 //! A real gateway on a random loopback port, a real token issuer beside it, and an HTTP
 //! client that validates every FHIR resource it receives.
+//!
+//! With `EHDS_TEST_PORTAL=http`, every gateway reads its portal data over HTTP from a real
+//! upstream (`support/upstream.rs`, serving the same embedded data set) instead of the
+//! embedded source, so that the whole suite runs against the HTTP source too.
 
 use std::sync::LazyLock;
 
 use ehds_gateway::auth::verifier::TrustedIssuer;
 use ehds_gateway::config::Settings;
+use ehds_gateway::portal::Portals;
 use ehds_gateway::startup::Application;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
 use crate::support::idp::TestIdp;
 use crate::support::profiles;
+use crate::support::upstream::TestUpstream;
 
 /// One issuer for the whole test binary; tests that rotate keys start their own.
 pub static IDP: LazyLock<TestIdp> = LazyLock::new(TestIdp::start);
+
+/// The upstream of `EHDS_TEST_PORTAL=http` runs, shared and never faulty; fault tests start
+/// their own.
+pub static UPSTREAM: LazyLock<TestUpstream> = LazyLock::new(TestUpstream::start);
+
+/// Whether this run reads portal data over HTTP (`EHDS_TEST_PORTAL=http`).
+pub fn portal_over_http() -> bool {
+    match std::env::var("EHDS_TEST_PORTAL").as_deref() {
+        Ok("http") => true,
+        Ok("embedded") | Err(_) => false,
+        Ok(other) => panic!("EHDS_TEST_PORTAL is 'http' or 'embedded', not '{other}'"),
+    }
+}
 
 pub struct TestApp {
     pub base_url: String,
     pub fhir_base: String,
     pub client: reqwest::Client,
+    /// The application's sources, for invalidating cached records.
+    pub portals: Portals,
 }
 
 /// Settings of a test gateway: defaults, a random port, a SQLite file of its own, the test
@@ -31,6 +52,9 @@ pub fn test_settings(idp: &TestIdp) -> Settings {
     settings.auth.dev_issuer.enabled = false;
     settings.auth.jwks_min_refresh_seconds = 0;
     settings.auth.trusted_issuers = vec![trusted(idp)];
+    if portal_over_http() {
+        UPSTREAM.serve_all(&mut settings, |_| {});
+    }
     settings
 }
 
@@ -56,10 +80,12 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
         .await
         .expect("the gateway starts");
     let base_url = app.base_url().to_owned();
+    let portals = app.portals();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         fhir_base: format!("{base_url}/fhir"),
         base_url,
+        portals,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -91,6 +117,15 @@ impl TestApp {
         } else {
             format!("{}{}", self.fhir_base, path)
         }
+    }
+
+    /// GET of a path outside the FHIR base (`/readyz`, `/metrics`).
+    pub async fn get_plain(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{}", self.base_url, path))
+            .send()
+            .await
+            .expect("the gateway answers")
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
