@@ -29,7 +29,7 @@ pub async fn everything(
     let export = Export::negotiate(&req, &query)?;
     let patient_id = path.into_inner();
     let page_kind = format!("Patient/{patient_id}/$everything");
-    let (params, page) = restore_page(&state, &page_kind, query)?;
+    let (params, page) = super::page_link::restore(&state, &page_kind, query)?;
     let mut request = Request::parse(&params, state.limits)?;
     if let Some((offset, count)) = page {
         request.offset = offset;
@@ -143,42 +143,6 @@ impl Request {
         }
         Ok(request)
     }
-}
-
-type Params = Vec<(String, String)>;
-/// Offset and page size restored from a page link.
-type Page = (usize, usize);
-
-/// A `_page` link restores the sealed request and its offset; anything else is a new request.
-fn restore_page(
-    state: &AppState,
-    page_kind: &str,
-    query: Vec<(String, String)>,
-) -> Result<(Params, Option<Page>), FhirError> {
-    let Some((_, token)) = query.iter().find(|(k, _)| k == "_page") else {
-        return Ok((query, None));
-    };
-    if query
-        .iter()
-        .any(|(k, _)| !matches!(k.as_str(), "_page" | "_format" | "_pretty"))
-    {
-        return Err(FhirError::Invalid(
-            "a _page link takes no other parameters".into(),
-        ));
-    }
-    let page = state
-        .sealer
-        .open(token)
-        .filter(|p| p.resource_type == page_kind)
-        .ok_or_else(|| FhirError::Invalid("the _page link is not valid for this server".into()))?;
-    let mut params = page.params;
-    // The format controls of the link's own request apply, not those of the first page.
-    params.extend(
-        query
-            .into_iter()
-            .filter(|(k, _)| matches!(k.as_str(), "_format" | "_pretty")),
-    );
-    Ok((params, Some((page.offset, page.count))))
 }
 
 /// Whether the resource changed at or after `since` (its `meta.lastUpdated`).

@@ -6,6 +6,7 @@ mod everything;
 mod format;
 mod health;
 mod metadata;
+mod page_link;
 mod read;
 pub mod request_id;
 mod search;

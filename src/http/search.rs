@@ -81,7 +81,7 @@ async fn run(
         .get_all("prefer")
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.split(';').any(|p| p.trim() == "handling=lenient"));
-    let (params, offset) = page_or_query(state, type_name, query)?;
+    let (params, offset) = super::page_link::restore(state, type_name, query)?;
     match resource_type {
         ResourceType::Patient => {
             search_as::<Patient>(state, principal, params, offset, lenient, format).await
@@ -104,35 +104,6 @@ async fn run(
             Ok(respond(state, &request, result, format))
         }
     }
-}
-
-type Params = Vec<(String, String)>;
-/// Offset and page size restored from a page link.
-type Page = (usize, usize);
-
-/// A `_page` link restores the sealed search and its offset; anything else is a new search.
-fn page_or_query(
-    state: &AppState,
-    type_name: &str,
-    query: Vec<(String, String)>,
-) -> Result<(Params, Option<Page>), FhirError> {
-    let Some((_, token)) = query.iter().find(|(k, _)| k == "_page") else {
-        return Ok((query, None));
-    };
-    if query
-        .iter()
-        .any(|(k, _)| !matches!(k.as_str(), "_page" | "_format" | "_pretty"))
-    {
-        return Err(FhirError::Invalid(
-            "a _page link takes no other search parameters".into(),
-        ));
-    }
-    let page = state
-        .sealer
-        .open(token)
-        .filter(|p| p.resource_type == type_name)
-        .ok_or_else(|| FhirError::Invalid("the _page link is not valid for this server".into()))?;
-    Ok((page.params, Some((page.offset, page.count))))
 }
 
 async fn search_as<R: Loadable>(
