@@ -195,14 +195,6 @@ static MEDICATION_REQUEST_PARAMS: std::sync::LazyLock<Vec<ParamDef<MedicationReq
                 None,
                 |r: &MedicationRequest| codeable_concept(&r.medication_codeable_concept).collect()
             ),
-            param!(
-                "identifier",
-                Token,
-                "http://hl7.org/fhir/SearchParameter/clinical-identifier",
-                "The prescription's identifier in the national register",
-                None,
-                |r: &MedicationRequest| identifiers(&r.identifier).collect()
-            ),
         ]
     });
 
@@ -254,14 +246,6 @@ static IMMUNIZATION_PARAMS: std::sync::LazyLock<Vec<ParamDef<Immunization>>> =
                 "Vaccine code: ATC or the national vaccine code (SYSVAK, NPL, VNR)",
                 None,
                 |r: &Immunization| codeable_concept(&r.vaccine_code).collect()
-            ),
-            param!(
-                "identifier",
-                Token,
-                "http://hl7.org/fhir/SearchParameter/clinical-identifier",
-                "The vaccination's identifier in the national register",
-                None,
-                |r: &Immunization| identifiers(&r.identifier).collect()
             ),
         ]
     });
