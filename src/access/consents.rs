@@ -11,11 +11,12 @@
 use crate::access::SearchPage;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
+use crate::consent::validation::validate;
 use crate::fhir::resources::Consent;
 use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
 use crate::fhir::search::{Criterion, Modifier, SearchLimits, SearchRequest, SearchValue};
 use crate::fhir::{DomainResource, FhirError};
-use crate::store::{ConsentQuery, ConsentStore, StoreError};
+use crate::store::{ConsentQuery, ConsentStore, StoreError, StoredConsent};
 
 #[derive(Clone)]
 pub struct ConsentAccess {
@@ -99,6 +100,63 @@ impl ConsentAccess {
         })
     }
 
+    /// A new Consent of the token's own patient (R24). Nothing is stored unless it is valid.
+    pub async fn create(
+        &self,
+        principal: &Principal,
+        mut consent: Consent,
+    ) -> Result<StoredConsent, FhirError> {
+        let (own, _) = self.authorize(principal, Action::Create)?;
+        validate(&consent, &own)?;
+        // The server names the resource (R4 create ignores a client's id).
+        consent.id = String::new();
+        Ok(self.consents.create(consent).await?)
+    }
+
+    /// A new version of one of the patient's Consents; `expected_version` comes from
+    /// `If-Match`, and a stale one changes nothing (412).
+    pub async fn update(
+        &self,
+        principal: &Principal,
+        id: &str,
+        expected_version: i64,
+        consent: Consent,
+    ) -> Result<StoredConsent, FhirError> {
+        let (own, _) = self.authorize(principal, Action::Update)?;
+        if !consent.id.is_empty() && consent.id != id {
+            return Err(FhirError::Invalid(format!(
+                "the resource's id '{}' is not the id '{id}' of the URL",
+                consent.id
+            )));
+        }
+        self.owned(id, &own).await?;
+        validate(&consent, &own)?;
+        stale_is_precondition(self.consents.update(id, expected_version, consent).await)
+    }
+
+    /// Withdrawal: a new version with status `inactive`; the history stays (never deleted).
+    pub async fn withdraw(
+        &self,
+        principal: &Principal,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<StoredConsent, FhirError> {
+        let (own, _) = self.authorize(principal, Action::Delete)?;
+        let current = self.owned(id, &own).await?;
+        let version = expected_version.unwrap_or(current.version);
+        stale_is_precondition(self.consents.withdraw(id, version).await)
+    }
+
+    /// The stored Consent `id`, if it belongs to `own`; 404 otherwise, as for reads.
+    async fn owned(&self, id: &str, own: &str) -> Result<StoredConsent, FhirError> {
+        let not_found = || FhirError::NotFound(format!("Consent/{id} is not known"));
+        match self.consents.read(id).await {
+            Ok(stored) if stored.consent.patient_id() == Some(own) => Ok(stored),
+            Ok(_) | Err(StoreError::NotFound) => Err(not_found()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The patient whose Consents the principal may read, and the v2 scope restrictions.
     fn authorize(
         &self,
@@ -106,7 +164,15 @@ impl ConsentAccess {
         action: Action,
     ) -> Result<(String, ScopeFilters), FhirError> {
         let (reach, queries) = principal.reach("Consent", action).ok_or_else(|| {
-            FhirError::InsufficientScope("the token's scopes do not allow reading Consent".into())
+            FhirError::InsufficientScope(format!(
+                "the token's scopes do not allow {} of Consent",
+                match action {
+                    Action::Read | Action::Search => "reading",
+                    Action::Create => "creation",
+                    Action::Update => "update",
+                    Action::Delete => "withdrawal",
+                }
+            ))
         })?;
         let own = match reach {
             Reach::Compartment(own) => own,
@@ -118,9 +184,11 @@ impl ConsentAccess {
         };
         // Without a national-identifier claim the issuer vouches for the patient context
         // alone, and the user counts as the patient (as for the portal data).
+        // Someone acting for the patient (a guardian, the holder of a power of attorney)
+        // neither sees nor changes the patient's Consents (R32).
         if principal.actor.as_deref().is_some_and(|actor| actor != own) {
             return Err(FhirError::Forbidden(
-                "Consent resources are shown to the patient they belong to only".into(),
+                "Consent resources are read and changed by the patient they belong to only".into(),
             ));
         }
         let filters = queries.map(|queries| {
@@ -138,6 +206,19 @@ impl ConsentAccess {
 }
 
 type ScopeFilters = Option<Vec<Vec<Criterion>>>;
+
+/// A write on a version that is no longer current: with `If-Match`, R4 says 412.
+fn stale_is_precondition(
+    result: Result<StoredConsent, StoreError>,
+) -> Result<StoredConsent, FhirError> {
+    match result {
+        Err(StoreError::Conflict { current_version }) => Err(FhirError::PreconditionFailed(
+            format!("the Consent has changed: its current version is {current_version}"),
+        )),
+        Err(StoreError::NotFound) => Err(FhirError::NotFound("the Consent is not known".into())),
+        other => Ok(other?),
+    }
+}
 
 fn passes(consent: &Consent, filters: &ScopeFilters) -> bool {
     let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;

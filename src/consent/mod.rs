@@ -8,6 +8,7 @@
 
 pub mod policy;
 pub mod provisions;
+pub mod validation;
 
 use std::sync::Arc;
 

@@ -16,6 +16,10 @@ use crate::mapping;
 /// The interactions routed for every resource type the facade serves.
 pub const INTERACTIONS: &[&str] = &["read", "search-type"];
 
+/// The citizen's own Consents are also written: create, update with `If-Match`, and delete,
+/// which withdraws (status `inactive`, history kept).
+pub const CONSENT_INTERACTIONS: &[&str] = &["read", "search-type", "create", "update", "delete"];
+
 /// The operations routed on Patient: (name, OperationDefinition canonical, documentation).
 pub const PATIENT_OPERATIONS: &[(&str, &str, &str)] = &[
     (
@@ -127,7 +131,15 @@ pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement 
                 },
                 resource_entry::<AllergyIntolerance>(Some(mapping::IPS_ALLERGY_INTOLERANCE), None),
                 resource_entry::<Condition>(Some(mapping::IPS_CONDITION), None),
-                resource_entry::<Consent>(None, Some(CONSENT_DOCUMENTATION)),
+                RestResource {
+                    interaction: CONSENT_INTERACTIONS
+                        .iter()
+                        .map(|code| Interaction {
+                            code: (*code).into(),
+                        })
+                        .collect(),
+                    ..resource_entry::<Consent>(None, Some(CONSENT_DOCUMENTATION))
+                },
                 resource_entry::<Immunization>(Some(mapping::IPS_IMMUNIZATION), None),
                 resource_entry::<MedicationRequest>(Some(mapping::IPS_MEDICATION_REQUEST), None),
             ],
@@ -187,8 +199,10 @@ fn security(smart: &SmartEndpoints) -> RestSecurity {
 }
 
 const CONSENT_DOCUMENTATION: &str = "The citizen's own Consents (scope patient-privacy or \
-    research), kept by the gateway with their version history. Readable by the patient they \
-    belong to, with a patient-context token.";
+    research), kept by the gateway with their version history. Read, created, updated \
+    (If-Match required) and withdrawn (DELETE: status inactive, history kept) by the patient \
+    they belong to, with a patient-context token; deny provisions by type, resource, actor, \
+    purpose and period apply to every other caller.";
 
 fn resource_entry<R: Searchable>(
     supported_profile: Option<&str>,

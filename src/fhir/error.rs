@@ -35,6 +35,15 @@ pub enum FhirError {
     /// 409: the request conflicts with the resource's current state (a stale version).
     #[error("{0}")]
     Conflict(String),
+    /// 412: the `If-Match` version is not the current one.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// 422: well-formed, but not acceptable (a Consent for someone else, unknown codes).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// 428: a version-aware update without `If-Match`.
+    #[error("{0}")]
+    PreconditionRequired(String),
     /// 413
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -71,6 +80,9 @@ impl FhirError {
             FhirError::MethodNotAllowed(_) => 405,
             FhirError::NotAcceptable(_) => 406,
             FhirError::Conflict(_) => 409,
+            FhirError::PreconditionFailed(_) => 412,
+            FhirError::Unprocessable(_) => 422,
+            FhirError::PreconditionRequired(_) => 428,
             FhirError::PayloadTooLarge(_) => 413,
             FhirError::UnsupportedMediaType(_) => 415,
             FhirError::TooManyRequests { .. } => 429,
@@ -92,7 +104,9 @@ impl FhirError {
             FhirError::MethodNotAllowed(_)
             | FhirError::NotAcceptable(_)
             | FhirError::UnsupportedMediaType(_) => "not-supported",
-            FhirError::Conflict(_) => "conflict",
+            FhirError::Conflict(_) | FhirError::PreconditionFailed(_) => "conflict",
+            FhirError::Unprocessable(_) => "processing",
+            FhirError::PreconditionRequired(_) => "required",
             FhirError::TooManyRequests { .. } => "throttled",
             FhirError::Internal(_) | FhirError::BadGateway => "exception",
             FhirError::Unavailable { .. } => "transient",

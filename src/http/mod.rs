@@ -1,6 +1,8 @@
 //! Routes and handlers. Thin: they negotiate, authenticate, call `access`, and shape the answer.
 
+mod body;
 mod caller;
+mod consent_write;
 mod error;
 mod everything;
 mod format;
@@ -53,11 +55,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/{type}/{id}")
                         .route(web::get().to(read::read))
+                        .route(web::put().to(consent_write::update))
+                        .route(web::delete().to(consent_write::withdraw))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
                     web::resource("/{type}")
                         .route(web::get().to(search::search_get))
+                        .route(web::post().to(consent_write::create))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .default_service(web::to(not_found)),

@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 
 use crate::access::{Loadable, SearchPage};
 use crate::auth::principal::Principal;
@@ -34,7 +33,7 @@ pub async fn search_post(
     path: web::Path<String>,
     state: web::Data<AppState>,
     Caller(principal): Caller,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<HttpResponse, FhirError> {
     let mut query = query_pairs(&req)?;
     let format = Format::negotiate(&req, &query)?;
@@ -48,18 +47,7 @@ pub async fn search_post(
             "POST _search takes application/x-www-form-urlencoded parameters".into(),
         ));
     }
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let chunk =
-            chunk.map_err(|_| FhirError::Invalid("the request body could not be read".into()))?;
-        if bytes.len() + chunk.len() > state.max_body_bytes {
-            return Err(FhirError::PayloadTooLarge(format!(
-                "the request body is larger than {} bytes",
-                state.max_body_bytes
-            )));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = super::body::read_limited(body, state.max_body_bytes).await?;
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
         FhirError::Invalid("the form body is not valid application/x-www-form-urlencoded".into())
     })?;

@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod consent;
+mod consent_write;
 mod errors;
 mod everything;
 mod health;

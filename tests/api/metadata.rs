@@ -48,7 +48,14 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
             .iter()
             .map(|i| i["code"].as_str().unwrap())
             .collect();
-        assert_eq!(interactions, ["read", "search-type"]);
+        if resource["type"] == "Consent" {
+            assert_eq!(
+                interactions,
+                ["read", "search-type", "create", "update", "delete"]
+            );
+        } else {
+            assert_eq!(interactions, ["read", "search-type"]);
+        }
         // Consent has no IPS profile: the gateway keeps the citizen's own Consents.
         if resource["type"] != "Consent" {
             assert!(
