@@ -65,18 +65,11 @@ impl ConsentStore {
         let ms = stored.last_updated_ms();
         let mut statements = vec![Statement::new(
             INSERT_CONSENT,
-            vec![
-                Bind::Text(stored.id.clone()),
-                Bind::Int(stored.version),
-                Bind::Text(index.patient_id.clone()),
-                Bind::Text(index.status.clone()),
-                Bind::OptText(index.scope_system.clone()),
-                Bind::OptText(index.scope_code.clone()),
-                Bind::OptInt(index.date.map(|d| d.low)),
-                Bind::OptInt(index.date.map(|d| d.high)),
-                Bind::Int(ms),
-                Bind::Text(json.clone()),
-            ],
+            [
+                vec![Bind::Text(stored.id.clone()), Bind::Int(stored.version)],
+                indexed_columns(&index, ms, &json),
+            ]
+            .concat(),
         )];
         statements.extend(history_and_categories(&stored, &index, json, false));
         match self.store.write(statements).await? {
@@ -131,19 +124,15 @@ impl ConsentStore {
         let ms = stored.last_updated_ms();
         let mut statements = vec![Statement::guarded(
             UPDATE_CONSENT,
-            vec![
-                Bind::Text(stored.id.clone()),
-                Bind::Int(expected_version),
-                Bind::Int(stored.version),
-                Bind::Text(index.patient_id.clone()),
-                Bind::Text(index.status.clone()),
-                Bind::OptText(index.scope_system.clone()),
-                Bind::OptText(index.scope_code.clone()),
-                Bind::OptInt(index.date.map(|d| d.low)),
-                Bind::OptInt(index.date.map(|d| d.high)),
-                Bind::Int(ms),
-                Bind::Text(json.clone()),
-            ],
+            [
+                vec![
+                    Bind::Text(stored.id.clone()),
+                    Bind::Int(expected_version),
+                    Bind::Int(stored.version),
+                ],
+                indexed_columns(&index, ms, &json),
+            ]
+            .concat(),
         )];
         statements.extend(history_and_categories(&stored, &index, json, true));
         match self.store.write(statements).await? {
@@ -308,4 +297,19 @@ fn new_id() -> String {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).expect("the system random generator works");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The columns a new Consent and a new version both write, in the order of INSERT_CONSENT and
+/// UPDATE_CONSENT after their leading id/version binds.
+fn indexed_columns(index: &ConsentIndex, ms: i64, json: &str) -> Vec<Bind> {
+    vec![
+        Bind::Text(index.patient_id.clone()),
+        Bind::Text(index.status.clone()),
+        Bind::OptText(index.scope_system.clone()),
+        Bind::OptText(index.scope_code.clone()),
+        Bind::OptInt(index.date.map(|d| d.low)),
+        Bind::OptInt(index.date.map(|d| d.high)),
+        Bind::Int(ms),
+        Bind::Text(json.to_owned()),
+    ]
 }

@@ -258,22 +258,28 @@ async fn a_patient_token_stays_in_its_compartment() {
     let token = patient_token(own, "patient/*.rs");
     app.fhir_ok(&format!("/Patient/{own}"), &token).await;
     // Reads outside the compartment look exactly like reads of ids that do not exist.
-    for path in [
-        format!("/Patient/{other}"),
-        format!("/MedicationRequest/{}", data::SE_ADULT_PRESCRIPTION),
-        "/Patient/no.p-does-not-exist".to_owned(),
-    ] {
-        let (status, body) = app.get_json(&path, Some(&token)).await;
-        assert_outcome(status, &body, 404, "not-found");
-    }
+    app.assert_each_refused(
+        [
+            format!("/Patient/{other}"),
+            format!("/MedicationRequest/{}", data::SE_ADULT_PRESCRIPTION),
+            "/Patient/no.p-does-not-exist".to_owned(),
+        ],
+        &token,
+        404,
+        "not-found",
+    )
+    .await;
     // Searches that name another patient are refused, whether that patient exists or not.
-    for path in [
-        format!("/MedicationRequest?patient={other}"),
-        "/Immunization?patient=no.p-nobody".to_owned(),
-    ] {
-        let (status, body) = app.get_json(&path, Some(&token)).await;
-        assert_outcome(status, &body, 403, "forbidden");
-    }
+    app.assert_each_refused(
+        [
+            format!("/MedicationRequest?patient={other}"),
+            "/Immunization?patient=no.p-nobody".to_owned(),
+        ],
+        &token,
+        403,
+        "forbidden",
+    )
+    .await;
     // A Patient search only ever finds the token's own patient.
     assert_eq!(
         ids(&app.fhir_ok("/Patient", &token).await),

@@ -7,16 +7,19 @@ use crate::support::data;
 async fn unknown_resource_types_and_paths_are_404() {
     let app = spawn_app().await;
     let token = user_token("user/*.rs");
-    for path in [
-        "/Observation?patient=x",
-        "/Foo/1",
-        "/Observation/1",
-        "/Patient/x/_history",
-        "/",
-    ] {
-        let (status, body) = app.get_json(path, Some(&token)).await;
-        assert_outcome(status, &body, 404, "not-found");
-    }
+    app.assert_each_refused(
+        [
+            "/Observation?patient=x",
+            "/Foo/1",
+            "/Observation/1",
+            "/Patient/x/_history",
+            "/",
+        ],
+        &token,
+        404,
+        "not-found",
+    )
+    .await;
     let response = app
         .client
         .get(format!("{}/nothing-here", app.base_url))
@@ -76,19 +79,22 @@ async fn writes_are_405_but_unknown_types_stay_404() {
 async fn malformed_requests_are_400() {
     let app = spawn_app().await;
     let token = patient_token(data::NO_ADULT, "patient/*.rs");
-    for path in [
-        "/Patient?gender=a|b|c",
-        "/Patient?birthdate=2024-13-01",
-        "/Patient?_count=many",
-        "/MedicationRequest?authoredon=yesterday",
-        "/MedicationRequest?status:contains=act",
-        "/MedicationRequest?_include=MedicationRequest:requester",
-        "/Patient?_pretty=maybe",
-        "/Patient?_page=garbage",
-    ] {
-        let (status, body) = app.get_json(path, Some(&token)).await;
-        assert_outcome(status, &body, 400, "invalid");
-    }
+    app.assert_each_refused(
+        [
+            "/Patient?gender=a|b|c",
+            "/Patient?birthdate=2024-13-01",
+            "/Patient?_count=many",
+            "/MedicationRequest?authoredon=yesterday",
+            "/MedicationRequest?status:contains=act",
+            "/MedicationRequest?_include=MedicationRequest:requester",
+            "/Patient?_pretty=maybe",
+            "/Patient?_page=garbage",
+        ],
+        &token,
+        400,
+        "invalid",
+    )
+    .await;
 }
 
 #[actix_web::test]

@@ -366,17 +366,20 @@ async fn a_record_the_patient_may_not_see_yet_is_absent_from_pages_totals_and_do
 async fn compartments_and_scopes_apply_as_for_searches() {
     let app = spawn_app().await;
     let own = patient_token(data::NO_ADULT, "patient/*.rs");
-    for path in [
-        format!("/Patient/{}/$everything", data::SE_ADULT),
-        format!(
-            "/Patient/{}/$everything?_format=ndjson",
-            data::NO_POLYPHARMACY
-        ),
-        "/Patient/no.p-no-999/$everything".to_owned(),
-    ] {
-        let (status, body) = app.get_json(&path, Some(&own)).await;
-        assert_outcome(status, &body, 404, "not-found");
-    }
+    app.assert_each_refused(
+        [
+            format!("/Patient/{}/$everything", data::SE_ADULT),
+            format!(
+                "/Patient/{}/$everything?_format=ndjson",
+                data::NO_POLYPHARMACY
+            ),
+            "/Patient/no.p-no-999/$everything".to_owned(),
+        ],
+        &own,
+        404,
+        "not-found",
+    )
+    .await;
     let professional = user_token("user/*.rs");
     let (status, body) = app
         .get_json("/Patient/no.p-no-999/$everything", Some(&professional))
@@ -425,21 +428,24 @@ async fn page_links_are_sealed_and_bound_to_the_patient() {
         "{next}"
     );
     let token_part = next.split("_page=").nth(1).unwrap();
-    for path in [
-        format!("/Patient/{}/$everything?_page={token_part}", data::NO_ADULT),
-        format!("/Patient?_page={token_part}"),
-        format!(
-            "/Patient/{}/$everything?_page={token_part}&_count=3",
-            data::NO_POLYPHARMACY
-        ),
-        format!(
-            "/Patient/{}/$everything?_page=garbage",
-            data::NO_POLYPHARMACY
-        ),
-    ] {
-        let (status, body) = app.get_json(&path, Some(&token)).await;
-        assert_outcome(status, &body, 400, "invalid");
-    }
+    app.assert_each_refused(
+        [
+            format!("/Patient/{}/$everything?_page={token_part}", data::NO_ADULT),
+            format!("/Patient?_page={token_part}"),
+            format!(
+                "/Patient/{}/$everything?_page={token_part}&_count=3",
+                data::NO_POLYPHARMACY
+            ),
+            format!(
+                "/Patient/{}/$everything?_page=garbage",
+                data::NO_POLYPHARMACY
+            ),
+        ],
+        &token,
+        400,
+        "invalid",
+    )
+    .await;
 }
 
 #[actix_web::test]
@@ -465,19 +471,26 @@ async fn everything_errors_are_operation_outcomes() {
         let (status, body) = read_fhir(response).await;
         assert_outcome(status, &body, 405, "not-supported");
     }
-    for query in ["?_format=xml", "?_format=text/csv"] {
-        let (status, body) = app.get_json(&format!("{path}{query}"), Some(&token)).await;
-        assert_outcome(status, &body, 406, "not-supported");
-    }
-    for query in [
-        "?_format=ndjson&_count=5",
-        "?start=2024-01-01",
-        "?end=2024-01-01",
-        "?_count=many",
-        "?_since=2024-01-01T00:00:00Z&_since=2024-02-01T00:00:00Z",
-        "?status=active",
-    ] {
-        let (status, body) = app.get_json(&format!("{path}{query}"), Some(&token)).await;
-        assert_outcome(status, &body, 400, "invalid");
-    }
+    app.assert_each_refused(
+        ["?_format=xml", "?_format=text/csv"].map(|q| format!("{path}{q}")),
+        &token,
+        406,
+        "not-supported",
+    )
+    .await;
+    app.assert_each_refused(
+        [
+            "?_format=ndjson&_count=5",
+            "?start=2024-01-01",
+            "?end=2024-01-01",
+            "?_count=many",
+            "?_since=2024-01-01T00:00:00Z&_since=2024-02-01T00:00:00Z",
+            "?status=active",
+        ]
+        .map(|q| format!("{path}{q}")),
+        &token,
+        400,
+        "invalid",
+    )
+    .await;
 }

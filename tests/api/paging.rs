@@ -72,14 +72,17 @@ async fn page_links_cannot_be_forged_or_moved_to_another_type() {
     let mut forged = token_part.to_owned();
     let last = forged.pop().unwrap();
     forged.push(if last == 'A' { 'B' } else { 'A' });
-    for path in [
-        format!("/Patient?_page={forged}"),
-        format!("/MedicationRequest?_page={token_part}"),
-        format!("/Patient?_page={token_part}&family=x"),
-    ] {
-        let (status, body) = app.get_json(&path, Some(&token)).await;
-        assert_outcome(status, &body, 400, "invalid");
-    }
+    app.assert_each_refused(
+        [
+            format!("/Patient?_page={forged}"),
+            format!("/MedicationRequest?_page={token_part}"),
+            format!("/Patient?_page={token_part}&family=x"),
+        ],
+        &token,
+        400,
+        "invalid",
+    )
+    .await;
 }
 
 #[actix_web::test]

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::app::{assert_outcome, matches, patient_token, spawn_app, user_token};
+use crate::support::app::{matches, patient_token, spawn_app, user_token};
 use crate::support::data;
 
 const TYPES: [&str; 4] = [
@@ -94,19 +94,22 @@ async fn reads_carry_etag_and_last_modified_and_honour_conditional_requests() {
 async fn unknown_and_malformed_ids_are_404() {
     let app = spawn_app().await;
     let token = user_token("user/*.rs");
-    for path in [
-        "/Patient/no.p-no-999",
-        "/Patient/xx.p-no-001",
-        "/Patient/no.p-no-001.rx-no-0001",
-        "/MedicationRequest/no.p-no-001",
-        "/MedicationRequest/no.p-no-001.rx-no-9999",
-        "/Immunization/no.p-no-001.rx-no-0001",
-        "/Condition/not-an-id",
-        "/AllergyIntolerance/se.p-no-001.al-no-001",
-    ] {
-        let (status, body) = app.get_json(path, Some(&token)).await;
-        assert_outcome(status, &body, 404, "not-found");
-    }
+    app.assert_each_refused(
+        [
+            "/Patient/no.p-no-999",
+            "/Patient/xx.p-no-001",
+            "/Patient/no.p-no-001.rx-no-0001",
+            "/MedicationRequest/no.p-no-001",
+            "/MedicationRequest/no.p-no-001.rx-no-9999",
+            "/Immunization/no.p-no-001.rx-no-0001",
+            "/Condition/not-an-id",
+            "/AllergyIntolerance/se.p-no-001.al-no-001",
+        ],
+        &token,
+        404,
+        "not-found",
+    )
+    .await;
 }
 
 #[actix_web::test]

@@ -572,10 +572,13 @@ async fn summary_errors_are_operation_outcomes() {
         assert_outcome(status, &body, 405, "not-supported");
     }
     // XML, NDJSON.
-    for query in ["?_format=xml", "?_format=ndjson"] {
-        let (status, body) = app.get_json(&format!("{path}{query}"), Some(&token)).await;
-        assert_outcome(status, &body, 406, "not-supported");
-    }
+    app.assert_each_refused(
+        ["?_format=xml", "?_format=ndjson"].map(|q| format!("{path}{q}")),
+        &token,
+        406,
+        "not-supported",
+    )
+    .await;
     let response = app
         .client
         .get(app.url(&path))
@@ -587,15 +590,19 @@ async fn summary_errors_are_operation_outcomes() {
     let (status, body) = read_fhir(response).await;
     assert_outcome(status, &body, 406, "not-supported");
     // Parameters the operation does not have, or values it does not support.
-    for query in [
-        "?graph=http://example.org/g",
-        "?profile=http://example.org/StructureDefinition/other",
-        "?identifier=urn:oid:2.16.578.1.12.4.1.4.1|12848801265",
-        "?_pretty=maybe",
-    ] {
-        let (status, body) = app.get_json(&format!("{path}{query}"), Some(&token)).await;
-        assert_outcome(status, &body, 400, "invalid");
-    }
+    app.assert_each_refused(
+        [
+            "?graph=http://example.org/g",
+            "?profile=http://example.org/StructureDefinition/other",
+            "?identifier=urn:oid:2.16.578.1.12.4.1.4.1|12848801265",
+            "?_pretty=maybe",
+        ]
+        .map(|q| format!("{path}{q}")),
+        &token,
+        400,
+        "invalid",
+    )
+    .await;
     // The IPS Bundle profile may be asked for explicitly.
     app.fhir_ok(&format!("{path}?profile={IPS_BUNDLE}&_pretty=true"), &token)
         .await;

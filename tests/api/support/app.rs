@@ -162,6 +162,21 @@ impl TestApp {
         read_fhir(response).await
     }
 
+    /// GETs each path with the token; each must be refused with `status` and an
+    /// OperationOutcome whose issue code is `code`.
+    pub async fn assert_each_refused<P: AsRef<str>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        token: &str,
+        status: u16,
+        code: &str,
+    ) {
+        for path in paths {
+            let (got, body) = self.get_json(path.as_ref(), Some(token)).await;
+            assert_outcome(got, &body, status, code);
+        }
+    }
+
     /// Every page of a search, following `next` links to the end.
     pub async fn all_pages(&self, path: &str, token: &str) -> Vec<Value> {
         let mut pages = Vec::new();
