@@ -73,6 +73,12 @@ pub struct AuthSettings {
     pub trusted_issuers: Vec<TrustedIssuer>,
     pub smart: SmartSettings,
     pub dev_issuer: DevIssuerSettings,
+    /// The SMART authorization server (`[auth.server]`, `[[auth.clients]]`, `[[auth.eid]]`).
+    pub server: crate::authz::settings::ServerSettings,
+    #[serde(default)]
+    pub clients: Vec<crate::authz::settings::ClientSettings>,
+    #[serde(default)]
+    pub eid: Vec<crate::authz::settings::EidSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -214,6 +220,11 @@ impl Settings {
                     "portal.sources.{key}: {problem}"
                 )));
             }
+        }
+        if self.auth.server.enabled
+            && let Some(problem) = crate::authz::settings_problem(&self.auth)
+        {
+            return Err(ConfigError::Invalid(problem));
         }
         for issuer in &self.auth.trusted_issuers {
             if issuer.audiences.is_empty() {

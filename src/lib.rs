@@ -7,8 +7,10 @@
 
 pub mod access;
 pub mod auth;
+pub mod authz;
 pub mod config;
 pub mod consent;
+pub mod eid;
 pub mod fhir;
 pub mod http;
 pub mod mapping;

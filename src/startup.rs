@@ -39,14 +39,27 @@ impl Application {
         // Without its store the gateway would serve nothing (fail closed), so it does not
         // start: the orchestrator retries.
         let store = Store::open(&settings.database).await?;
-        let state = web::Data::new(app_state(&settings, &base_url, store)?);
+        let (state, authz) = app_state(&settings, &base_url, store)?;
+        let state = web::Data::new(state);
         let portals = state.access.portals().clone();
+        let cors_origins = crate::authz::cors_origins(authz.as_deref(), &base_url);
+        if let Some(server) = &authz {
+            let every = Duration::from_secs(settings.auth.server.revocation_poll_seconds);
+            crate::authz::revocation::spawn_poller(Arc::downgrade(server), every);
+            if settings.profile == crate::config::Profile::Dev && settings.auth.server.print_example
+                && let Some(banner) = server.example_banner()
+            {
+                println!("{banner}");
+            }
+        }
+        let authz = authz.map(web::Data::from);
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
         };
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::authz::cors::cors(&cors_origins))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()
@@ -59,6 +72,11 @@ impl Application {
                 .wrap(crate::http::request_id::RequestIdHeader)
                 .wrap(TracingLogger::<GatewayRootSpan>::new())
                 .app_data(state.clone())
+                .configure(|cfg| {
+                    if let Some(authz) = &authz {
+                        cfg.app_data(authz.clone());
+                    }
+                })
                 .configure(crate::http::routes)
         })
         .workers(workers)
@@ -119,7 +137,13 @@ fn portal_sources(settings: &Settings) -> anyhow::Result<Vec<Arc<dyn PortalSourc
     Ok(sources)
 }
 
-fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Result<AppState> {
+type AuthzServer = Option<Arc<crate::authz::AuthServer>>;
+
+fn app_state(
+    settings: &Settings,
+    base_url: &str,
+    store: Store,
+) -> anyhow::Result<(AppState, AuthzServer)> {
     // The recorder first, so that the sources' first gauges are recorded.
     let metrics = metrics_handle();
     let sources = portal_sources(settings)?;
@@ -136,12 +160,18 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
         tracing::warn!(issuer = %dev.issuer, "the dev token issuer is enabled; never in production");
         issuers.push(dev.trusted_issuer());
     }
+    let authz_keys = crate::authz::load_keys(settings)?;
+    let own_issuer = authz_keys
+        .as_ref()
+        .map(|keys| crate::authz::own_trusted_issuer(keys, base_url));
+    issuers.extend(own_issuer.clone());
     let issuer_claims = issuers
         .iter()
         .map(|i| {
             let claims = IssuerClaims {
                 national_id_country: i.national_id_country,
                 professional_id_claim: i.professional_id_claim.clone(),
+                actor_from_fhir_user: own_issuer.as_ref().is_some_and(|o| o.issuer == i.issuer),
             };
             (i.issuer.clone(), claims)
         })
@@ -163,10 +193,16 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
         None => PageSealer::random(),
     };
     let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let own = |path: &str| {
+        authz_keys
+            .as_ref()
+            .map(|_| format!("{base_url}/auth/{path}"))
+    };
     let smart = SmartEndpoints {
-        authorize: non_empty(&settings.auth.smart.authorize_endpoint),
-        token: non_empty(&settings.auth.smart.token_endpoint),
-        ..Default::default()
+        authorize: non_empty(&settings.auth.smart.authorize_endpoint).or_else(|| own("authorize")),
+        token: non_empty(&settings.auth.smart.token_endpoint).or_else(|| own("token")),
+        introspect: own("introspect"),
+        revoke: own("revoke"),
     };
     let capability = capability_statement(&CapabilityInput {
         base_url: &fhir_base,
@@ -174,16 +210,29 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
         date: &crate::mapping::instant(time::OffsetDateTime::now_utc()),
         smart: &smart,
     });
-    Ok(AppState {
+    let portals = Portals::new(sources);
+    let verifier = Arc::new(verifier);
+    let authz = match authz_keys {
+        Some(keys) => Some(Arc::new(crate::authz::AuthServer::new(
+            settings,
+            base_url,
+            keys,
+            store.authz(),
+            portals.clone(),
+            verifier.revocations(),
+        )?)),
+        None => None,
+    };
+    let state = AppState {
         access: DataAccess::new(
-            Portals::new(sources),
+            portals,
             store.consents(),
             fhir_base.clone(),
             limits,
         ),
         consents: ConsentAccess::new(store.consents(), fhir_base.clone(), limits),
         store,
-        verifier: Arc::new(verifier),
+        verifier,
         sealer,
         limits,
         base_url: base_url.to_owned(),
@@ -191,5 +240,6 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
         metrics,
         max_body_bytes: settings.server.max_body_bytes,
         issuer_claims,
-    })
+    };
+    Ok((state, authz))
 }

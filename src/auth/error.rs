@@ -27,6 +27,8 @@ pub enum TokenError {
     /// The issuer's keys could not be fetched and none are cached: our problem, not the
     /// client's.
     KeysUnavailable,
+    /// The token was revoked (R10).
+    Revoked,
 }
 
 impl TokenError {
@@ -44,6 +46,7 @@ impl TokenError {
             Self::MissingClaim(claim) => missing_claim(claim),
             Self::InvalidClaim(claim) => invalid_claim(claim),
             Self::KeysUnavailable => "The access token cannot be checked at the moment",
+            Self::Revoked => "The access token was revoked",
         }
     }
 

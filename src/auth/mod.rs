@@ -11,12 +11,13 @@
 
 mod claims;
 pub mod dev_issuer;
-mod error;
-mod jwks;
-mod jwt;
-mod key_fetch;
+pub(crate) mod error;
+pub(crate) mod jwks;
+pub(crate) mod jwt;
+pub(crate) mod key_fetch;
 mod key_store;
 pub mod principal;
+pub mod revocation;
 pub mod scopes;
 mod settings;
 mod token_cache;

@@ -19,6 +19,7 @@ pub use super::settings::{TrustedIssuer, VerifierSettings, default_algorithms, d
 use super::claims;
 use super::jwt::{UnverifiedJwt, signature_algorithm};
 use super::key_store::KeyStore;
+use super::revocation::RevokedTokens;
 use super::scopes::ScopeSet;
 use super::settings::IssuerPolicy;
 use super::token_cache::TokenCache;
@@ -59,6 +60,8 @@ pub struct TokenVerifier {
     issuers: Vec<IssuerPolicy>,
     keys: KeyStore,
     cache: TokenCache,
+    /// Revoked token ids; checked on every use, also for cached tokens.
+    revoked: Arc<RevokedTokens>,
 }
 
 impl TokenVerifier {
@@ -90,6 +93,7 @@ impl TokenVerifier {
             issuers,
             keys,
             cache: TokenCache::new(settings.token_cache_capacity),
+            revoked: Arc::new(RevokedTokens::new()),
         })
     }
 
@@ -98,12 +102,24 @@ impl TokenVerifier {
         let now = unix_now();
         let digest = TokenCache::digest(raw_token);
         if let Some(token) = self.cache.get(&digest, now)? {
-            return Ok(token);
+            return self.not_revoked(token);
         }
         let (token, expired_from) = self.verify_uncached(raw_token, now).await?;
         let token = Arc::new(token);
         self.cache.insert(digest, token.clone(), expired_from);
-        Ok(token)
+        self.not_revoked(token)
+    }
+
+    /// The set of revoked token ids this verifier refuses; shared with whoever revokes.
+    pub fn revocations(&self) -> Arc<RevokedTokens> {
+        self.revoked.clone()
+    }
+
+    fn not_revoked(&self, token: Arc<VerifiedToken>) -> Result<Arc<VerifiedToken>, TokenError> {
+        match &token.jwt_id {
+            Some(jti) if self.revoked.contains(jti) => Err(TokenError::Revoked),
+            _ => Ok(token),
+        }
     }
 
     /// (hits, misses) of the verified-token cache since start.

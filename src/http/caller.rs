@@ -87,7 +87,7 @@ async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Princi
                 invalid_token("the token's national identifier is not known to the portals")
             })?)
         }
-        None => None,
+        None => own_issuer_user(state, &token),
     };
     let patient_scoped = token.scopes.contexts().any(|c| c == ScopeContext::Patient);
     let patient = match (&token.patient, &claimed_person) {
@@ -122,6 +122,17 @@ async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Princi
         professional_id,
         emergency,
     })
+}
+
+/// The user of a token of the gateway's own authorization server: its `fhirUser`
+/// (`Patient/<id>`), vouched for by the eID login behind it.
+fn own_issuer_user(state: &AppState, token: &VerifiedToken) -> Option<String> {
+    let ours = state
+        .issuer_claims
+        .get(&token.issuer)
+        .is_some_and(|c| c.actor_from_fhir_user);
+    let user = token.fhir_user.as_deref()?.strip_prefix("Patient/")?;
+    (ours && ids::parse(user).is_some_and(|id| id.record.is_none())).then(|| user.to_owned())
 }
 
 /// The professional's national id: from the issuer's configured claim, or a `fhirUser` that

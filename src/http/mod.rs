@@ -20,6 +20,8 @@ use actix_web::{HttpRequest, web};
 use crate::fhir::{FhirError, ResourceType};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // First: `/fhir/.well-known/smart-configuration` must not reach `/fhir/{type}/{id}`.
+    cfg.configure(crate::authz::routes);
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))

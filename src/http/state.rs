@@ -35,6 +35,9 @@ pub struct AppState {
 pub struct IssuerClaims {
     pub national_id_country: Option<Country>,
     pub professional_id_claim: Option<String>,
+    /// The gateway's own authorization server names the user by `fhirUser` (`Patient/<id>`)
+    /// instead of a national identifier: who acts (R34).
+    pub actor_from_fhir_user: bool,
 }
 
 impl AppState {

@@ -14,6 +14,7 @@
 //! Fail closed (R31): any error reaching the store is a `StoreError`, which the HTTP layer
 //! answers with 503 and an OperationOutcome; nothing is served from a store it cannot read.
 
+pub mod authz;
 mod connect;
 mod consent_index;
 mod consent_search;
@@ -28,6 +29,7 @@ use std::time::Duration;
 
 use sqlx::{PgPool, SqlitePool};
 
+pub use authz::AuthzStore;
 pub use connect::DatabaseUrl;
 pub use consent_search::{CodeFilter, ConsentQuery, DateWindow};
 pub use consents::{ConsentStore, StoredConsent};
@@ -115,5 +117,10 @@ impl Store {
 
     pub fn consents(&self) -> ConsentStore {
         ConsentStore::new(self.clone())
+    }
+
+    /// The authorization server's state (grants, sessions, codes, token families).
+    pub fn authz(&self) -> AuthzStore {
+        AuthzStore::new(self.clone())
     }
 }
