@@ -4,6 +4,8 @@
 mod support;
 
 mod auth;
+mod authz;
+mod authz_attacks;
 mod consent;
 mod consent_write;
 mod errors;

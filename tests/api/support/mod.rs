@@ -1,4 +1,5 @@
 pub mod app;
+pub mod authz;
 pub mod data;
 pub mod db;
 pub mod idp;

@@ -1,0 +1,248 @@
+//! The SMART authorization server: discovery (R4), Backend Services (R7), token hardening,
+//! introspection and revocation (R9, R10), the authorize endpoint's refusals, CORS (R43),
+//! and the token attack matrix.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::app::{IDP, assert_outcome, read_fhir, spawn_with};
+use crate::support::authz::{
+    BACKEND, assert_no_store, assertion, assertion_claims, authz_settings,
+    client_credentials, now, post, system_token,
+};
+use crate::support::data;
+use crate::support::idp::{ES384_KID, RSA_KID};
+
+fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("an array: {value}"))
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
+/// The checks of Inferno's SMART App Launch STU2.2 discovery tests, field by field.
+#[actix_web::test]
+async fn smart_configuration_lists_exactly_what_is_implemented() {
+    let app = spawn_with(authz_settings()).await;
+    let response = app.get_plain("/fhir/.well-known/smart-configuration").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let smart: Value = response.json().await.unwrap();
+    let base = &app.base_url;
+    assert_eq!(smart["issuer"], json!(base));
+    assert_eq!(smart["jwks_uri"], json!(format!("{base}/auth/jwks")));
+    assert_eq!(smart["authorization_endpoint"], json!(format!("{base}/auth/authorize")));
+    assert_eq!(smart["token_endpoint"], json!(format!("{base}/auth/token")));
+    assert_eq!(smart["introspection_endpoint"], json!(format!("{base}/auth/introspect")));
+    assert_eq!(smart["revocation_endpoint"], json!(format!("{base}/auth/revoke")));
+    assert_eq!(smart["management_endpoint"], json!(format!("{base}/auth/account")));
+    assert_eq!(strings(&smart["code_challenge_methods_supported"]), ["S256"]);
+    let grants = strings(&smart["grant_types_supported"]);
+    for grant in ["authorization_code", "client_credentials", "refresh_token"] {
+        assert!(grants.contains(&grant), "{grant}");
+    }
+    let capabilities = strings(&smart["capabilities"]);
+    for capability in [
+        "launch-standalone",
+        "client-public",
+        "client-confidential-asymmetric",
+        "context-standalone-patient",
+        "permission-patient",
+        "permission-v2",
+        "sso-openid-connect",
+    ] {
+        assert!(capabilities.contains(&capability), "{capability}");
+    }
+    for absent in ["launch-ehr", "authorize-post", "client-confidential-symmetric", "permission-user"] {
+        assert!(!capabilities.contains(&absent), "{absent} is not implemented");
+    }
+    let scopes = strings(&smart["scopes_supported"]);
+    for scope in ["openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "system/*.rs"] {
+        assert!(scopes.contains(&scope), "{scope}");
+    }
+    assert_eq!(strings(&smart["token_endpoint_auth_methods_supported"]), ["none", "private_key_jwt"]);
+    assert_eq!(strings(&smart["token_endpoint_auth_signing_alg_values_supported"]), ["RS384", "ES384"]);
+
+    let openid: Value = app.get_plain("/.well-known/openid-configuration").await.json().await.unwrap();
+    assert_eq!(openid["issuer"], smart["issuer"]);
+    assert_eq!(openid["jwks_uri"], smart["jwks_uri"]);
+    assert_eq!(openid["authorization_endpoint"], smart["authorization_endpoint"]);
+    assert_eq!(openid["token_endpoint"], smart["token_endpoint"]);
+    assert_eq!(strings(&openid["response_types_supported"]), ["code"]);
+    assert_eq!(strings(&openid["id_token_signing_alg_values_supported"]), ["ES256"]);
+    assert_eq!(strings(&openid["subject_types_supported"]), ["public"]);
+    assert!(strings(&openid["claims_supported"]).contains(&"fhirUser"));
+
+    let jwks: Value = app.get_plain("/auth/jwks").await.json().await.unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert!(!keys.is_empty());
+    for key in keys {
+        assert_eq!((key["kty"].as_str(), key["alg"].as_str(), key["use"].as_str()), (Some("EC"), Some("ES256"), Some("sig")));
+        assert!(key.get("d").is_none(), "no private part is published");
+    }
+
+    // The CapabilityStatement announces the same endpoints (R4).
+    let (_, metadata) = read_fhir(app.get("/metadata", None).await).await;
+    let oauth = &metadata["rest"][0]["security"]["extension"][0]["extension"];
+    let uri = |name: &str| {
+        oauth.as_array().unwrap().iter().find(|e| e["url"] == name).map(|e| e["valueUri"].clone())
+    };
+    assert_eq!(uri("authorize"), Some(smart["authorization_endpoint"].clone()));
+    assert_eq!(uri("token"), Some(smart["token_endpoint"].clone()));
+}
+
+#[actix_web::test]
+async fn the_authorization_server_can_be_switched_off() {
+    let mut settings = authz_settings();
+    settings.auth.server.enabled = false;
+    let app = spawn_with(settings).await;
+    for path in ["/.well-known/openid-configuration", "/auth/jwks", "/auth/authorize"] {
+        assert_eq!(app.get_plain(path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    // Under the FHIR base, the path is a (token-protected) FHIR read of an unknown type.
+    let status = app.get_plain("/fhir/.well-known/smart-configuration").await.status();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// R7: a backend service gets a system token with an RS384 or ES384 assertion, living at
+/// most 300 s; the FHIR API accepts it; R5 headers.
+#[actix_web::test]
+async fn backend_services_get_short_system_tokens() {
+    let app = spawn_with(authz_settings()).await;
+    for (alg, kid) in [("RS384", RSA_KID), ("ES384", ES384_KID)] {
+        let signed = IDP.token_with(alg, Some(kid), assertion_claims(&app, BACKEND));
+        let (status, headers, body) = post(&app, "/auth/token", &client_credentials(&signed, "system/*.rs")).await;
+        assert_eq!(status, StatusCode::OK, "{alg}: {body:#}");
+        assert_no_store(alg, &headers);
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["scope"], "system/*.rs");
+        let expires_in = body["expires_in"].as_i64().expect("numeric expires_in");
+        assert!((1..=300).contains(&expires_in), "{expires_in}");
+        assert!(body.get("refresh_token").is_none() && body.get("patient").is_none());
+        let token = body["access_token"].as_str().unwrap();
+        let claims = crate::support::authz::jwt_claims(token);
+        assert_eq!(claims["iss"], json!(app.base_url));
+        assert_eq!(claims["aud"], json!(app.fhir_base));
+        assert_eq!(claims["sub"], BACKEND);
+        assert_eq!(claims["client_id"], BACKEND);
+        assert!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap() <= 300);
+        assert!(claims["jti"].as_str().is_some_and(|j| !j.is_empty()));
+        let patient = app.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), token).await;
+        assert_eq!(patient["id"], data::NO_ADULT);
+    }
+}
+
+/// R10: introspection says active with the details for a live token and `active: false`
+/// alone otherwise; revocation makes the token unusable at once, also through the verifier's
+/// cache of verified tokens.
+#[actix_web::test]
+async fn introspection_and_revocation_of_access_tokens() {
+    let app = spawn_with(authz_settings()).await;
+    let token = system_token(&app, "system/*.rs").await;
+    // Used once, so that the verifier has it in its cache.
+    app.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), &token).await;
+
+    let ask = |token: &str| {
+        let mut form = vec![("token".to_owned(), token.to_owned())];
+        form.extend(client_credentials(&assertion(&app), "")[1..3].to_vec());
+        form
+    };
+    let (status, headers, body) = post(&app, "/auth/introspect", &ask(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_no_store("introspect", &headers);
+    assert_eq!(body["active"], true);
+    assert_eq!(body["scope"], "system/*.rs");
+    assert_eq!(body["client_id"], BACKEND);
+    assert!(body["exp"].as_i64().unwrap() > now());
+
+    let (status, _, body) = post(&app, "/auth/introspect", &ask("not-a-token")).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"active": false})));
+
+    let (status, _, _) = post(&app, "/auth/revoke", &ask(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app.get_json(&format!("/Patient/{}", data::NO_ADULT), Some(&token)).await;
+    assert_outcome(status, &body, 401, "login");
+    let response = app.get(&format!("/Patient/{}", data::NO_ADULT), Some(&token)).await;
+    let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    let (_, _, body) = post(&app, "/auth/introspect", &ask(&token)).await;
+    assert_eq!(body, json!({"active": false}));
+    // Revoking an unknown token is not an error (RFC 7009 §2.2).
+    let (status, _, _) = post(&app, "/auth/revoke", &ask("unknown")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// Another instance on the same database refuses a token revoked here within the poll
+/// interval (R10 across instances).
+#[actix_web::test]
+async fn a_revocation_reaches_other_instances_through_the_store() {
+    let settings = authz_settings();
+    let first = spawn_with(settings.clone()).await;
+    let mut second_settings = settings;
+    second_settings.auth.server.revocation_poll_seconds = 1;
+    let token = system_token(&first, "system/*.rs").await;
+    // The second instance has its own base URL, hence another issuer: it must trust the
+    // first one's tokens as a configured issuer.
+    second_settings.auth.trusted_issuers.push(
+        serde_json::from_value(json!({
+            "issuer": first.base_url, "audiences": [first.fhir_base],
+            "jwks_uri": format!("{}/auth/jwks", first.base_url),
+        }))
+        .unwrap(),
+    );
+    let second = spawn_with(second_settings).await;
+    second.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), &token).await;
+    let mut form = vec![("token".to_owned(), token.clone())];
+    form.extend(client_credentials(&assertion(&first), "")[1..3].to_vec());
+    assert_eq!(post(&first, "/auth/revoke", &form).await.0, StatusCode::OK);
+    let mut refused = false;
+    for _ in 0..50 {
+        let (status, _) = second.get_json(&format!("/Patient/{}", data::NO_ADULT), Some(&token)).await;
+        if status == StatusCode::UNAUTHORIZED {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(refused, "the second instance refuses the revoked token within the poll window");
+}
+
+/// CORS (R43): registered origins may call the discovery and token endpoints and the FHIR
+/// API; others get no CORS headers.
+#[actix_web::test]
+async fn cors_for_registered_origins() {
+    let mut settings = authz_settings();
+    settings.auth.clients[0].origins = vec!["https://app.example".into()];
+    let app = spawn_with(settings).await;
+    for path in ["/fhir/.well-known/smart-configuration", "/auth/token", "/fhir/Patient"] {
+        let preflight = app
+            .client
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", app.base_url))
+            .header("Origin", "https://app.example")
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization, content-type")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.status(), StatusCode::OK, "{path}");
+        assert_eq!(preflight.headers()["access-control-allow-origin"], "https://app.example", "{path}");
+    }
+    let response = app
+        .client
+        .get(format!("{}/fhir/.well-known/smart-configuration", app.base_url))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("access-control-allow-origin").is_none());
+    let response = app
+        .client
+        .get(format!("{}/fhir/.well-known/smart-configuration", app.base_url))
+        .header("Origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example");
+}
