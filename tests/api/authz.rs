@@ -7,10 +7,11 @@ use serde_json::{Value, json};
 
 use crate::support::app::{IDP, assert_outcome, read_fhir, spawn_with};
 use crate::support::authz::{
-    BACKEND, assert_no_store, assertion, assertion_claims, authz_settings,
+    BACKEND, assert_no_store, assert_oauth_error, assertion, assertion_claims, authz_settings,
     client_credentials, now, post, system_token,
 };
 use crate::support::data;
+use crate::support::db::TestCluster;
 use crate::support::idp::{ES384_KID, RSA_KID};
 
 fn strings(value: &Value) -> Vec<&str> {
@@ -175,15 +176,23 @@ async fn introspection_and_revocation_of_access_tokens() {
 }
 
 /// Another instance on the same database refuses a token revoked here within the poll
-/// interval (R10 across instances).
+/// interval (R10 across instances); a client assertion used at one instance is a replay at
+/// the other. On SQLite and on PostgreSQL.
 #[actix_web::test]
-async fn a_revocation_reaches_other_instances_through_the_store() {
-    let settings = authz_settings();
+async fn revocations_and_used_assertions_reach_other_instances_through_the_store() {
+    across_instances(authz_settings()).await;
+    let cluster = TestCluster::start();
+    let mut settings = authz_settings();
+    settings.database.url = cluster.url();
+    across_instances(settings).await;
+}
+
+async fn across_instances(settings: ehds_gateway::config::Settings) {
     let first = spawn_with(settings.clone()).await;
     let mut second_settings = settings;
     second_settings.auth.server.revocation_poll_seconds = 1;
     let token = system_token(&first, "system/*.rs").await;
-    // The second instance has its own base URL, hence another issuer: it must trust the
+    // The second instance has its own base URL, hence is another issuer: it trusts the
     // first one's tokens as a configured issuer.
     second_settings.auth.trusted_issuers.push(
         serde_json::from_value(json!({
@@ -194,6 +203,15 @@ async fn a_revocation_reaches_other_instances_through_the_store() {
     );
     let second = spawn_with(second_settings).await;
     second.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), &token).await;
+
+    // The same assertion (same jti) presented to the first instance, then to the second.
+    let mut claims = assertion_claims(&second, BACKEND);
+    claims["aud"] = json!([format!("{}/auth/token", first.base_url), format!("{}/auth/token", second.base_url)]);
+    let shared = IDP.token_with("RS384", Some(RSA_KID), claims);
+    assert_eq!(post(&first, "/auth/token", &client_credentials(&shared, "system/*.rs")).await.0, StatusCode::OK);
+    let (status, headers, body) = post(&second, "/auth/token", &client_credentials(&shared, "system/*.rs")).await;
+    assert_oauth_error("replay at another instance", status, &headers, &body, 401, "invalid_client");
+
     let mut form = vec![("token".to_owned(), token.clone())];
     form.extend(client_credentials(&assertion(&first), "")[1..3].to_vec());
     assert_eq!(post(&first, "/auth/revoke", &form).await.0, StatusCode::OK);
