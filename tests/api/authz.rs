@@ -264,3 +264,80 @@ async fn cors_for_registered_origins() {
         .unwrap();
     assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example");
 }
+
+/// `authorize` refuses what it cannot serve: an unknown client or a redirect URI not
+/// registered for it with a page (never a redirect there), everything else with an
+/// `error` on the app's redirect URI, with its `state` (RFC 6749 §4.1.2.1).
+#[actix_web::test]
+async fn authorize_refusals() {
+    let app = spawn_with(authz_settings()).await;
+    let redirect = format!("{}/auth/example-callback", app.base_url);
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let good = vec![
+        ("response_type", "code".to_owned()),
+        ("client_id", "example-app".to_owned()),
+        ("redirect_uri", redirect.clone()),
+        ("scope", "launch/patient openid patient/*.rs".to_owned()),
+        ("state", "s-1".to_owned()),
+        ("aud", app.fhir_base.clone()),
+        ("code_challenge", challenge.to_owned()),
+        ("code_challenge_method", "S256".to_owned()),
+    ];
+    let with = |name: &str, value: Option<&str>| {
+        let mut params: Vec<(String, String)> = good
+            .iter()
+            .filter(|(n, _)| *n != name)
+            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .collect();
+        if let Some(value) = value {
+            params.push((name.to_owned(), value.to_owned()));
+        }
+        format!("{}/auth/authorize?{}", app.base_url, serde_urlencoded::to_string(&params).unwrap())
+    };
+    // Refused on a page of ours.
+    for (case, url) in [
+        ("unknown client", with("client_id", Some("nobody"))),
+        ("no client", with("client_id", None)),
+        ("unregistered redirect URI", with("redirect_uri", Some("https://evil.example/cb"))),
+        ("redirect URI with an extra path", with("redirect_uri", Some(&format!("{redirect}/x")))),
+        ("no redirect URI", with("redirect_uri", None)),
+    ] {
+        let response = app.client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{case}");
+        assert!(response.headers().get("location").is_none(), "{case}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(response.text().await.unwrap().contains("role=\"alert\""), "{case}");
+    }
+    // Refused back to the app.
+    for (case, url, error) in [
+        ("token response type", with("response_type", Some("token")), "unsupported_response_type"),
+        ("no state", with("state", None), "invalid_request"),
+        ("no PKCE", with("code_challenge", None), "invalid_request"),
+        ("PKCE plain", with("code_challenge_method", Some("plain")), "invalid_request"),
+        ("a short challenge", with("code_challenge", Some("abc")), "invalid_request"),
+        ("wrong aud", with("aud", Some("https://other.example/fhir")), "invalid_request"),
+        ("no aud", with("aud", None), "invalid_request"),
+        ("no patient scope", with("scope", Some("openid fhirUser")), "invalid_scope"),
+        ("only scopes the app may not have", with("scope", Some("system/*.rs user/*.rs")), "invalid_scope"),
+    ] {
+        let response = app.client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{case}");
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let url = reqwest::Url::parse(&location).unwrap();
+        assert!(location.starts_with(&redirect), "{case}: {location}");
+        let param = |name: &str| url.query_pairs().find(|(n, _)| n == name).map(|(_, v)| v.into_owned());
+        assert_eq!(param("error").as_deref(), Some(error), "{case}");
+        assert!(param("error_description").is_some(), "{case}");
+        if case != "no state" {
+            assert_eq!(param("state").as_deref(), Some("s-1"), "{case}");
+        }
+    }
+    // A good request goes on to the login: several countries, so the country page.
+    let response = app.client.get(with("state", Some("s-2"))).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"));
+    let page = response.text().await.unwrap();
+    for country in ["NO", "SE", "DK", "FI"] {
+        assert!(page.contains(&format!("value=\"{country}\"")), "{country}");
+    }
+}
