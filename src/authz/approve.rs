@@ -36,7 +36,7 @@ pub struct CodeDetails {
 /// A resource type in the citizen's words.
 fn type_words(resource_type: Option<&str>) -> String {
     match resource_type {
-        None => "all health data".into(),
+        None => "health data (all kinds)".into(),
         Some("Immunization") => "vaccinations".into(),
         Some("MedicationRequest") => "prescriptions".into(),
         Some("MedicationStatement") => "medicines".into(),

@@ -1,0 +1,442 @@
+//! The citizen's login end to end against a real OpenID Provider (npm `oidc-provider`) as
+//! the national eID: authorize → eID → choose whom to act for → approve → code → token →
+//! FHIR; the eID answers the gateway must refuse (R1-R3); the own-use age (R44); refresh
+//! rotation, grants and logins (R5, R38); and the code and refresh attacks of the matrix.
+
+use std::net::TcpListener;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::app::{TestApp, assert_outcome, read_fhir, spawn_with};
+use crate::support::authz::{assert_no_store, assert_oauth_error, authz_settings, jwt_claims, post};
+use crate::support::data;
+use crate::support::oidc_op::{OidcOp, browser_like_client, pkce_pair, query_param, random_value};
+
+/// Where the test apps are sent back to; nothing listens there, the tests read the URL.
+const APP_CALLBACK: &str = "http://127.0.0.1:9/callback";
+const TEST_APP: &str = "test-app";
+const OTHER_APP: &str = "other-app";
+const SCOPE: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
+const HIGH: &str = "http://eidas.europa.eu/LoA/high";
+const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
+const LOW: &str = "http://eidas.europa.eu/LoA/low";
+/// Kristin Haugen's children.
+const EMMA: &str = "no.p-no-003";
+
+pub struct Eid {
+    pub app: TestApp,
+    _op: OidcOp,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A gateway whose Norwegian eID is a real OpenID Provider with test users, and two public
+/// test apps.
+pub async fn gateway_with_eid(change: impl FnOnce(&mut ehds_gateway::config::Settings)) -> Eid {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let op = OidcOp::start(json!({
+        "clients": [{
+            "client_id": "gateway", "client_secret": "op-secret",
+            "redirect_uris": [format!("{base}/auth/eid/callback")],
+        }],
+        "users": [
+            {"id": "kristin", "national_id": data::NO_ADULT_FNR, "acr": HIGH},
+            {"id": "lukas", "national_id": "08831353342", "acr": SUBSTANTIAL},
+            {"id": "jonas-low", "national_id": "03898604127", "acr": LOW},
+            {"id": "forged", "national_id": data::NO_ADULT_FNR, "acr": HIGH, "tamper_signature": true},
+            {"id": "other-nonce", "national_id": data::NO_ADULT_FNR, "acr": HIGH,
+             "id_token_claims": {"nonce": "another-login's"}},
+            {"id": "stranger", "national_id": data::NO_UNKNOWN_FNR, "acr": HIGH},
+            {"id": "bad-number", "national_id": "12848801266", "acr": HIGH},
+        ],
+        "national_id_claim": "pid",
+        "lifetime_seconds": 600,
+    }));
+    let mut settings = authz_settings();
+    settings.server.port = port;
+    for (id, name) in [(TEST_APP, "Test app"), (OTHER_APP, "Other app")] {
+        settings.auth.clients.push(
+            serde_json::from_value(json!({
+                "client_id": id, "name": name, "kind": "public",
+                "redirect_uris": [APP_CALLBACK],
+                "scopes": ["openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "patient/*.read"],
+            }))
+            .unwrap(),
+        );
+    }
+    settings.auth.eid = vec![
+        serde_json::from_value(json!({
+            "country": "NO", "issuer": op.issuer(), "client_id": "gateway",
+            "client_secret": "op-secret", "national_id_claim": "pid", "min_acr": SUBSTANTIAL,
+        }))
+        .unwrap(),
+    ];
+    change(&mut settings);
+    Eid { app: spawn_with(settings).await, _op: op }
+}
+
+/// An app's authorization request in progress.
+pub struct Login {
+    pub client: reqwest::Client,
+    pub verifier: String,
+    pub state: String,
+    pub nonce: String,
+    pub url: String,
+}
+
+pub fn login(app: &TestApp, client_id: &str, scope: &str, login_hint: &str) -> Login {
+    let (verifier, challenge) = pkce_pair();
+    let (state, nonce) = (random_value(), random_value());
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", APP_CALLBACK),
+        ("scope", scope),
+        ("state", &state),
+        ("nonce", &nonce),
+        ("aud", &app.fhir_base),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+        ("login_hint", login_hint),
+    ])
+    .unwrap();
+    Login {
+        client: browser_like_client(),
+        verifier,
+        state,
+        nonce,
+        url: format!("{}/auth/authorize?{query}", app.base_url),
+    }
+}
+
+/// The value of the hidden `csrf` field of a page.
+fn csrf(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn page(client: &reqwest::Client, url: &str) -> (StatusCode, String) {
+    let response = client.get(url).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn submit(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    client
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(form).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+impl Login {
+    /// Follows the redirects from the authorize URL (through the eID, or not when the
+    /// browser's login session is still live) to the first page that is no redirect.
+    pub async fn through_eid(&self, _app: &TestApp) -> (StatusCode, String) {
+        let mut url = reqwest::Url::parse(&self.url).unwrap();
+        for _ in 0..20 {
+            let response = self.client.get(url.clone()).send().await.unwrap();
+            match response.headers().get("location") {
+                Some(next) => url = url.join(next.to_str().unwrap()).unwrap(),
+                None => return (response.status(), response.text().await.unwrap()),
+            }
+        }
+        panic!("more than 20 redirects from {}", self.url);
+    }
+
+    /// Logs in, chooses `patient`, approves: the code the app receives.
+    pub async fn code_for(&self, app: &TestApp, patient: &str) -> String {
+        let (status, choose) = self.through_eid(app).await;
+        assert_eq!(status, StatusCode::OK, "{choose}");
+        let response = submit(&self.client, &format!("{}/auth/choose", app.base_url), &[("patient", patient), ("csrf", &csrf(&choose))]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (status, approve) = page(&self.client, &format!("{}/auth/approve", app.base_url)).await;
+        assert_eq!(status, StatusCode::OK, "{approve}");
+        let response = submit(&self.client, &format!("{}/auth/approve", app.base_url), &[("decision", "approve"), ("csrf", &csrf(&approve))]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with(APP_CALLBACK), "{location}");
+        assert_eq!(query_param(&location, "state").as_deref(), Some(self.state.as_str()));
+        query_param(&location, "code").expect("a code")
+    }
+}
+
+fn exchange(client_id: &str, code: &str, verifier: &str) -> Vec<(String, String)> {
+    [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id),
+        ("redirect_uri", APP_CALLBACK),
+        ("code", code),
+        ("code_verifier", verifier),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
+}
+
+fn refresh(client_id: &str, token: &str, scope: Option<&str>) -> Vec<(String, String)> {
+    let mut form = vec![
+        ("grant_type".to_owned(), "refresh_token".to_owned()),
+        ("client_id".to_owned(), client_id.to_owned()),
+        ("refresh_token".to_owned(), token.to_owned()),
+    ];
+    if let Some(scope) = scope {
+        form.push(("scope".to_owned(), scope.to_owned()));
+    }
+    form
+}
+
+/// Tokens for Kristin acting for `patient` through `client_id`.
+pub async fn tokens(eid: &Eid, client_id: &str, patient: &str) -> (Value, Login) {
+    let login = login(&eid.app, client_id, SCOPE, "kristin");
+    let code = login.code_for(&eid.app, patient).await;
+    let (status, headers, body) = post(&eid.app, "/auth/token", &exchange(client_id, &code, &login.verifier)).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_no_store("token", &headers);
+    (body, login)
+}
+
+/// The Done-when path without a browser: a parent logs in with the eID, acts for her child,
+/// approves, and the app reads the child's immunizations; the token response field by
+/// field (R5), the token's claims (R9, R34), the ID token (OIDC), the compartment (R6).
+#[actix_web::test]
+async fn a_parent_logs_in_with_the_eid_and_an_app_reads_her_childs_immunizations() {
+    let eid = gateway_with_eid(|_| {}).await;
+    let app = &eid.app;
+    let login = login(app, TEST_APP, SCOPE, "kristin");
+    let (status, choose) = login.through_eid(app).await;
+    assert_eq!(status, StatusCode::OK, "{choose}");
+    for person in ["Kristin Haugen (yourself)", "Emma Haugen (your child)", "Lukas Haugen (your child)", "Nora Haugen (your child)"] {
+        assert!(choose.contains(person), "{person} is offered: {choose}");
+    }
+    let code = login.code_for(app, EMMA).await;
+    let (status, headers, body) = post(app, "/auth/token", &exchange(TEST_APP, &code, &login.verifier)).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_no_store("token", &headers);
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["expires_in"].is_i64() && body["expires_in"].as_i64().unwrap() > 0);
+    assert_eq!(body["scope"], SCOPE);
+    assert_eq!(body["patient"], EMMA);
+    assert!(body["refresh_token"].as_str().is_some_and(|r| r.len() >= 40));
+    let access = body["access_token"].as_str().unwrap();
+    let claims = jwt_claims(access);
+    assert_eq!(claims["iss"], json!(app.base_url));
+    assert_eq!(claims["aud"], json!(app.fhir_base));
+    assert_eq!(claims["client_id"], TEST_APP);
+    assert_eq!(claims["patient"], EMMA);
+    assert_eq!(claims["acting_for"], EMMA);
+    assert_eq!(claims["sub"], data::NO_ADULT);
+    assert_eq!(claims["fhirUser"], json!(format!("Patient/{}", data::NO_ADULT)));
+    for name in ["exp", "iat", "jti", "scope"] {
+        assert!(claims.get(name).is_some(), "{name}");
+    }
+    // The ID token: signed with a key of /auth/jwks, for the app, with the nonce and fhirUser.
+    let id_token = body["id_token"].as_str().unwrap();
+    let jwks: jsonwebtoken::jwk::JwkSet = app.client.get(format!("{}/auth/jwks", app.base_url)).send().await.unwrap().json().await.unwrap();
+    let kid = jsonwebtoken::decode_header(id_token).unwrap().kid.unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&[TEST_APP]);
+    validation.set_issuer(&[&app.base_url]);
+    let id = jsonwebtoken::decode::<Value>(id_token, &key, &validation).unwrap().claims;
+    assert_eq!(id["nonce"], json!(login.nonce));
+    assert_eq!(id["fhirUser"], json!(format!("{}/Patient/{}", app.fhir_base, data::NO_ADULT)));
+    assert_eq!(id["acr"], HIGH);
+
+    let bundle = app.fhir_ok(&format!("/Immunization?patient={EMMA}"), access).await;
+    assert_eq!(bundle["total"], 6, "{bundle:#}");
+    // The mother's own record is outside this token's patient context (R6).
+    let (status, body) = app.get_json(&format!("/Patient/{}", data::NO_ADULT), Some(access)).await;
+    assert_outcome(status, &body, 404, "not-found");
+    let (status, body) = app.get_json(&format!("/Immunization?patient={}", data::NO_ADULT), Some(access)).await;
+    assert_outcome(status, &body, 403, "forbidden");
+}
+
+/// R1-R3: a login below the minimum assurance, an ID token of another login (nonce), a
+/// tampered ID token, a national ID the portal does not know or that fails its check digits:
+/// each ends on a page that says why, and nothing is issued.
+#[actix_web::test]
+async fn the_eid_answers_the_gateway_refuses() {
+    let eid = gateway_with_eid(|_| {}).await;
+    for (user, status, says) in [
+        ("jonas-low", 401, "level of assurance is too low"),
+        ("other-nonce", 401, "does not belong to this login"),
+        ("forged", 401, "could not be verified"),
+        ("stranger", 401, "not known to the health portal"),
+        ("bad-number", 401, "no valid national identity number"),
+    ] {
+        let login = login(&eid.app, TEST_APP, SCOPE, user);
+        let (got, page) = login.through_eid(&eid.app).await;
+        assert_eq!(got.as_u16(), status, "{user}: {page}");
+        assert!(page.contains(says), "{user}: {page}");
+        // No session was opened: the account page sends the browser to log in.
+        let response = login.client.get(format!("{}/auth/account/grants", eid.app.base_url)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{user}");
+    }
+}
+
+/// R44: a 13-year-old in Norway (own use from 16) gets a clear page and no token.
+#[actix_web::test]
+async fn a_citizen_below_the_own_use_age_gets_a_page_and_no_token() {
+    let eid = gateway_with_eid(|_| {}).await;
+    let login = login(&eid.app, TEST_APP, SCOPE, "lukas");
+    let (status, page) = login.through_eid(&eid.app).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    assert!(page.contains("below the minimum age"), "{page}");
+    assert!(!page.contains("csrf"), "no form to go on with");
+}
+
+/// The citizen denies: the app gets `access_denied` with its state, and no code.
+#[actix_web::test]
+async fn the_citizen_can_deny_the_app() {
+    let eid = gateway_with_eid(|_| {}).await;
+    let app = &eid.app;
+    let login = login(app, TEST_APP, SCOPE, "kristin");
+    let (_, choose) = login.through_eid(app).await;
+    submit(&login.client, &format!("{}/auth/choose", app.base_url), &[("patient", data::NO_ADULT), ("csrf", &csrf(&choose))]).await;
+    let (_, approve) = page(&login.client, &format!("{}/auth/approve", app.base_url)).await;
+    assert!(approve.contains("Test app") && approve.contains("Read your health data (all kinds)"), "{approve}");
+    // A forged form (no or another CSRF token) is refused.
+    let response = submit(&login.client, &format!("{}/auth/approve", app.base_url), &[("decision", "approve"), ("csrf", "forged")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = submit(&login.client, &format!("{}/auth/approve", app.base_url), &[("decision", "deny"), ("csrf", &csrf(&approve))]).await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(query_param(&location, "error").as_deref(), Some("access_denied"));
+    assert_eq!(query_param(&location, "state").as_deref(), Some(login.state.as_str()));
+    assert!(query_param(&location, "code").is_none());
+}
+
+/// R5 and R38: refresh with and without scope, never wider; rotation; the citizen lists and
+/// revokes the grant, which kills its refresh and access tokens; ending the login does too.
+#[actix_web::test]
+async fn refresh_rotation_grants_and_logins() {
+    let eid = gateway_with_eid(|_| {}).await;
+    let app = &eid.app;
+    let (first, login) = tokens(&eid, TEST_APP, EMMA).await;
+    let refresh_1 = first["refresh_token"].as_str().unwrap();
+    let (status, headers, second) = post(app, "/auth/token", &refresh(TEST_APP, refresh_1, None)).await;
+    assert_eq!(status, StatusCode::OK, "{second:#}");
+    assert_no_store("refresh", &headers);
+    assert_eq!((second["scope"].as_str(), second["patient"].as_str()), (Some(SCOPE), Some(EMMA)));
+    let refresh_2 = second["refresh_token"].as_str().unwrap();
+    assert_ne!(refresh_1, refresh_2, "rotated");
+    let narrower = "patient/Immunization.rs offline_access";
+    let (status, _, third) = post(app, "/auth/token", &refresh(TEST_APP, refresh_2, Some(narrower))).await;
+    assert_eq!(status, StatusCode::OK, "{third:#}");
+    assert_eq!(third["scope"], narrower);
+    let access = third["access_token"].as_str().unwrap();
+    app.fhir_ok(&format!("/Immunization?patient={EMMA}"), access).await;
+    let (status, body) = app.get_json(&format!("/AllergyIntolerance?patient={EMMA}"), Some(access)).await;
+    assert_outcome(status, &body, 403, "forbidden");
+
+    // The citizen's own list, with the login's cookie.
+    let grants: Value = login.client.get(format!("{}/auth/account/grants", app.base_url)).send().await.unwrap().json().await.unwrap();
+    let list = grants["grants"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{grants:#}");
+    assert_eq!((list[0]["client_id"].as_str(), list[0]["patient"].as_str()), (Some(TEST_APP), Some(EMMA)));
+    let sessions: Value = login.client.get(format!("{}/auth/account/sessions", app.base_url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(sessions["sessions"].as_array().unwrap().len(), 1);
+    let (status, page) = page(&login.client, &format!("{}/auth/account", app.base_url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Test app") && page.contains("Revoke Test app"), "{page}");
+
+    let response = login.client.delete(format!("{}/auth/account/grants/{}", app.base_url, list[0]["id"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (status, body) = app.get_json(&format!("/Immunization?patient={EMMA}"), Some(access)).await;
+    assert_outcome(status, &body, 401, "login");
+    let refresh_3 = third["refresh_token"].as_str().unwrap();
+    let (status, headers, body) = post(app, "/auth/token", &refresh(TEST_APP, refresh_3, None)).await;
+    assert_oauth_error("refresh after the grant was revoked", status, &headers, &body, 400, "invalid_grant");
+    let grants: Value = login.client.get(format!("{}/auth/account/grants", app.base_url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(grants["grants"], json!([]));
+
+    // A second app in the same browser needs no new eID login (the session); ending that
+    // login kills the second app's tokens.
+    let fresh = crate::authz_flow::login(app, OTHER_APP, SCOPE, "kristin");
+    let fresh = Login { client: login.client.clone(), ..fresh };
+    let code = fresh.code_for(app, data::NO_ADULT).await;
+    let (status, _, other) = post(app, "/auth/token", &exchange(OTHER_APP, &code, &fresh.verifier)).await;
+    assert_eq!(status, StatusCode::OK, "{other:#}");
+    let other_access = other["access_token"].as_str().unwrap();
+    app.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), other_access).await;
+    let sessions: Value = fresh.client.get(format!("{}/auth/account/sessions", app.base_url)).send().await.unwrap().json().await.unwrap();
+    let session = sessions["sessions"][0]["id"].as_str().unwrap().to_owned();
+    let response = fresh.client.delete(format!("{}/auth/account/sessions/{session}", app.base_url)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (status, body) = app.get_json(&format!("/Patient/{}", data::NO_ADULT), Some(other_access)).await;
+    assert_outcome(status, &body, 401, "login");
+    let (status, headers, body) = post(app, "/auth/token", &refresh(OTHER_APP, other["refresh_token"].as_str().unwrap(), None)).await;
+    assert_oauth_error("refresh after the login ended", status, &headers, &body, 400, "invalid_grant");
+}
+
+/// The code and refresh-token rows of the attack matrix: each with its exact status and
+/// error code; a replayed code or refresh token also revokes what it produced.
+#[actix_web::test]
+async fn code_and_refresh_attack_matrix() {
+    let eid = gateway_with_eid(|_| {}).await;
+    let app = &eid.app;
+    // Codes prepared through real logins, one per case that consumes one.
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let login = login(app, TEST_APP, SCOPE, "kristin");
+        let code = login.code_for(app, EMMA).await;
+        codes.push((code, login.verifier));
+    }
+    let (wrong_verifier, _) = pkce_pair();
+    // A code exchanged once, then replayed.
+    let (used_code, used_verifier) = codes.pop().unwrap();
+    let (status, _, first) = post(app, "/auth/token", &exchange(TEST_APP, &used_code, &used_verifier)).await;
+    assert_eq!(status, StatusCode::OK);
+    // A refresh token rotated once, then replayed.
+    let old_refresh = first["refresh_token"].as_str().unwrap().to_owned();
+    let (status, _, rotated) = post(app, "/auth/token", &refresh(TEST_APP, &old_refresh, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let live_refresh = rotated["refresh_token"].as_str().unwrap().to_owned();
+
+    let with = |form: Vec<(String, String)>, name: &str, value: Option<&str>| {
+        let mut form: Vec<(String, String)> = form.into_iter().filter(|(k, _)| k != name).collect();
+        if let Some(value) = value {
+            form.push((name.to_owned(), value.to_owned()));
+        }
+        form
+    };
+    let (c1, v1) = codes[0].clone();
+    let (c2, v2) = codes[1].clone();
+    let (c3, v3) = codes[2].clone();
+    let (c4, v4) = codes[3].clone();
+    let (c5, v5) = codes[4].clone();
+    let cases: Vec<(&str, Vec<(String, String)>, u16, &str)> = vec![
+        ("PKCE verifier of another request", exchange(TEST_APP, &c1, &wrong_verifier), 400, "invalid_grant"),
+        ("no PKCE verifier", with(exchange(TEST_APP, &c2, &v2), "code_verifier", None), 400, "invalid_request"),
+        ("redirect_uri other than the request's", with(exchange(TEST_APP, &c3, &v3), "redirect_uri", Some("http://127.0.0.1:9/other")), 400, "invalid_grant"),
+        ("code of another client", exchange(OTHER_APP, &c4, &v4), 400, "invalid_grant"),
+        ("code unknown", exchange(TEST_APP, "made-up-code", &v5), 400, "invalid_grant"),
+        ("no code", with(exchange(TEST_APP, &c5, &v5), "code", None), 400, "invalid_request"),
+        ("code reused", exchange(TEST_APP, &used_code, &used_verifier), 400, "invalid_grant"),
+        ("refresh token unknown", refresh(TEST_APP, "made-up", None), 400, "invalid_grant"),
+        ("refresh token of another client", refresh(OTHER_APP, &live_refresh, None), 400, "invalid_grant"),
+        ("scope escalation on refresh", refresh(TEST_APP, &live_refresh, Some("patient/*.cruds offline_access")), 400, "invalid_scope"),
+        ("system scope on refresh", refresh(TEST_APP, &live_refresh, Some("system/*.rs")), 400, "invalid_scope"),
+        ("refresh token without client", with(refresh(TEST_APP, &live_refresh, None), "client_id", None), 401, "invalid_client"),
+        ("refresh token reused", refresh(TEST_APP, &old_refresh, None), 400, "invalid_grant"),
+    ];
+    for (case, form, status, error) in &cases {
+        let (got, headers, body) = post(app, "/auth/token", form).await;
+        assert_oauth_error(case, got, &headers, &body, *status, error);
+    }
+    // Each failed use consumed its code: even the right verifier is too late now.
+    let (status, headers, body) = post(app, "/auth/token", &exchange(TEST_APP, &c1, &v1)).await;
+    assert_oauth_error("a code after a failed exchange", status, &headers, &body, 400, "invalid_grant");
+    // The reuses revoked their families: the first access token and the live refresh token.
+    let (status, body) = app.get_json(&format!("/Immunization?patient={EMMA}"), Some(first["access_token"].as_str().unwrap())).await;
+    assert_outcome(status, &body, 401, "login");
+    let (status, headers, body) = post(app, "/auth/token", &refresh(TEST_APP, &live_refresh, None)).await;
+    assert_oauth_error("the family after a reuse", status, &headers, &body, 400, "invalid_grant");
+    let (status, body) = read_fhir(app.get(&format!("/Immunization?patient={EMMA}"), Some(rotated["access_token"].as_str().unwrap())).await).await;
+    assert_outcome(status, &body, 401, "login");
+}
