@@ -47,7 +47,8 @@ impl Application {
         if let Some(server) = &authz {
             let every = Duration::from_secs(settings.auth.server.revocation_poll_seconds);
             crate::authz::revocation::spawn_poller(Arc::downgrade(server), every);
-            if settings.profile == crate::config::Profile::Dev && settings.auth.server.print_example
+            if settings.profile == crate::config::Profile::Dev
+                && settings.auth.server.print_example
                 && let Some(banner) = server.example_banner()
             {
                 println!("{banner}");
@@ -225,12 +226,7 @@ fn app_state(
         None => None,
     };
     let state = AppState {
-        access: DataAccess::new(
-            portals,
-            store.consents(),
-            fhir_base.clone(),
-            limits,
-        ),
+        access: DataAccess::new(portals, store.consents(), fhir_base.clone(), limits),
         consents: ConsentAccess::new(
             store.consents(),
             fhir_base.clone(),

@@ -19,8 +19,13 @@ use crate::national_id::Country;
 use crate::store::authz::SessionRow;
 
 /// The live session of this browser: `(raw id, row)`.
-async fn session(server: &AuthServer, req: &HttpRequest) -> Result<Option<(String, SessionRow)>, HttpResponse> {
-    let Some(raw) = cookies::read(req, cookies::SESSION) else { return Ok(None) };
+async fn session(
+    server: &AuthServer,
+    req: &HttpRequest,
+) -> Result<Option<(String, SessionRow)>, HttpResponse> {
+    let Some(raw) = cookies::read(req, cookies::SESSION) else {
+        return Ok(None);
+    };
     match server.store.session(&digest(&raw), now_ms()).await {
         Ok(Some(row)) => Ok(Some((raw, row))),
         Ok(None) => Ok(None),
@@ -41,14 +46,27 @@ fn unauthenticated_json() -> HttpResponse {
 fn time_text(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ms / 1000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
 /// `GET /auth/account/login`: log in (eID) to see the account page.
-pub async fn login(req: HttpRequest, server: web::Data<AuthServer>, query: web::Query<std::collections::HashMap<String, String>>) -> HttpResponse {
+pub async fn login(
+    req: HttpRequest,
+    server: web::Data<AuthServer>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
     let country = query.get("eid").and_then(|c| Country::parse(c));
-    begin_login(&req, &server, Flow::new(None, query.get("login_hint").cloned()), country).await
+    begin_login(
+        &req,
+        &server,
+        Flow::new(None, query.get("login_hint").cloned()),
+        country,
+    )
+    .await
 }
 
 pub async fn page(req: HttpRequest, server: web::Data<AuthServer>) -> HttpResponse {
@@ -59,7 +77,10 @@ pub async fn page(req: HttpRequest, server: web::Data<AuthServer>) -> HttpRespon
     };
     let user = &session.subject_patient_id;
     let now = now_ms();
-    let (grants, sessions) = match (server.store.grants_of(user).await, server.store.sessions_of(user, now).await) {
+    let (grants, sessions) = match (
+        server.store.grants_of(user).await,
+        server.store.sessions_of(user, now).await,
+    ) {
         (Ok(g), Ok(s)) => (g, s),
         (Err(error), _) | (_, Err(error)) => return store_failure(error),
     };
@@ -73,14 +94,21 @@ pub async fn page(req: HttpRequest, server: web::Data<AuthServer>) -> HttpRespon
     };
     let mut grant_items = String::new();
     for grant in &grants {
-        let name = server.clients.get(&grant.client_id).map(|c| c.name().to_owned()).unwrap_or_else(|| grant.client_id.clone());
+        let name = server
+            .clients
+            .get(&grant.client_id)
+            .map(|c| c.name().to_owned())
+            .unwrap_or_else(|| grant.client_id.clone());
         grant_items.push_str(&format!(
             "<li>{} for {} since {}: {}{}</li>",
             escape(&name),
             escape(&grant.patient_id),
             escape(&time_text(grant.created_ms)),
             escape(&grant.scopes),
-            form(format!("/auth/account/grants/{}/revoke", grant.id), format!("Revoke {name}")),
+            form(
+                format!("/auth/account/grants/{}/revoke", grant.id),
+                format!("Revoke {name}")
+            ),
         ));
     }
     if grants.is_empty() {
@@ -88,15 +116,24 @@ pub async fn page(req: HttpRequest, server: web::Data<AuthServer>) -> HttpRespon
     }
     let mut session_items = String::new();
     for s in &sessions {
-        let current = if s.id_sha256 == session.id_sha256 { " (this browser)" } else { "" };
+        let current = if s.id_sha256 == session.id_sha256 {
+            " (this browser)"
+        } else {
+            ""
+        };
         session_items.push_str(&format!(
             "<li>Login with {} eID at {}{current}{}</li>",
             escape(s.country.as_deref().unwrap_or("?")),
             escape(&time_text(s.created_ms)),
-            form(format!("/auth/account/sessions/{}/revoke", s.id_sha256), "End this login".into()),
+            form(
+                format!("/auth/account/sessions/{}/revoke", s.id_sha256),
+                "End this login".into()
+            ),
         ));
     }
-    let body = format!("<h2>Apps with access</h2><ul>{grant_items}</ul><h2>Active logins</h2><ul>{session_items}</ul>");
+    let body = format!(
+        "<h2>Apps with access</h2><ul>{grant_items}</ul><h2>Active logins</h2><ul>{session_items}</ul>"
+    );
     html_page(StatusCode::OK, "Your apps and logins", &body)
 }
 
@@ -116,7 +153,9 @@ pub async fn grants_json(req: HttpRequest, server: web::Data<AuthServer>) -> Htt
                     "patient": g.patient_id, "scope": g.scopes, "created": time_text(g.created_ms),
                 }))
                 .collect();
-            HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({ "grants": list }))
+            HttpResponse::Ok()
+                .insert_header(("Cache-Control", "no-store"))
+                .json(json!({ "grants": list }))
         }
         Err(error) => store_failure(error),
     }
@@ -128,7 +167,11 @@ pub async fn sessions_json(req: HttpRequest, server: web::Data<AuthServer>) -> H
         Ok(None) => return unauthenticated_json(),
         Err(response) => return response,
     };
-    match server.store.sessions_of(&session.subject_patient_id, now_ms()).await {
+    match server
+        .store
+        .sessions_of(&session.subject_patient_id, now_ms())
+        .await
+    {
         Ok(rows) => {
             let list: Vec<_> = rows
                 .iter()
@@ -138,7 +181,9 @@ pub async fn sessions_json(req: HttpRequest, server: web::Data<AuthServer>) -> H
                     "current": s.id_sha256 == session.id_sha256,
                 }))
                 .collect();
-            HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({ "sessions": list }))
+            HttpResponse::Ok()
+                .insert_header(("Cache-Control", "no-store"))
+                .json(json!({ "sessions": list }))
         }
         Err(error) => store_failure(error),
     }
@@ -149,7 +194,12 @@ enum Target {
     Session,
 }
 
-async fn revoke(server: &AuthServer, user: &str, target: Target, id: &str) -> Result<bool, crate::store::StoreError> {
+async fn revoke(
+    server: &AuthServer,
+    user: &str,
+    target: Target,
+    id: &str,
+) -> Result<bool, crate::store::StoreError> {
     let now = now_ms();
     let done = match target {
         Target::Grant => server.store.revoke_grant(user, id, now).await?,
@@ -165,7 +215,12 @@ async fn revoke(server: &AuthServer, user: &str, target: Target, id: &str) -> Re
     Ok(done)
 }
 
-async fn revoke_json(req: HttpRequest, server: web::Data<AuthServer>, id: String, target: Target) -> HttpResponse {
+async fn revoke_json(
+    req: HttpRequest,
+    server: web::Data<AuthServer>,
+    id: String,
+    target: Target,
+) -> HttpResponse {
     let session = match session(&server, &req).await {
         Ok(Some((_, row))) => row,
         Ok(None) => return unauthenticated_json(),
@@ -178,15 +233,29 @@ async fn revoke_json(req: HttpRequest, server: web::Data<AuthServer>, id: String
     }
 }
 
-pub async fn revoke_grant_json(req: HttpRequest, server: web::Data<AuthServer>, id: web::Path<String>) -> HttpResponse {
+pub async fn revoke_grant_json(
+    req: HttpRequest,
+    server: web::Data<AuthServer>,
+    id: web::Path<String>,
+) -> HttpResponse {
     revoke_json(req, server, id.into_inner(), Target::Grant).await
 }
 
-pub async fn revoke_session_json(req: HttpRequest, server: web::Data<AuthServer>, id: web::Path<String>) -> HttpResponse {
+pub async fn revoke_session_json(
+    req: HttpRequest,
+    server: web::Data<AuthServer>,
+    id: web::Path<String>,
+) -> HttpResponse {
     revoke_json(req, server, id.into_inner(), Target::Session).await
 }
 
-async fn revoke_form(req: HttpRequest, server: web::Data<AuthServer>, id: String, csrf: Option<String>, target: Target) -> HttpResponse {
+async fn revoke_form(
+    req: HttpRequest,
+    server: web::Data<AuthServer>,
+    id: String,
+    csrf: Option<String>,
+    target: Target,
+) -> HttpResponse {
     let (raw, session) = match session(&server, &req).await {
         Ok(Some(found)) => found,
         Ok(None) => return see_other("/auth/account/login"),
@@ -206,10 +275,34 @@ pub struct CsrfForm {
     csrf: Option<String>,
 }
 
-pub async fn revoke_grant_form(req: HttpRequest, server: web::Data<AuthServer>, id: web::Path<String>, form: web::Form<CsrfForm>) -> HttpResponse {
-    revoke_form(req, server, id.into_inner(), form.into_inner().csrf, Target::Grant).await
+pub async fn revoke_grant_form(
+    req: HttpRequest,
+    server: web::Data<AuthServer>,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    revoke_form(
+        req,
+        server,
+        id.into_inner(),
+        form.into_inner().csrf,
+        Target::Grant,
+    )
+    .await
 }
 
-pub async fn revoke_session_form(req: HttpRequest, server: web::Data<AuthServer>, id: web::Path<String>, form: web::Form<CsrfForm>) -> HttpResponse {
-    revoke_form(req, server, id.into_inner(), form.into_inner().csrf, Target::Session).await
+pub async fn revoke_session_form(
+    req: HttpRequest,
+    server: web::Data<AuthServer>,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    revoke_form(
+        req,
+        server,
+        id.into_inner(),
+        form.into_inner().csrf,
+        Target::Session,
+    )
+    .await
 }

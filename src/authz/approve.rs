@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::ScopeSet;
 use crate::auth::scopes::ScopeContext;
-use crate::authz::authorize::{expired_page, forged_page, redirect_with, set_cookie, store_failure};
+use crate::authz::authorize::{
+    expired_page, forged_page, redirect_with, set_cookie, store_failure,
+};
 use crate::authz::choose::{candidates, display_name};
 use crate::authz::flow::{Flow, now_ms};
 use crate::authz::pages::{csrf_field, escape, html_page};
@@ -67,7 +69,11 @@ pub fn describe(scope: &str, whose: &str) -> Vec<String> {
             other => lines.push(other.to_owned()),
         }
     }
-    for resource in set.resource_scopes().iter().filter(|s| s.context == ScopeContext::Patient) {
+    for resource in set
+        .resource_scopes()
+        .iter()
+        .filter(|s| s.context == ScopeContext::Patient)
+    {
         let p = &resource.permissions;
         let mut verbs = Vec::new();
         if p.read || p.search {
@@ -82,9 +88,17 @@ pub fn describe(scope: &str, whose: &str) -> Vec<String> {
         if p.delete {
             verbs.push("delete");
         }
-        let mut line = format!("{} {whose} {}", capitalise(&verbs.join(", ")), type_words(resource.resource_type.as_deref()));
+        let mut line = format!(
+            "{} {whose} {}",
+            capitalise(&verbs.join(", ")),
+            type_words(resource.resource_type.as_deref())
+        );
         if !resource.query.is_empty() {
-            let only: Vec<String> = resource.query.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let only: Vec<String> = resource
+                .query
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
             line.push_str(&format!(" (only {})", only.join(", ")));
         }
         lines.push(line);
@@ -100,16 +114,25 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-async fn ready_flow(server: &AuthServer, req: &HttpRequest) -> Result<(String, Flow), HttpResponse> {
+async fn ready_flow(
+    server: &AuthServer,
+    req: &HttpRequest,
+) -> Result<(String, Flow), HttpResponse> {
     match Flow::of(server, req).await {
-        Ok(Some((id, flow))) if flow.patient.is_some() && flow.app.is_some() && flow.user.is_some() => Ok((id, flow)),
+        Ok(Some((id, flow)))
+            if flow.patient.is_some() && flow.app.is_some() && flow.user.is_some() =>
+        {
+            Ok((id, flow))
+        }
         Ok(_) => Err(expired_page()),
         Err(error) => Err(store_failure(error)),
     }
 }
 
 async fn patient_name(server: &AuthServer, patient_id: &str) -> String {
-    let Some(parsed) = ids::parse(patient_id) else { return patient_id.to_owned() };
+    let Some(parsed) = ids::parse(patient_id) else {
+        return patient_id.to_owned();
+    };
     match server.portals.get(parsed.country) {
         Some(source) => match source.person(parsed.person).await {
             Ok(Some(person)) => display_name(&person),
@@ -122,9 +145,17 @@ async fn patient_name(server: &AuthServer, patient_id: &str) -> String {
 pub async fn page_handler(server: &AuthServer, flow: &Flow) -> HttpResponse {
     let app = flow.app.as_ref().expect("checked");
     let patient = flow.patient.as_deref().unwrap_or_default();
-    let client_name = server.clients.get(&app.client_id).map(|c| c.name().to_owned()).unwrap_or_default();
+    let client_name = server
+        .clients
+        .get(&app.client_id)
+        .map(|c| c.name().to_owned())
+        .unwrap_or_default();
     let who = patient_name(server, patient).await;
-    let whose = if Some(patient) == flow.user.as_deref() { "your".to_owned() } else { format!("{who}'s") };
+    let whose = if Some(patient) == flow.user.as_deref() {
+        "your".to_owned()
+    } else {
+        format!("{who}'s")
+    };
     let items: String = describe(&app.scope, &whose)
         .iter()
         .map(|line| format!("<li>{}</li>", escape(line)))
@@ -170,11 +201,14 @@ pub async fn submit(
         return store_failure(error);
     }
     let mut response = if form.get("decision").map(String::as_str) != Some("approve") {
-        redirect_with(&app.redirect_uri, &[
-            ("error", "access_denied"),
-            ("error_description", "the user denied the request"),
-            ("state", &app.state),
-        ])
+        redirect_with(
+            &app.redirect_uri,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "the user denied the request"),
+                ("state", &app.state),
+            ],
+        )
     } else {
         // The choice is checked again: the portal's relations may have changed meanwhile.
         match candidates(&server, &user).await {
@@ -186,7 +220,10 @@ pub async fn submit(
             Err(error) => return store_failure(error),
         }
     };
-    set_cookie(&mut response, cookies::clear(cookies::FLOW, server.secure_cookies));
+    set_cookie(
+        &mut response,
+        cookies::clear(cookies::FLOW, server.secure_cookies),
+    );
     response
 }
 
@@ -197,7 +234,14 @@ async fn issue_code(server: &AuthServer, flow: &Flow) -> Result<String, crate::s
     let now = now_ms();
     let grant_id = server
         .store
-        .approve(&random_id(), &app.client_id, &user, &patient, &app.scope, now)
+        .approve(
+            &random_id(),
+            &app.client_id,
+            &user,
+            &patient,
+            &app.scope,
+            now,
+        )
         .await?;
     let code = random_secret();
     let details = CodeDetails {
@@ -215,7 +259,12 @@ async fn issue_code(server: &AuthServer, flow: &Flow) -> Result<String, crate::s
     let expires = now + server.settings.code_seconds as i64 * 1000;
     server
         .store
-        .insert_code(&digest(&code), &app.client_id, &serde_json::to_string(&details).expect("serialises"), expires)
+        .insert_code(
+            &digest(&code),
+            &app.client_id,
+            &serde_json::to_string(&details).expect("serialises"),
+            expires,
+        )
         .await?;
     Ok(code)
 }
@@ -227,7 +276,11 @@ pub async fn example_callback(
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
     if let Some(error) = query.get("error") {
-        return crate::authz::pages::error_page(StatusCode::OK, "The app got no access", &format!("error: {error}"));
+        return crate::authz::pages::error_page(
+            StatusCode::OK,
+            "The app got no access",
+            &format!("error: {error}"),
+        );
     }
     let code = query.get("code").cloned().unwrap_or_default();
     let body = format!(

@@ -5,11 +5,22 @@
 use crate::national_id::Country;
 
 pub fn login_succeeded(user: &str, country: Country, acr: &str) {
-    tracing::info!(event = "login", user, country = country.code(), acr, "eID login");
+    tracing::info!(
+        event = "login",
+        user,
+        country = country.code(),
+        acr,
+        "eID login"
+    );
 }
 
 pub fn login_failed(country: Country, reason: &str) {
-    tracing::info!(event = "login-failed", country = country.code(), reason, "eID login failed");
+    tracing::info!(
+        event = "login-failed",
+        country = country.code(),
+        reason,
+        "eID login failed"
+    );
 }
 
 pub fn logout(user: &str) {
@@ -17,7 +28,14 @@ pub fn logout(user: &str) {
 }
 
 pub fn token_issued(client_id: &str, grant_type: &str, patient: Option<&str>, jti: &str) {
-    tracing::info!(event = "token-issued", client_id, grant_type, patient, jti, "access token issued");
+    tracing::info!(
+        event = "token-issued",
+        client_id,
+        grant_type,
+        patient,
+        jti,
+        "access token issued"
+    );
 }
 
 pub fn token_revoked(client_id: &str, what: &str) {
@@ -25,9 +43,18 @@ pub fn token_revoked(client_id: &str, what: &str) {
 }
 
 pub fn grant_revoked(user: &str, grant_id: &str) {
-    tracing::info!(event = "grant-revoked", user, grant_id, "app grant revoked by the citizen");
+    tracing::info!(
+        event = "grant-revoked",
+        user,
+        grant_id,
+        "app grant revoked by the citizen"
+    );
 }
 
 pub fn refresh_reuse(client_id: &str) {
-    tracing::warn!(event = "refresh-token-reuse", client_id, "a replaced refresh token was used again; its family is revoked");
+    tracing::warn!(
+        event = "refresh-token-reuse",
+        client_id,
+        "a replaced refresh token was used again; its family is revoked"
+    );
 }

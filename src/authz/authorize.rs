@@ -34,7 +34,13 @@ pub fn single_params(pairs: Vec<(String, String)>) -> Result<HashMap<String, Str
 pub fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> HttpResponse {
     let mut url = match reqwest::Url::parse(redirect_uri) {
         Ok(url) => url,
-        Err(_) => return error_page(StatusCode::BAD_REQUEST, "Login failed", "The app's address is not valid."),
+        Err(_) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "Login failed",
+                "The app's address is not valid.",
+            );
+        }
     };
     {
         let mut query = url.query_pairs_mut();
@@ -66,16 +72,28 @@ pub async fn authorize(
     server: web::Data<AuthServer>,
     query: web::Query<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let bad_page = |message: &str| error_page(StatusCode::BAD_REQUEST, "The app's request cannot be served", message);
+    let bad_page = |message: &str| {
+        error_page(
+            StatusCode::BAD_REQUEST,
+            "The app's request cannot be served",
+            message,
+        )
+    };
     let params = match single_params(query.into_inner()) {
         Ok(params) => params,
         Err(message) => return bad_page(&message),
     };
-    let get = |name: &str| params.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let get = |name: &str| {
+        params
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
     let Some(client) = get("client_id").and_then(|id| server.clients.get(id)) else {
         return bad_page("The app is not registered with this service.");
     };
-    let Some(redirect_uri) = get("redirect_uri").filter(|uri| client.redirect_uri_registered(uri)) else {
+    let Some(redirect_uri) = get("redirect_uri").filter(|uri| client.redirect_uri_registered(uri))
+    else {
         return bad_page("The app's return address is not registered for it.");
     };
     let app = AppRequestRef {
@@ -83,22 +101,42 @@ pub async fn authorize(
         state: get("state"),
     };
     if get("response_type") != Some("code") {
-        return app_error(&app, "unsupported_response_type", "response_type must be code");
+        return app_error(
+            &app,
+            "unsupported_response_type",
+            "response_type must be code",
+        );
     }
     let Some(state) = get("state") else {
         return app_error(&app, "invalid_request", "state is required");
     };
     if get("code_challenge_method") != Some("S256") {
-        return app_error(&app, "invalid_request", "code_challenge_method must be S256");
+        return app_error(
+            &app,
+            "invalid_request",
+            "code_challenge_method must be S256",
+        );
     }
     let Some(challenge) = get("code_challenge").filter(|c| valid_pkce_text(c)) else {
-        return app_error(&app, "invalid_request", "a valid code_challenge is required");
+        return app_error(
+            &app,
+            "invalid_request",
+            "a valid code_challenge is required",
+        );
     };
     if get("aud").map(|a| a.trim_end_matches('/')) != Some(server.fhir_base.as_str()) {
-        return app_error(&app, "invalid_request", "aud must be this server's FHIR base URL");
+        return app_error(
+            &app,
+            "invalid_request",
+            "aud must be this server's FHIR base URL",
+        );
     }
     if get("request").is_some() || get("request_uri").is_some() {
-        return app_error(&app, "request_not_supported", "request objects are not supported");
+        return app_error(
+            &app,
+            "request_not_supported",
+            "request objects are not supported",
+        );
     }
     // Citizens' apps get patient-context access: user and system scopes are left out, like
     // any scope the client is not registered for (the token response says what was granted).
@@ -108,8 +146,15 @@ pub async fn authorize(
         .filter(|s| client.may_have(s))
         .filter(|s| context_of(s).is_none_or(|c| c == ScopeContext::Patient))
         .collect();
-    if !granted.iter().any(|s| context_of(s) == Some(ScopeContext::Patient)) {
-        return app_error(&app, "invalid_scope", "no patient scope that this app may have was requested");
+    if !granted
+        .iter()
+        .any(|s| context_of(s) == Some(ScopeContext::Patient))
+    {
+        return app_error(
+            &app,
+            "invalid_scope",
+            "no patient scope that this app may have was requested",
+        );
     }
     let mut scope: Vec<&str> = granted.clone();
     scope.dedup();
@@ -144,7 +189,11 @@ pub async fn begin_login(
                 flow.user = Some(session.subject_patient_id.clone());
                 flow.acr = session.acr.clone();
                 flow.auth_time = Some(session.created_ms / 1000);
-                let next = if flow.app.is_some() { "/auth/choose" } else { "/auth/account" };
+                let next = if flow.app.is_some() {
+                    "/auth/choose"
+                } else {
+                    "/auth/account"
+                };
                 return with_new_flow(server, &flow, next).await;
             }
             Ok(None) => {}
@@ -177,7 +226,10 @@ pub async fn begin_login(
                 csrf_field(&flow.csrf)
             );
             let mut response = html_page(StatusCode::OK, "Log in", &body);
-            set_cookie(&mut response, cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)));
+            set_cookie(
+                &mut response,
+                cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)),
+            );
             response
         }
     }
@@ -198,12 +250,21 @@ pub async fn choose_country(
         return forged_page();
     }
     let Some(country) = form.get("country").and_then(|c| Country::parse(c)) else {
-        return error_page(StatusCode::BAD_REQUEST, "Log in", "Please choose a country.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Log in",
+            "Please choose a country.",
+        );
     };
     start_eid(&server, flow, Some(id), country).await
 }
 
-async fn start_eid(server: &AuthServer, mut flow: Flow, id: Option<String>, country: Country) -> HttpResponse {
+async fn start_eid(
+    server: &AuthServer,
+    mut flow: Flow,
+    id: Option<String>,
+    country: Country,
+) -> HttpResponse {
     let start = match server.eid.start(country, flow.login_hint.as_deref()).await {
         Ok(start) => start,
         Err(failure) => return login_failed(&failure),
@@ -228,7 +289,10 @@ async fn start_eid(server: &AuthServer, mut flow: Flow, id: Option<String>, coun
         .insert_header(("Location", start.url))
         .insert_header(("Cache-Control", "no-store"))
         .finish();
-    set_cookie(&mut response, cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)));
+    set_cookie(
+        &mut response,
+        cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)),
+    );
     response
 }
 
@@ -239,7 +303,10 @@ pub async fn with_new_flow(server: &AuthServer, flow: &Flow, next: &str) -> Http
         Err(error) => return store_failure(error),
     };
     let mut response = see_other(next);
-    set_cookie(&mut response, cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)));
+    set_cookie(
+        &mut response,
+        cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)),
+    );
     response
 }
 

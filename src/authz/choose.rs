@@ -14,8 +14,8 @@ use crate::authz::flow::Flow;
 use crate::authz::pages::{csrf_field, error_page, escape, html_page};
 use crate::consent::policy::{self, Actor, Decision, DenyReason};
 use crate::mapping::ids;
-use crate::portal::model::Person;
 use crate::portal::PortalError;
+use crate::portal::model::Person;
 
 /// One person the citizen may act for.
 #[derive(Debug, Clone)]
@@ -57,8 +57,14 @@ pub async fn candidates(
     // population offers no children (its persons are reached by identifier only).
     match source.persons().await {
         Ok(persons) => {
-            for child in persons.iter().filter(|p| p.guardians.iter().any(|g| *g == me.key)) {
-                if matches!(policy::decide(child, Actor::Guardian(&me), today), Decision::Permit { .. }) {
+            for child in persons
+                .iter()
+                .filter(|p| p.guardians.iter().any(|g| *g == me.key))
+            {
+                if matches!(
+                    policy::decide(child, Actor::Guardian(&me), today),
+                    Decision::Permit { .. }
+                ) {
                     list.push(Candidate {
                         patient_id: ids::patient_id(country, &child.key),
                         name: display_name(child),
@@ -68,17 +74,32 @@ pub async fn candidates(
             }
         }
         Err(PortalError::ListingNotSupported) => {
-            tracing::info!(country = country.code(), "the portal cannot list children; only powers of attorney are offered");
+            tracing::info!(
+                country = country.code(),
+                "the portal cannot list children; only powers of attorney are offered"
+            );
         }
         Err(error) => return Err(error),
     }
     for power in source.powers_of_attorney(&me.key).await? {
-        if power.holder != me.key || list.iter().any(|c| c.patient_id == ids::patient_id(country, &power.grantor)) {
+        if power.holder != me.key
+            || list
+                .iter()
+                .any(|c| c.patient_id == ids::patient_id(country, &power.grantor))
+        {
             continue;
         }
-        let Some(grantor) = source.person(&power.grantor).await? else { continue };
-        let actor = Actor::Attorney { holder: &me, power: &power };
-        if matches!(policy::decide(&grantor, actor, today), Decision::Permit { .. }) {
+        let Some(grantor) = source.person(&power.grantor).await? else {
+            continue;
+        };
+        let actor = Actor::Attorney {
+            holder: &me,
+            power: &power,
+        };
+        if matches!(
+            policy::decide(&grantor, actor, today),
+            Decision::Permit { .. }
+        ) {
             list.push(Candidate {
                 patient_id: ids::patient_id(country, &grantor.key),
                 name: display_name(&grantor),
@@ -103,7 +124,10 @@ fn own_use_page(reason: DenyReason) -> HttpResponse {
     error_page(StatusCode::FORBIDDEN, "Access not possible", message)
 }
 
-async fn logged_in_flow(server: &AuthServer, req: &HttpRequest) -> Result<(String, Flow), HttpResponse> {
+async fn logged_in_flow(
+    server: &AuthServer,
+    req: &HttpRequest,
+) -> Result<(String, Flow), HttpResponse> {
     match Flow::of(server, req).await {
         Ok(Some((id, flow))) if flow.user.is_some() && flow.app.is_some() => Ok((id, flow)),
         Ok(_) => Err(expired_page()),
@@ -117,7 +141,11 @@ pub async fn page_for(server: &AuthServer, flow: &Flow) -> HttpResponse {
         Ok(found) => found,
         Err(error) => {
             tracing::warn!(%error, "the portal could not list whom a citizen may act for");
-            return error_page(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", "The health portal cannot be reached at the moment. Please try again later.");
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                "The health portal cannot be reached at the moment. Please try again later.",
+            );
         }
     };
     if list.is_empty() {
@@ -134,7 +162,9 @@ pub async fn page_for(server: &AuthServer, flow: &Flow) -> HttpResponse {
         ));
     }
     let note = match own {
-        Some(DenyReason::BelowOwnUseAge) => "<p>You are below the minimum age for using health apps for yourself, but you can act for the people below.</p>",
+        Some(DenyReason::BelowOwnUseAge) => {
+            "<p>You are below the minimum age for using health apps for yourself, but you can act for the people below.</p>"
+        }
         _ => "",
     };
     let body = format!(
@@ -168,14 +198,26 @@ pub async fn submit(
     let user = flow.user.clone().unwrap_or_default();
     let (list, own) = match candidates(&server, &user).await {
         Ok(found) => found,
-        Err(_) => return error_page(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", "The health portal cannot be reached at the moment. Please try again later."),
+        Err(_) => {
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                "The health portal cannot be reached at the moment. Please try again later.",
+            );
+        }
     };
     let chosen = form.get("patient").cloned().unwrap_or_default();
     if !list.iter().any(|c| c.patient_id == chosen) {
-        if chosen == user && let Some(reason) = own {
+        if chosen == user
+            && let Some(reason) = own
+        {
             return own_use_page(reason);
         }
-        return error_page(StatusCode::FORBIDDEN, "Access not possible", "You cannot act for this person.");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Access not possible",
+            "You cannot act for this person.",
+        );
     }
     flow.patient = Some(chosen);
     if let Err(error) = flow.save(&server, &id).await {

@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use crate::auth::jwks::Selection;
 use crate::auth::jwt::{UnverifiedJwt, signature_algorithm};
-use crate::authz::clients::{Client, ClientRegistry};
+use crate::authz::AuthServer;
+use crate::authz::clients::Client;
 use crate::authz::error::OAuthError;
 use crate::authz::settings::MAX_ASSERTION_SECONDS;
-use crate::store::AuthzStore;
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -20,16 +20,13 @@ const LEEWAY_SECONDS: i64 = 30;
 /// Only these (R7).
 const ALGORITHMS: [Algorithm; 2] = [Algorithm::RS384, Algorithm::ES384];
 
-/// Checks the assertion and returns the client it authenticates. `token_endpoint` is the
-/// audience it must name. The `jti` is recorded, so each assertion works once.
+/// Checks the assertion and returns the client it authenticates. Its audience must be our
+/// token endpoint. The `jti` is recorded, so each assertion works once.
 pub async fn authenticate(
-    clients: &ClientRegistry,
-    store: &AuthzStore,
-    http: &reqwest::Client,
+    server: &AuthServer,
     assertion_type: Option<&str>,
     assertion: Option<&str>,
     client_id_param: Option<&str>,
-    token_endpoint: &str,
     now: i64,
 ) -> Result<std::sync::Arc<Client>, OAuthError> {
     match assertion_type {
@@ -39,14 +36,19 @@ pub async fn authenticate(
                 "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             ));
         }
-        None => return Err(OAuthError::invalid_client("client authentication is required")),
+        None => {
+            return Err(OAuthError::invalid_client(
+                "client authentication is required",
+            ));
+        }
     }
     let raw = assertion
         .filter(|a| !a.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("client_assertion is missing"))?;
     let bad = |why: &str| OAuthError::invalid_client(format!("the client assertion {why}"));
     let jwt = UnverifiedJwt::parse(raw).map_err(|_| bad("is not a signed JWT"))?;
-    let alg = signature_algorithm(&jwt.alg).map_err(|_| bad("uses an algorithm that is not accepted"))?;
+    let alg =
+        signature_algorithm(&jwt.alg).map_err(|_| bad("uses an algorithm that is not accepted"))?;
     if !ALGORITHMS.contains(&alg) {
         return Err(bad("must be signed with RS384 or ES384"));
     }
@@ -58,11 +60,17 @@ pub async fn authenticate(
     if client_id_param.is_some_and(|id| id != issuer) {
         return Err(bad("names another client than client_id"));
     }
+    let token_endpoint = server.token_endpoint();
+    let token_endpoint = token_endpoint.as_str();
+    let (clients, store, http) = (&server.clients, &server.store, &server.http);
     let client = clients
         .get(issuer)
         .filter(|c| !c.is_public())
         .ok_or_else(|| bad("names no registered confidential client"))?;
-    let mut keys = client.keys(http, false).await.ok_or_else(|| bad("cannot be checked: the client's keys are unavailable"))?;
+    let mut keys = client
+        .keys(http, false)
+        .await
+        .ok_or_else(|| bad("cannot be checked: the client's keys are unavailable"))?;
     let kid = jwt.kid.as_deref();
     if matches!(keys.select(kid, alg), Selection::NotFound) {
         keys = client.keys(http, true).await.unwrap_or(keys);
@@ -95,7 +103,9 @@ pub async fn authenticate(
     if number("nbf").is_some_and(|nbf| nbf > now + LEEWAY_SECONDS) {
         return Err(bad("is not valid yet"));
     }
-    let jti = text("jti").filter(|j| !j.is_empty()).ok_or_else(|| bad("has no jti"))?;
+    let jti = text("jti")
+        .filter(|j| !j.is_empty())
+        .ok_or_else(|| bad("has no jti"))?;
     let expires_ms = (exp + LEEWAY_SECONDS) * 1000;
     if !store.use_assertion(client.id(), jti, expires_ms).await? {
         return Err(bad("was used before (jti replay)"));

@@ -130,7 +130,11 @@ impl ClientRegistry {
         let mut clients = HashMap::new();
         for entry in settings {
             let mut entry = entry.clone();
-            for uri in entry.redirect_uris.iter_mut().chain(entry.origins.iter_mut()) {
+            for uri in entry
+                .redirect_uris
+                .iter_mut()
+                .chain(entry.origins.iter_mut())
+            {
                 *uri = uri.replace("{base_url}", base_url);
             }
             let entry = &entry;
@@ -199,20 +203,54 @@ mod tests {
             "scopes": scopes,
         }))
         .unwrap();
-        ClientRegistry::new(&[settings], "http://gw").unwrap().clients.remove("app").map(|c| Arc::try_unwrap(c).ok().unwrap()).unwrap()
+        ClientRegistry::new(&[settings], "http://gw")
+            .unwrap()
+            .clients
+            .remove("app")
+            .map(|c| Arc::try_unwrap(c).ok().unwrap())
+            .unwrap()
     }
 
     #[test]
     fn allowed_scopes_cover_narrower_ones() {
-        let c = client(&["openid", "launch/patient", "patient/*.rs", "patient/Observation.r?category=laboratory"]);
-        for yes in ["openid", "launch/patient", "patient/*.rs", "patient/Immunization.rs", "patient/Immunization.read",
-            "patient/Condition.s", "patient/Immunization.rs?status=completed", "patient/Observation.r?category=laboratory"] {
+        let c = client(&[
+            "openid",
+            "launch/patient",
+            "patient/*.rs",
+            "patient/Observation.r?category=laboratory",
+        ]);
+        for yes in [
+            "openid",
+            "launch/patient",
+            "patient/*.rs",
+            "patient/Immunization.rs",
+            "patient/Immunization.read",
+            "patient/Condition.s",
+            "patient/Immunization.rs?status=completed",
+            "patient/Observation.r?category=laboratory",
+        ] {
             assert!(c.may_have(yes), "{yes}");
         }
-        for no in ["offline_access", "patient/*.cruds", "patient/*.write", "system/*.rs", "user/*.rs",
-            "patient/Observation.rs?category=laboratory", "fhirUser", "patient/bad.rs"] {
+        for no in [
+            "offline_access",
+            "patient/*.cruds",
+            "patient/*.write",
+            "system/*.rs",
+            "user/*.rs",
+            "fhirUser",
+            "patient/bad.rs",
+        ] {
             assert!(!c.may_have(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_query_scope_does_not_cover_a_wider_one() {
+        let c = client(&["patient/Observation.rs?category=laboratory"]);
+        assert!(c.may_have("patient/Observation.rs?category=laboratory"));
+        assert!(c.may_have("patient/Observation.r?category=laboratory"));
+        assert!(!c.may_have("patient/Observation.rs"));
+        assert!(!c.may_have("patient/Observation.rs?category=vital-signs"));
     }
 
     #[test]
@@ -230,7 +268,12 @@ mod tests {
     fn redirect_uris_match_exactly() {
         let c = client(&["openid"]);
         assert!(c.redirect_uri_registered("https://app.example/cb"));
-        for other in ["https://app.example/cb/", "https://app.example/cb?x=1", "https://app.example/c", "HTTPS://app.example/cb"] {
+        for other in [
+            "https://app.example/cb/",
+            "https://app.example/cb?x=1",
+            "https://app.example/c",
+            "HTTPS://app.example/cb",
+        ] {
             assert!(!c.redirect_uri_registered(other), "{other}");
         }
     }

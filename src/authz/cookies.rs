@@ -8,7 +8,12 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 pub const FLOW: &str = "ehds_flow";
 pub const SESSION: &str = "ehds_session";
 
-pub fn make(name: &'static str, value: &str, secure: bool, max_age_seconds: i64) -> Cookie<'static> {
+pub fn make(
+    name: &'static str,
+    value: &str,
+    secure: bool,
+    max_age_seconds: i64,
+) -> Cookie<'static> {
     Cookie::build(name, value.to_owned())
         .path("/auth")
         .http_only(true)

@@ -7,8 +7,22 @@ use actix_cors::Cors;
 pub fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "DELETE", "OPTIONS"])
-        .allowed_headers(["Authorization", "Content-Type", "Accept", "If-Match", "Prefer", "X-Request-Id"])
-        .expose_headers(["Location", "ETag", "Last-Modified", "WWW-Authenticate", "X-Request-Id", "Retry-After"])
+        .allowed_headers([
+            "Authorization",
+            "Content-Type",
+            "Accept",
+            "If-Match",
+            "Prefer",
+            "X-Request-Id",
+        ])
+        .expose_headers([
+            "Location",
+            "ETag",
+            "Last-Modified",
+            "WWW-Authenticate",
+            "X-Request-Id",
+            "Retry-After",
+        ])
         .max_age(600);
     for origin in origins {
         cors = cors.allowed_origin(origin);

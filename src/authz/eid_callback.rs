@@ -42,7 +42,9 @@ pub async fn callback(
     let country = round_trip.country;
     if let Some(error) = query.get("error") {
         audit::login_failed(country, "refused by the eID");
-        return login_failed(&LoginFailure::ProviderRefused(error.chars().take(64).collect()));
+        return login_failed(&LoginFailure::ProviderRefused(
+            error.chars().take(64).collect(),
+        ));
     }
     let Some(code) = query.get("code").filter(|c| !c.is_empty()) else {
         return login_failed(&LoginFailure::InvalidAnswer);
@@ -88,7 +90,15 @@ pub async fn callback(
     let client_id = flow.app.as_ref().map(|a| a.client_id.as_str());
     if let Err(error) = server
         .store
-        .insert_session(&digest(&session_id), &user, Some(&login.acr), client_id, country.code(), now, expires)
+        .insert_session(
+            &digest(&session_id),
+            &user,
+            Some(&login.acr),
+            client_id,
+            country.code(),
+            now,
+            expires,
+        )
         .await
     {
         return store_failure(error);
@@ -101,9 +111,21 @@ pub async fn callback(
     if let Err(error) = flow.save(&server, &id).await {
         return store_failure(error);
     }
-    let next = if flow.app.is_some() { "/auth/choose" } else { "/auth/account" };
+    let next = if flow.app.is_some() {
+        "/auth/choose"
+    } else {
+        "/auth/account"
+    };
     let mut response = see_other(next);
     let max_age = server.settings.session_hours as i64 * 3600;
-    set_cookie(&mut response, cookies::make(cookies::SESSION, &session_id, server.secure_cookies, max_age));
+    set_cookie(
+        &mut response,
+        cookies::make(
+            cookies::SESSION,
+            &session_id,
+            server.secure_cookies,
+            max_age,
+        ),
+    );
     response
 }

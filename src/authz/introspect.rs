@@ -31,7 +31,12 @@ pub async fn introspect(
     }
 }
 
-async fn handle(req: &HttpRequest, server: &AuthServer, state: &AppState, body: &[u8]) -> Result<Value, OAuthError> {
+async fn handle(
+    req: &HttpRequest,
+    server: &AuthServer,
+    state: &AppState,
+    body: &[u8],
+) -> Result<Value, OAuthError> {
     let params = form_params(req, body)?;
     let client = client_of(server, req, &params).await?;
     let token = params
@@ -41,7 +46,9 @@ async fn handle(req: &HttpRequest, server: &AuthServer, state: &AppState, body: 
     let may_see = |owner: &str| !client.is_public() || owner == client.id();
     let inactive = json!({ "active": false });
     if token.matches('.').count() == 2 {
-        let Ok(verified) = state.verifier.verify(token).await else { return Ok(inactive) };
+        let Ok(verified) = state.verifier.verify(token).await else {
+            return Ok(inactive);
+        };
         if verified.issuer != server.issuer || !verified.client_id.as_deref().is_some_and(may_see) {
             return Ok(inactive);
         }
@@ -57,19 +64,30 @@ async fn handle(req: &HttpRequest, server: &AuthServer, state: &AppState, body: 
             "iss": server.issuer,
             "jti": verified.jwt_id,
         });
-        for (name, claim) in [("patient", "patient"), ("fhirUser", "fhirUser"), ("acting_for", "acting_for")] {
+        for (name, claim) in [
+            ("patient", "patient"),
+            ("fhirUser", "fhirUser"),
+            ("acting_for", "acting_for"),
+        ] {
             if let Some(value) = verified.claims.get(claim) {
                 answer[name] = value.clone();
             }
         }
         return Ok(answer);
     }
-    let Some(row) = server.store.refresh_token(&digest(token)).await? else { return Ok(inactive) };
+    let Some(row) = server.store.refresh_token(&digest(token)).await? else {
+        return Ok(inactive);
+    };
     let now = now_ms();
     if row.revoked_ms.is_some() || row.replaced_by.is_some() || row.expires_ms <= now {
         return Ok(inactive);
     }
-    let Some(grant) = server.store.grant(&row.grant_id).await?.filter(|g| g.revoked_ms.is_none()) else {
+    let Some(grant) = server
+        .store
+        .grant(&row.grant_id)
+        .await?
+        .filter(|g| g.revoked_ms.is_none())
+    else {
         return Ok(inactive);
     };
     if !may_see(&grant.client_id) {

@@ -17,7 +17,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-
 struct PublicKey {
     kid: String,
     point: Vec<u8>,
@@ -57,15 +56,27 @@ pub fn read_key(path: &Path, create: bool) -> Result<Vec<u8>, KeyError> {
     match std::fs::read_to_string(path) {
         Ok(pem) => {
             let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-            STANDARD.decode(body.trim()).map_err(|_| KeyError::Bad(name))
+            STANDARD
+                .decode(body.trim())
+                .map_err(|_| KeyError::Bad(name))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-                .map_err(|_| KeyError::Bad(name.clone()))?;
+            let document = EcdsaKeyPair::generate_pkcs8(
+                &ECDSA_P256_SHA256_FIXED_SIGNING,
+                &SystemRandom::new(),
+            )
+            .map_err(|_| KeyError::Bad(name.clone()))?;
             let der = document.as_ref().to_vec();
             let encoded = STANDARD.encode(&der);
-            let lines: Vec<&str> = encoded.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
-            let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n"));
+            let lines: Vec<&str> = encoded
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).unwrap_or_default())
+                .collect();
+            let pem = format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                lines.join("\n")
+            );
             write_new_private(path, &pem).map_err(|e| KeyError::Io(name.clone(), e))?;
             // Another process may have been first: its key wins.
             read_key(path, false)

@@ -72,11 +72,20 @@ pub struct AuthServer {
 /// What is wrong with the authorization server's configuration, if anything.
 pub fn settings_problem(auth: &crate::config::AuthSettings) -> Option<String> {
     let server = &auth.server;
-    if server.access_token_seconds == 0 || server.code_seconds == 0 || server.flow_minutes == 0 || server.session_hours == 0 {
+    if server.access_token_seconds == 0
+        || server.code_seconds == 0
+        || server.flow_minutes == 0
+        || server.session_hours == 0
+    {
         return Some("auth.server: lifetimes must be positive".into());
     }
-    if server.system_token_seconds == 0 || server.system_token_seconds > settings::MAX_SYSTEM_TOKEN_SECONDS {
-        return Some(format!("auth.server.system_token_seconds must be 1..={}", settings::MAX_SYSTEM_TOKEN_SECONDS));
+    if server.system_token_seconds == 0
+        || server.system_token_seconds > settings::MAX_SYSTEM_TOKEN_SECONDS
+    {
+        return Some(format!(
+            "auth.server.system_token_seconds must be 1..={}",
+            settings::MAX_SYSTEM_TOKEN_SECONDS
+        ));
     }
     if server.revocation_poll_seconds == 0 {
         return Some("auth.server.revocation_poll_seconds must be at least 1".into());
@@ -135,11 +144,14 @@ impl AuthServer {
         portals: Portals,
         revoked: Arc<RevokedTokens>,
     ) -> anyhow::Result<AuthServer> {
-        let clients = ClientRegistry::new(&settings.auth.clients, base_url).map_err(anyhow::Error::msg)?;
+        let clients =
+            ClientRegistry::new(&settings.auth.clients, base_url).map_err(anyhow::Error::msg)?;
         let eid = EidProviders::new(&settings.auth.eid, base_url).map_err(anyhow::Error::msg)?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(settings.auth.http_timeout_seconds))
+            .timeout(std::time::Duration::from_secs(
+                settings.auth.http_timeout_seconds,
+            ))
             .build()?;
         Ok(AuthServer {
             settings: settings.auth.server.clone(),
@@ -165,7 +177,8 @@ impl AuthServer {
         let challenge = {
             use base64::Engine;
             use sha2::Digest;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(verifier.as_bytes()))
         };
         let url = self.example_authorize_url(client.id(), &challenge)?;
         Some(format!(
@@ -185,7 +198,10 @@ impl AuthServer {
             ("response_type", "code"),
             ("client_id", client_id),
             ("redirect_uri", redirect.as_str()),
-            ("scope", "launch/patient openid fhirUser offline_access patient/*.rs"),
+            (
+                "scope",
+                "launch/patient openid fhirUser offline_access patient/*.rs",
+            ),
             ("state", "example-state"),
             ("aud", self.fhir_base.as_str()),
             ("code_challenge", code_challenge),
@@ -228,14 +244,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/introspect", web::post().to(introspect::introspect))
             .route("/revoke", web::post().to(revoke::revoke))
             .route("/jwks", web::get().to(discovery::jwks))
-            .route("/example-callback", web::get().to(approve::example_callback))
+            .route(
+                "/example-callback",
+                web::get().to(approve::example_callback),
+            )
             .route("/account", web::get().to(account::page))
             .route("/account/login", web::get().to(account::login))
             .route("/account/grants", web::get().to(account::grants_json))
             .route("/account/sessions", web::get().to(account::sessions_json))
-            .route("/account/grants/{id}", web::delete().to(account::revoke_grant_json))
-            .route("/account/sessions/{id}", web::delete().to(account::revoke_session_json))
-            .route("/account/grants/{id}/revoke", web::post().to(account::revoke_grant_form))
-            .route("/account/sessions/{id}/revoke", web::post().to(account::revoke_session_form)),
+            .route(
+                "/account/grants/{id}",
+                web::delete().to(account::revoke_grant_json),
+            )
+            .route(
+                "/account/sessions/{id}",
+                web::delete().to(account::revoke_session_json),
+            )
+            .route(
+                "/account/grants/{id}/revoke",
+                web::post().to(account::revoke_grant_form),
+            )
+            .route(
+                "/account/sessions/{id}/revoke",
+                web::post().to(account::revoke_session_form),
+            ),
     );
 }

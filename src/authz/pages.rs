@@ -42,12 +42,19 @@ pub fn html_page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
 
 /// A page that ends the flow with a message and no token.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    html_page(status, title, &format!("<p role=\"alert\">{}</p>", escape(message)))
+    html_page(
+        status,
+        title,
+        &format!("<p role=\"alert\">{}</p>", escape(message)),
+    )
 }
 
 /// A hidden CSRF field.
 pub fn csrf_field(token: &str) -> String {
-    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(token))
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        escape(token)
+    )
 }
 
 #[cfg(test)]

@@ -29,7 +29,10 @@ pub async fn sync(server: &AuthServer) {
             for row in rows {
                 server.revoked.insert(&row.jti, row.expires_ms / 1000);
             }
-            server.revocation_watermark.0.fetch_max(now, Ordering::SeqCst);
+            server
+                .revocation_watermark
+                .0
+                .fetch_max(now, Ordering::SeqCst);
         }
         Err(error) => tracing::warn!(%error, "could not read token revocations"),
     }
@@ -40,11 +43,13 @@ pub fn spawn_poller(server: Weak<AuthServer>, every: Duration) {
     actix_web::rt::spawn(async move {
         let mut ticks: u64 = 0;
         loop {
-            let Some(strong) = server.upgrade() else { return };
+            let Some(strong) = server.upgrade() else {
+                return;
+            };
             sync(&strong).await;
             ticks += 1;
             // About once a minute, drop what no longer matters.
-            if ticks % (60 / every.as_secs().max(1)).max(1) == 0 {
+            if ticks.is_multiple_of((60 / every.as_secs().max(1)).max(1)) {
                 let now = now_ms();
                 strong.revoked.purge(now / 1000);
                 if let Err(error) = strong.store.purge_expired(now).await {

@@ -27,7 +27,12 @@ pub async fn revoke(
     }
 }
 
-async fn handle(req: &HttpRequest, server: &AuthServer, state: &AppState, body: &[u8]) -> Result<(), OAuthError> {
+async fn handle(
+    req: &HttpRequest,
+    server: &AuthServer,
+    state: &AppState,
+    body: &[u8],
+) -> Result<(), OAuthError> {
     let params = form_params(req, body)?;
     let client = client_of(server, req, &params).await?;
     let token = params
@@ -36,7 +41,11 @@ async fn handle(req: &HttpRequest, server: &AuthServer, state: &AppState, body: 
         .ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
     match params.get("token_type_hint").map(String::as_str) {
         None | Some("access_token" | "refresh_token") => {}
-        Some(_) => return Err(OAuthError::unsupported_token_type("token_type_hint must be access_token or refresh_token")),
+        Some(_) => {
+            return Err(OAuthError::unsupported_token_type(
+                "token_type_hint must be access_token or refresh_token",
+            ));
+        }
     }
     let now = now_ms();
     if token.matches('.').count() == 2 {
@@ -45,7 +54,10 @@ async fn handle(req: &HttpRequest, server: &AuthServer, state: &AppState, body: 
             && verified.client_id.as_deref() == Some(client.id())
             && let Some(jti) = &verified.jwt_id
         {
-            server.store.revoke_access_token(jti, verified.expires_at * 1000, now).await?;
+            server
+                .store
+                .revoke_access_token(jti, verified.expires_at * 1000, now)
+                .await?;
             server.revoked.insert(jti, verified.expires_at);
             audit::token_revoked(client.id(), "access token");
         }

@@ -122,7 +122,9 @@ impl ClientSettings {
             ));
         }
         if self.kind == ClientKind::Public && self.redirect_uris.is_empty() {
-            return Some(format!("auth.clients.{id}: a public client needs redirect_uris"));
+            return Some(format!(
+                "auth.clients.{id}: a public client needs redirect_uris"
+            ));
         }
         for uri in &self.redirect_uris {
             match reqwest::Url::parse(uri) {
@@ -134,9 +136,7 @@ impl ClientSettings {
                 }
             }
         }
-        if self.scopes.iter().any(|s| s.starts_with("system/"))
-            && self.kind == ClientKind::Public
-        {
+        if self.scopes.iter().any(|s| s.starts_with("system/")) && self.kind == ClientKind::Public {
             return Some(format!(
                 "auth.clients.{id}: system scopes need a confidential-asymmetric client (R7)"
             ));

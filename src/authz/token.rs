@@ -29,7 +29,9 @@ pub fn form_params(req: &HttpRequest, body: &[u8]) -> Result<Params, OAuthError>
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().map(str::trim) == Some("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.split(';').next().map(str::trim) == Some("application/x-www-form-urlencoded")
+        });
     if !form {
         return Err(OAuthError::invalid_request(
             "the body must be application/x-www-form-urlencoded",
@@ -41,7 +43,10 @@ pub fn form_params(req: &HttpRequest, body: &[u8]) -> Result<Params, OAuthError>
 }
 
 fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
-    params.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 /// Who is calling: a confidential client by its assertion, a public client by its id.
@@ -50,20 +55,20 @@ pub async fn client_of(
     req: &HttpRequest,
     params: &Params,
 ) -> Result<std::sync::Arc<Client>, OAuthError> {
-    if req.headers().contains_key(actix_web::http::header::AUTHORIZATION) {
+    if req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
         return Err(OAuthError::invalid_client(
             "client secrets are not accepted; use private_key_jwt",
         ));
     }
     if params.contains_key("client_assertion_type") || params.contains_key("client_assertion") {
         return authenticate(
-            &server.clients,
-            &server.store,
-            &server.http,
+            server,
             param(params, "client_assertion_type"),
             param(params, "client_assertion"),
             param(params, "client_id"),
-            &server.token_endpoint(),
             crate::auth::verifier::unix_now(),
         )
         .await;
@@ -77,7 +82,11 @@ pub async fn client_of(
     }
 }
 
-pub async fn token(req: HttpRequest, server: web::Data<AuthServer>, body: web::Bytes) -> HttpResponse {
+pub async fn token(
+    req: HttpRequest,
+    server: web::Data<AuthServer>,
+    body: web::Bytes,
+) -> HttpResponse {
     match handle(&req, &server, &body).await {
         Ok(answer) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
@@ -91,7 +100,10 @@ async fn handle(req: &HttpRequest, server: &AuthServer, body: &[u8]) -> Result<V
     let params = form_params(req, body)?;
     let grant_type = param(&params, "grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
-    if !matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials") {
+    if !matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | "client_credentials"
+    ) {
         return Err(OAuthError::unsupported_grant_type(
             "grant_type must be authorization_code, refresh_token or client_credentials",
         ));
@@ -104,10 +116,16 @@ async fn handle(req: &HttpRequest, server: &AuthServer, body: &[u8]) -> Result<V
     }
 }
 
-async fn authorization_code(server: &AuthServer, client: &Client, params: &Params) -> Result<Value, OAuthError> {
-    let code = param(params, "code").ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
-    let verifier = param(params, "code_verifier")
-        .ok_or_else(|| OAuthError::invalid_request("code_verifier is missing (PKCE is required)"))?;
+async fn authorization_code(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Value, OAuthError> {
+    let code =
+        param(params, "code").ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
+    let verifier = param(params, "code_verifier").ok_or_else(|| {
+        OAuthError::invalid_request("code_verifier is missing (PKCE is required)")
+    })?;
     let redirect_uri = param(params, "redirect_uri")
         .ok_or_else(|| OAuthError::invalid_request("redirect_uri is missing"))?;
     let now = now_ms();
@@ -121,23 +139,46 @@ async fn authorization_code(server: &AuthServer, client: &Client, params: &Param
             server.store.revoke_family(&family, now).await?;
             crate::authz::revocation::sync(server).await;
             audit::token_revoked(&client_id, "tokens of a reused authorization code");
-            return Err(OAuthError::invalid_grant("the authorization code was used before"));
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was used before",
+            ));
         }
-        Redeemed::Invalid => return Err(OAuthError::invalid_grant("the authorization code is not valid or has expired")),
+        Redeemed::Invalid => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code is not valid or has expired",
+            ));
+        }
     };
     let details: CodeDetails = serde_json::from_str(&details)
         .map_err(|_| OAuthError::server_error("the authorization code cannot be read"))?;
     if owner != client.id() {
-        return Err(OAuthError::invalid_grant("the authorization code was issued to another client"));
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued to another client",
+        ));
     }
     if redirect_uri != details.redirect_uri {
-        return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request's"));
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri differs from the authorization request's",
+        ));
     }
     if !valid_pkce_text(verifier) || !pkce_s256_matches(verifier, &details.code_challenge) {
-        return Err(OAuthError::invalid_grant("the code_verifier does not match the code_challenge"));
+        return Err(OAuthError::invalid_grant(
+            "the code_verifier does not match the code_challenge",
+        ));
     }
     let scope = details.scope.clone();
-    let mut answer = issue_patient_tokens(server, client, &details.grant_id, &details.user, &details.patient, &scope, &family, details.session.as_deref(), None).await?;
+    let mut answer = issue_patient_tokens(
+        server,
+        client,
+        &details.grant_id,
+        &details.user,
+        &details.patient,
+        &scope,
+        &family,
+        details.session.as_deref(),
+        None,
+    )
+    .await?;
     if scope.split_ascii_whitespace().any(|s| s == "openid") {
         let now_s = now / 1000;
         let id_token = sign_id_token(
@@ -208,7 +249,10 @@ async fn issue_patient_tokens(
         "scope": scope,
         "patient": patient,
     });
-    if scope.split_ascii_whitespace().any(|s| s == "offline_access") {
+    if scope
+        .split_ascii_whitespace()
+        .any(|s| s == "offline_access")
+    {
         let refresh = random_secret();
         let next = NewRefresh {
             token_sha256: digest(&refresh),
@@ -225,17 +269,32 @@ async fn issue_patient_tokens(
                 Rotation::Rotated(_) => {}
                 Rotation::Reused(_) | Rotation::Invalid => {
                     crate::authz::revocation::sync(server).await;
-                    return Err(OAuthError::invalid_grant("the refresh token is no longer valid"));
+                    return Err(OAuthError::invalid_grant(
+                        "the refresh token is no longer valid",
+                    ));
                 }
             },
         }
         answer["refresh_token"] = json!(refresh);
     }
-    audit::token_issued(client.id(), if refresh_from.is_some() { "refresh_token" } else { "authorization_code" }, Some(patient), &jti);
+    audit::token_issued(
+        client.id(),
+        if refresh_from.is_some() {
+            "refresh_token"
+        } else {
+            "authorization_code"
+        },
+        Some(patient),
+        &jti,
+    );
     Ok(answer)
 }
 
-async fn refresh(server: &AuthServer, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+async fn refresh(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Value, OAuthError> {
     let token = param(params, "refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))?;
     let token_digest = digest(token);
@@ -248,7 +307,9 @@ async fn refresh(server: &AuthServer, client: &Client, params: &Params) -> Resul
         return Err(OAuthError::invalid_grant("the access was revoked"));
     };
     if grant.client_id != client.id() {
-        return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was issued to another client",
+        ));
     }
     if row.replaced_by.is_some() || row.revoked_ms.is_some() {
         // Reuse of a rotated token: someone holds a copy. The whole family goes (RFC 9700 §4.14.2).
@@ -257,7 +318,9 @@ async fn refresh(server: &AuthServer, client: &Client, params: &Params) -> Resul
         }
         crate::authz::revocation::sync(server).await;
         audit::refresh_reuse(client.id());
-        return Err(OAuthError::invalid_grant("the refresh token was used before"));
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was used before",
+        ));
     }
     if row.expires_ms <= now {
         return Err(OAuthError::invalid_grant("the refresh token has expired"));
@@ -267,12 +330,21 @@ async fn refresh(server: &AuthServer, client: &Client, params: &Params) -> Resul
         Some(asked) if within(&row.scopes, asked) => {
             asked.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
         }
-        Some(_) => return Err(OAuthError::invalid_scope("a refresh cannot widen the granted scopes")),
+        Some(_) => {
+            return Err(OAuthError::invalid_scope(
+                "a refresh cannot widen the granted scopes",
+            ));
+        }
     };
     // A narrowed set keeps offline_access only if asked for; without it no new refresh
     // token is issued, and the presented one is not rotated (it stays usable).
-    let family = row.family.clone().unwrap_or_else(|| token_digest[..32].to_owned());
-    let keeps_refresh = scope.split_ascii_whitespace().any(|s| s == "offline_access");
+    let family = row
+        .family
+        .clone()
+        .unwrap_or_else(|| token_digest[..32].to_owned());
+    let keeps_refresh = scope
+        .split_ascii_whitespace()
+        .any(|s| s == "offline_access");
     issue_patient_tokens(
         server,
         client,
@@ -287,22 +359,33 @@ async fn refresh(server: &AuthServer, client: &Client, params: &Params) -> Resul
     .await
 }
 
-async fn client_credentials(server: &AuthServer, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+async fn client_credentials(
+    server: &AuthServer,
+    client: &Client,
+    params: &Params,
+) -> Result<Value, OAuthError> {
     if client.is_public() {
         return Err(OAuthError::unauthorized_client(
             "client_credentials needs a confidential client with a private_key_jwt assertion",
         ));
     }
-    let asked = param(params, "scope").ok_or_else(|| OAuthError::invalid_scope("scope is required"))?;
+    let asked =
+        param(params, "scope").ok_or_else(|| OAuthError::invalid_scope("scope is required"))?;
     let scopes: Vec<&str> = asked.split_ascii_whitespace().collect();
-    if scopes.iter().any(|s| context_of(s) != Some(ScopeContext::System) || !client.may_have(s)) {
+    if scopes
+        .iter()
+        .any(|s| context_of(s) != Some(ScopeContext::System) || !client.may_have(s))
+    {
         return Err(OAuthError::invalid_scope(
             "only system scopes registered for this client can be granted",
         ));
     }
     let scope = scopes.join(" ");
     let now_s = crate::auth::verifier::unix_now();
-    let lifetime = server.settings.system_token_seconds.min(MAX_SYSTEM_TOKEN_SECONDS) as i64;
+    let lifetime = server
+        .settings
+        .system_token_seconds
+        .min(MAX_SYSTEM_TOKEN_SECONDS) as i64;
     let jti = random_id();
     let claims = AccessClaims {
         iss: server.issuer.clone(),

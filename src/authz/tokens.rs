@@ -112,7 +112,10 @@ mod tests {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert!(pkce_s256_matches(verifier, challenge));
-        assert!(!pkce_s256_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj", challenge));
+        assert!(!pkce_s256_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj",
+            challenge
+        ));
         assert!(!pkce_s256_matches(verifier, verifier));
         assert!(valid_pkce_text(verifier) && valid_pkce_text(challenge));
         assert!(!valid_pkce_text("short") && !valid_pkce_text(&"a".repeat(129)));

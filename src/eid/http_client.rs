@@ -10,7 +10,9 @@ pub struct HttpError(String);
 /// A function the crate accepts as its asynchronous HTTP client.
 pub fn client(
     http: &reqwest::Client,
-) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>>
+) -> impl Fn(
+    HttpRequest,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>>
 + use<> {
     let http = http.clone();
     move |request| Box::pin(send(http.clone(), request))
@@ -18,8 +20,8 @@ pub fn client(
 
 async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpResponse, HttpError> {
     let fail = |e: &dyn std::fmt::Display| HttpError(e.to_string());
-    let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes())
-        .map_err(|e| fail(&e))?;
+    let method =
+        reqwest::Method::from_bytes(request.method().as_str().as_bytes()).map_err(|e| fail(&e))?;
     let mut outgoing = http.request(method, request.uri().to_string());
     for (name, value) in request.headers() {
         outgoing = outgoing.header(name.as_str(), value.as_bytes());

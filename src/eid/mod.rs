@@ -129,7 +129,10 @@ impl EidProviders {
                 private_key,
                 metadata: Mutex::new(None),
             };
-            if providers.insert(entry.country, Arc::new(provider)).is_some() {
+            if providers
+                .insert(entry.country, Arc::new(provider))
+                .is_some()
+            {
                 return Err(format!(
                     "auth.eid: country {} is configured twice",
                     entry.country.code()
@@ -328,7 +331,9 @@ impl EidProviders {
             &provider.settings.min_acr,
             &acr,
         ) {
-            return Err(LoginFailure::LowAssurance(provider.settings.min_acr.clone()));
+            return Err(LoginFailure::LowAssurance(
+                provider.settings.min_acr.clone(),
+            ));
         }
         // The signature was verified above; the national identifier is one more claim of
         // the same payload, read by its configured name (it may be a URI).

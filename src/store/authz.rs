@@ -230,7 +230,11 @@ impl AuthzStore {
     }
 
     /// Marks the code used, once: of two concurrent redemptions exactly one is `Fresh`.
-    pub async fn redeem_code(&self, code_sha256: &str, now_ms: i64) -> Result<Redeemed, StoreError> {
+    pub async fn redeem_code(
+        &self,
+        code_sha256: &str,
+        now_ms: i64,
+    ) -> Result<Redeemed, StoreError> {
         let marked = self
             .write(vec![Statement::guarded(
                 "UPDATE authz_codes SET used_ms = $2 WHERE code_sha256 = $1 AND used_ms IS NULL AND expires_ms > $3",
@@ -331,7 +335,12 @@ impl AuthzStore {
 
     /// Revokes the grant of `subject` with its refresh tokens and live access tokens.
     /// `false`: no such active grant of theirs.
-    pub async fn revoke_grant(&self, subject: &str, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+    pub async fn revoke_grant(
+        &self,
+        subject: &str,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
         let written = self
             .write(vec![
                 Statement::guarded(
@@ -377,7 +386,11 @@ impl AuthzStore {
     }
 
     /// A live session.
-    pub async fn session(&self, id_sha256: &str, now_ms: i64) -> Result<Option<SessionRow>, StoreError> {
+    pub async fn session(
+        &self,
+        id_sha256: &str,
+        now_ms: i64,
+    ) -> Result<Option<SessionRow>, StoreError> {
         let rows: Vec<SessionRow> = self
             .rows(
                 "SELECT * FROM sessions WHERE id_sha256 = $1 AND revoked_ms IS NULL AND expires_ms > $2",
@@ -387,7 +400,11 @@ impl AuthzStore {
         Ok(rows.into_iter().next())
     }
 
-    pub async fn sessions_of(&self, subject: &str, now_ms: i64) -> Result<Vec<SessionRow>, StoreError> {
+    pub async fn sessions_of(
+        &self,
+        subject: &str,
+        now_ms: i64,
+    ) -> Result<Vec<SessionRow>, StoreError> {
         self.rows(
             "SELECT * FROM sessions WHERE subject_patient_id = $1 AND revoked_ms IS NULL AND expires_ms > $2 \
              ORDER BY created_ms DESC",
@@ -397,7 +414,12 @@ impl AuthzStore {
     }
 
     /// Ends a login of `subject`, with the refresh tokens and access tokens issued in it.
-    pub async fn revoke_session(&self, subject: &str, id_sha256: &str, now_ms: i64) -> Result<bool, StoreError> {
+    pub async fn revoke_session(
+        &self,
+        subject: &str,
+        id_sha256: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
         let written = self
             .write(vec![
                 Statement::guarded(
@@ -476,7 +498,10 @@ impl AuthzStore {
     }
 
     /// The family of a refresh token, if the token is known.
-    pub async fn refresh_token(&self, token_sha256: &str) -> Result<Option<RefreshRow>, StoreError> {
+    pub async fn refresh_token(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<RefreshRow>, StoreError> {
         let rows: Vec<RefreshRow> = self
             .rows(
                 "SELECT * FROM refresh_tokens WHERE token_sha256 = $1",
@@ -505,7 +530,12 @@ impl AuthzStore {
         .map(drop)
     }
 
-    pub async fn revoke_access_token(&self, jti: &str, expires_ms: i64, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn revoke_access_token(
+        &self,
+        jti: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         self.write(vec![Statement::new(
             "INSERT INTO revoked_tokens (jti, expires_ms, revoked_ms) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING",
             vec![text(jti), Bind::Int(expires_ms), Bind::Int(now_ms)],
@@ -515,7 +545,11 @@ impl AuthzStore {
     }
 
     /// Revocations recorded at or after `since_ms` of tokens not yet expired at `now_ms`.
-    pub async fn revoked_since(&self, since_ms: i64, now_ms: i64) -> Result<Vec<RevokedRow>, StoreError> {
+    pub async fn revoked_since(
+        &self,
+        since_ms: i64,
+        now_ms: i64,
+    ) -> Result<Vec<RevokedRow>, StoreError> {
         self.rows(
             "SELECT jti, expires_ms, revoked_ms FROM revoked_tokens WHERE revoked_ms >= $1 AND expires_ms > $2",
             vec![Bind::Int(since_ms), Bind::Int(now_ms)],
@@ -526,7 +560,12 @@ impl AuthzStore {
     // ---- client assertions -------------------------------------------------------------
 
     /// Records the `jti` of a client assertion; `false` if it was used before (a replay).
-    pub async fn use_assertion(&self, client_id: &str, jti: &str, expires_ms: i64) -> Result<bool, StoreError> {
+    pub async fn use_assertion(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_ms: i64,
+    ) -> Result<bool, StoreError> {
         let written = self
             .write(vec![Statement::guarded(
                 "INSERT INTO used_client_assertions (client_id, jti, expires_ms) VALUES ($1, $2, $3) \

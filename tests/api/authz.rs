@@ -29,17 +29,37 @@ async fn smart_configuration_lists_exactly_what_is_implemented() {
     let app = spawn_with(authz_settings()).await;
     let response = app.get_plain("/fhir/.well-known/smart-configuration").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     let smart: Value = response.json().await.unwrap();
     let base = &app.base_url;
     assert_eq!(smart["issuer"], json!(base));
     assert_eq!(smart["jwks_uri"], json!(format!("{base}/auth/jwks")));
-    assert_eq!(smart["authorization_endpoint"], json!(format!("{base}/auth/authorize")));
+    assert_eq!(
+        smart["authorization_endpoint"],
+        json!(format!("{base}/auth/authorize"))
+    );
     assert_eq!(smart["token_endpoint"], json!(format!("{base}/auth/token")));
-    assert_eq!(smart["introspection_endpoint"], json!(format!("{base}/auth/introspect")));
-    assert_eq!(smart["revocation_endpoint"], json!(format!("{base}/auth/revoke")));
-    assert_eq!(smart["management_endpoint"], json!(format!("{base}/auth/account")));
-    assert_eq!(strings(&smart["code_challenge_methods_supported"]), ["S256"]);
+    assert_eq!(
+        smart["introspection_endpoint"],
+        json!(format!("{base}/auth/introspect"))
+    );
+    assert_eq!(
+        smart["revocation_endpoint"],
+        json!(format!("{base}/auth/revoke"))
+    );
+    assert_eq!(
+        smart["management_endpoint"],
+        json!(format!("{base}/auth/account"))
+    );
+    assert_eq!(
+        strings(&smart["code_challenge_methods_supported"]),
+        ["S256"]
+    );
     let grants = strings(&smart["grant_types_supported"]);
     for grant in ["authorization_code", "client_credentials", "refresh_token"] {
         assert!(grants.contains(&grant), "{grant}");
@@ -56,23 +76,55 @@ async fn smart_configuration_lists_exactly_what_is_implemented() {
     ] {
         assert!(capabilities.contains(&capability), "{capability}");
     }
-    for absent in ["launch-ehr", "authorize-post", "client-confidential-symmetric", "permission-user"] {
-        assert!(!capabilities.contains(&absent), "{absent} is not implemented");
+    for absent in [
+        "launch-ehr",
+        "authorize-post",
+        "client-confidential-symmetric",
+        "permission-user",
+    ] {
+        assert!(
+            !capabilities.contains(&absent),
+            "{absent} is not implemented"
+        );
     }
     let scopes = strings(&smart["scopes_supported"]);
-    for scope in ["openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "system/*.rs"] {
+    for scope in [
+        "openid",
+        "fhirUser",
+        "launch/patient",
+        "offline_access",
+        "patient/*.rs",
+        "system/*.rs",
+    ] {
         assert!(scopes.contains(&scope), "{scope}");
     }
-    assert_eq!(strings(&smart["token_endpoint_auth_methods_supported"]), ["none", "private_key_jwt"]);
-    assert_eq!(strings(&smart["token_endpoint_auth_signing_alg_values_supported"]), ["RS384", "ES384"]);
+    assert_eq!(
+        strings(&smart["token_endpoint_auth_methods_supported"]),
+        ["none", "private_key_jwt"]
+    );
+    assert_eq!(
+        strings(&smart["token_endpoint_auth_signing_alg_values_supported"]),
+        ["RS384", "ES384"]
+    );
 
-    let openid: Value = app.get_plain("/.well-known/openid-configuration").await.json().await.unwrap();
+    let openid: Value = app
+        .get_plain("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(openid["issuer"], smart["issuer"]);
     assert_eq!(openid["jwks_uri"], smart["jwks_uri"]);
-    assert_eq!(openid["authorization_endpoint"], smart["authorization_endpoint"]);
+    assert_eq!(
+        openid["authorization_endpoint"],
+        smart["authorization_endpoint"]
+    );
     assert_eq!(openid["token_endpoint"], smart["token_endpoint"]);
     assert_eq!(strings(&openid["response_types_supported"]), ["code"]);
-    assert_eq!(strings(&openid["id_token_signing_alg_values_supported"]), ["ES256"]);
+    assert_eq!(
+        strings(&openid["id_token_signing_alg_values_supported"]),
+        ["ES256"]
+    );
     assert_eq!(strings(&openid["subject_types_supported"]), ["public"]);
     assert!(strings(&openid["claims_supported"]).contains(&"fhirUser"));
 
@@ -80,7 +132,14 @@ async fn smart_configuration_lists_exactly_what_is_implemented() {
     let keys = jwks["keys"].as_array().unwrap();
     assert!(!keys.is_empty());
     for key in keys {
-        assert_eq!((key["kty"].as_str(), key["alg"].as_str(), key["use"].as_str()), (Some("EC"), Some("ES256"), Some("sig")));
+        assert_eq!(
+            (
+                key["kty"].as_str(),
+                key["alg"].as_str(),
+                key["use"].as_str()
+            ),
+            (Some("EC"), Some("ES256"), Some("sig"))
+        );
         assert!(key.get("d").is_none(), "no private part is published");
     }
 
@@ -88,9 +147,17 @@ async fn smart_configuration_lists_exactly_what_is_implemented() {
     let (_, metadata) = read_fhir(app.get("/metadata", None).await).await;
     let oauth = &metadata["rest"][0]["security"]["extension"][0]["extension"];
     let uri = |name: &str| {
-        oauth.as_array().unwrap().iter().find(|e| e["url"] == name).map(|e| e["valueUri"].clone())
+        oauth
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["url"] == name)
+            .map(|e| e["valueUri"].clone())
     };
-    assert_eq!(uri("authorize"), Some(smart["authorization_endpoint"].clone()));
+    assert_eq!(
+        uri("authorize"),
+        Some(smart["authorization_endpoint"].clone())
+    );
     assert_eq!(uri("token"), Some(smart["token_endpoint"].clone()));
 }
 
@@ -99,11 +166,22 @@ async fn the_authorization_server_can_be_switched_off() {
     let mut settings = authz_settings();
     settings.auth.server.enabled = false;
     let app = spawn_with(settings).await;
-    for path in ["/.well-known/openid-configuration", "/auth/jwks", "/auth/authorize"] {
-        assert_eq!(app.get_plain(path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        "/.well-known/openid-configuration",
+        "/auth/jwks",
+        "/auth/authorize",
+    ] {
+        assert_eq!(
+            app.get_plain(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     // Under the FHIR base, the path is a (token-protected) FHIR read of an unknown type.
-    let status = app.get_plain("/fhir/.well-known/smart-configuration").await.status();
+    let status = app
+        .get_plain("/fhir/.well-known/smart-configuration")
+        .await
+        .status();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -114,7 +192,12 @@ async fn backend_services_get_short_system_tokens() {
     let app = spawn_with(authz_settings()).await;
     for (alg, kid) in [("RS384", RSA_KID), ("ES384", ES384_KID)] {
         let signed = IDP.token_with(alg, Some(kid), assertion_claims(&app, BACKEND));
-        let (status, headers, body) = post(&app, "/auth/token", &client_credentials(&signed, "system/*.rs")).await;
+        let (status, headers, body) = post(
+            &app,
+            "/auth/token",
+            &client_credentials(&signed, "system/*.rs"),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{alg}: {body:#}");
         assert_no_store(alg, &headers);
         assert_eq!(body["token_type"], "Bearer");
@@ -130,7 +213,9 @@ async fn backend_services_get_short_system_tokens() {
         assert_eq!(claims["client_id"], BACKEND);
         assert!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap() <= 300);
         assert!(claims["jti"].as_str().is_some_and(|j| !j.is_empty()));
-        let patient = app.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), token).await;
+        let patient = app
+            .fhir_ok(&format!("/Patient/{}", data::NO_ADULT), token)
+            .await;
         assert_eq!(patient["id"], data::NO_ADULT);
     }
 }
@@ -143,7 +228,8 @@ async fn introspection_and_revocation_of_access_tokens() {
     let app = spawn_with(authz_settings()).await;
     let token = system_token(&app, "system/*.rs").await;
     // Used once, so that the verifier has it in its cache.
-    app.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), &token).await;
+    app.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), &token)
+        .await;
 
     let ask = |token: &str| {
         let mut form = vec![("token".to_owned(), token.to_owned())];
@@ -163,10 +249,17 @@ async fn introspection_and_revocation_of_access_tokens() {
 
     let (status, _, _) = post(&app, "/auth/revoke", &ask(&token)).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = app.get_json(&format!("/Patient/{}", data::NO_ADULT), Some(&token)).await;
+    let (status, body) = app
+        .get_json(&format!("/Patient/{}", data::NO_ADULT), Some(&token))
+        .await;
     assert_outcome(status, &body, 401, "login");
-    let response = app.get(&format!("/Patient/{}", data::NO_ADULT), Some(&token)).await;
-    let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    let response = app
+        .get(&format!("/Patient/{}", data::NO_ADULT), Some(&token))
+        .await;
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
     let (_, _, body) = post(&app, "/auth/introspect", &ask(&token)).await;
     assert_eq!(body, json!({"active": false}));
@@ -202,29 +295,60 @@ async fn across_instances(settings: ehds_gateway::config::Settings) {
         .unwrap(),
     );
     let second = spawn_with(second_settings).await;
-    second.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), &token).await;
+    second
+        .fhir_ok(&format!("/Patient/{}", data::NO_ADULT), &token)
+        .await;
 
     // The same assertion (same jti) presented to the first instance, then to the second.
     let mut claims = assertion_claims(&second, BACKEND);
-    claims["aud"] = json!([format!("{}/auth/token", first.base_url), format!("{}/auth/token", second.base_url)]);
+    claims["aud"] = json!([
+        format!("{}/auth/token", first.base_url),
+        format!("{}/auth/token", second.base_url)
+    ]);
     let shared = IDP.token_with("RS384", Some(RSA_KID), claims);
-    assert_eq!(post(&first, "/auth/token", &client_credentials(&shared, "system/*.rs")).await.0, StatusCode::OK);
-    let (status, headers, body) = post(&second, "/auth/token", &client_credentials(&shared, "system/*.rs")).await;
-    assert_oauth_error("replay at another instance", status, &headers, &body, 401, "invalid_client");
+    assert_eq!(
+        post(
+            &first,
+            "/auth/token",
+            &client_credentials(&shared, "system/*.rs")
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (status, headers, body) = post(
+        &second,
+        "/auth/token",
+        &client_credentials(&shared, "system/*.rs"),
+    )
+    .await;
+    assert_oauth_error(
+        "replay at another instance",
+        status,
+        &headers,
+        &body,
+        401,
+        "invalid_client",
+    );
 
     let mut form = vec![("token".to_owned(), token.clone())];
     form.extend(client_credentials(&assertion(&first), "")[1..3].to_vec());
     assert_eq!(post(&first, "/auth/revoke", &form).await.0, StatusCode::OK);
     let mut refused = false;
     for _ in 0..50 {
-        let (status, _) = second.get_json(&format!("/Patient/{}", data::NO_ADULT), Some(&token)).await;
+        let (status, _) = second
+            .get_json(&format!("/Patient/{}", data::NO_ADULT), Some(&token))
+            .await;
         if status == StatusCode::UNAUTHORIZED {
             refused = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(refused, "the second instance refuses the revoked token within the poll window");
+    assert!(
+        refused,
+        "the second instance refuses the revoked token within the poll window"
+    );
 }
 
 /// CORS (R43): registered origins may call the discovery and token endpoints and the FHIR
@@ -234,35 +358,60 @@ async fn cors_for_registered_origins() {
     let mut settings = authz_settings();
     settings.auth.clients[0].origins = vec!["https://app.example".into()];
     let app = spawn_with(settings).await;
-    for path in ["/fhir/.well-known/smart-configuration", "/auth/token", "/fhir/Patient"] {
+    for path in [
+        "/fhir/.well-known/smart-configuration",
+        "/auth/token",
+        "/fhir/Patient",
+    ] {
         let preflight = app
             .client
             .request(reqwest::Method::OPTIONS, format!("{}{path}", app.base_url))
             .header("Origin", "https://app.example")
             .header("Access-Control-Request-Method", "POST")
-            .header("Access-Control-Request-Headers", "authorization, content-type")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(preflight.status(), StatusCode::OK, "{path}");
-        assert_eq!(preflight.headers()["access-control-allow-origin"], "https://app.example", "{path}");
+        assert_eq!(
+            preflight.headers()["access-control-allow-origin"],
+            "https://app.example",
+            "{path}"
+        );
     }
     let response = app
         .client
-        .get(format!("{}/fhir/.well-known/smart-configuration", app.base_url))
+        .get(format!(
+            "{}/fhir/.well-known/smart-configuration",
+            app.base_url
+        ))
         .header("Origin", "https://evil.example")
         .send()
         .await
         .unwrap();
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     let response = app
         .client
-        .get(format!("{}/fhir/.well-known/smart-configuration", app.base_url))
+        .get(format!(
+            "{}/fhir/.well-known/smart-configuration",
+            app.base_url
+        ))
         .header("Origin", "https://app.example")
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
 }
 
 /// `authorize` refuses what it cannot serve: an unknown client or a redirect URI not
@@ -273,7 +422,7 @@ async fn authorize_refusals() {
     let app = spawn_with(authz_settings()).await;
     let redirect = format!("{}/auth/example-callback", app.base_url);
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-    let good = vec![
+    let good = [
         ("response_type", "code".to_owned()),
         ("client_id", "example-app".to_owned()),
         ("redirect_uri", redirect.clone()),
@@ -292,40 +441,86 @@ async fn authorize_refusals() {
         if let Some(value) = value {
             params.push((name.to_owned(), value.to_owned()));
         }
-        format!("{}/auth/authorize?{}", app.base_url, serde_urlencoded::to_string(&params).unwrap())
+        format!(
+            "{}/auth/authorize?{}",
+            app.base_url,
+            serde_urlencoded::to_string(&params).unwrap()
+        )
     };
     // Refused on a page of ours.
     for (case, url) in [
         ("unknown client", with("client_id", Some("nobody"))),
         ("no client", with("client_id", None)),
-        ("unregistered redirect URI", with("redirect_uri", Some("https://evil.example/cb"))),
-        ("redirect URI with an extra path", with("redirect_uri", Some(&format!("{redirect}/x")))),
+        (
+            "unregistered redirect URI",
+            with("redirect_uri", Some("https://evil.example/cb")),
+        ),
+        (
+            "redirect URI with an extra path",
+            with("redirect_uri", Some(&format!("{redirect}/x"))),
+        ),
         ("no redirect URI", with("redirect_uri", None)),
     ] {
         let response = app.client.get(&url).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{case}");
         assert!(response.headers().get("location").is_none(), "{case}");
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-        assert!(response.text().await.unwrap().contains("role=\"alert\""), "{case}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(
+            response.text().await.unwrap().contains("role=\"alert\""),
+            "{case}"
+        );
     }
     // Refused back to the app.
     for (case, url, error) in [
-        ("token response type", with("response_type", Some("token")), "unsupported_response_type"),
+        (
+            "token response type",
+            with("response_type", Some("token")),
+            "unsupported_response_type",
+        ),
         ("no state", with("state", None), "invalid_request"),
         ("no PKCE", with("code_challenge", None), "invalid_request"),
-        ("PKCE plain", with("code_challenge_method", Some("plain")), "invalid_request"),
-        ("a short challenge", with("code_challenge", Some("abc")), "invalid_request"),
-        ("wrong aud", with("aud", Some("https://other.example/fhir")), "invalid_request"),
+        (
+            "PKCE plain",
+            with("code_challenge_method", Some("plain")),
+            "invalid_request",
+        ),
+        (
+            "a short challenge",
+            with("code_challenge", Some("abc")),
+            "invalid_request",
+        ),
+        (
+            "wrong aud",
+            with("aud", Some("https://other.example/fhir")),
+            "invalid_request",
+        ),
         ("no aud", with("aud", None), "invalid_request"),
-        ("no patient scope", with("scope", Some("openid fhirUser")), "invalid_scope"),
-        ("only scopes the app may not have", with("scope", Some("system/*.rs user/*.rs")), "invalid_scope"),
+        (
+            "no patient scope",
+            with("scope", Some("openid fhirUser")),
+            "invalid_scope",
+        ),
+        (
+            "only scopes the app may not have",
+            with("scope", Some("system/*.rs user/*.rs")),
+            "invalid_scope",
+        ),
     ] {
         let response = app.client.get(&url).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{case}");
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         let url = reqwest::Url::parse(&location).unwrap();
         assert!(location.starts_with(&redirect), "{case}: {location}");
-        let param = |name: &str| url.query_pairs().find(|(n, _)| n == name).map(|(_, v)| v.into_owned());
+        let param = |name: &str| {
+            url.query_pairs()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.into_owned())
+        };
         assert_eq!(param("error").as_deref(), Some(error), "{case}");
         assert!(param("error_description").is_some(), "{case}");
         if case != "no state" {
@@ -333,9 +528,19 @@ async fn authorize_refusals() {
         }
     }
     // A good request goes on to the login: several countries, so the country page.
-    let response = app.client.get(with("state", Some("s-2"))).send().await.unwrap();
+    let response = app
+        .client
+        .get(with("state", Some("s-2")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"));
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("HttpOnly")
+    );
     let page = response.text().await.unwrap();
     for country in ["NO", "SE", "DK", "FI"] {
         assert!(page.contains(&format!("value=\"{country}\"")), "{country}");

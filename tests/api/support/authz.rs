@@ -71,7 +71,11 @@ pub fn client_credentials(assertion: &str, scope: &str) -> Vec<(String, String)>
 
 /// POSTs a form to `path` (under the base URL); returns status, headers and the JSON body
 /// (`Null` when empty).
-pub async fn post(app: &TestApp, path: &str, form: &[(String, String)]) -> (StatusCode, HeaderMap, Value) {
+pub async fn post(
+    app: &TestApp,
+    path: &str,
+    form: &[(String, String)],
+) -> (StatusCode, HeaderMap, Value) {
     let body = serde_urlencoded::to_string(form).unwrap();
     let response = app
         .client
@@ -93,21 +97,46 @@ pub async fn post(app: &TestApp, path: &str, form: &[(String, String)]) -> (Stat
 }
 
 /// An OAuth error answer: status, `error` code, a description, and never cached.
-pub fn assert_oauth_error(case: &str, status: StatusCode, headers: &HeaderMap, body: &Value, expected_status: u16, error: &str) {
+pub fn assert_oauth_error(
+    case: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &Value,
+    expected_status: u16,
+    error: &str,
+) {
     assert_eq!(status.as_u16(), expected_status, "{case}: {body:#}");
     assert_eq!(body["error"], error, "{case}: {body:#}");
-    assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty()), "{case}: {body:#}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{case}: {body:#}"
+    );
     assert_no_store(case, headers);
 }
 
 pub fn assert_no_store(case: &str, headers: &HeaderMap) {
-    assert_eq!(headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{case}");
-    assert_eq!(headers.get("pragma").map(|v| v.to_str().unwrap()), Some("no-cache"), "{case}");
+    assert_eq!(
+        headers.get("cache-control").map(|v| v.to_str().unwrap()),
+        Some("no-store"),
+        "{case}"
+    );
+    assert_eq!(
+        headers.get("pragma").map(|v| v.to_str().unwrap()),
+        Some("no-cache"),
+        "{case}"
+    );
 }
 
 /// A system token for the backend client.
 pub async fn system_token(app: &TestApp, scope: &str) -> String {
-    let (status, _, body) = post(app, "/auth/token", &client_credentials(&assertion(app), scope)).await;
+    let (status, _, body) = post(
+        app,
+        "/auth/token",
+        &client_credentials(&assertion(app), scope),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body:#}");
     body["access_token"].as_str().unwrap().to_owned()
 }
@@ -116,6 +145,8 @@ pub async fn system_token(app: &TestApp, scope: &str) -> String {
 pub fn jwt_claims(token: &str) -> Value {
     use base64::Engine;
     let part = token.split('.').nth(1).expect("a compact JWT");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).expect("base64url");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .expect("base64url");
     serde_json::from_slice(&bytes).expect("JSON")
 }
