@@ -15,8 +15,10 @@
 //     { "expect_text": "Choose whom you act for" }
 //   ],
 //   "capture_prefix": "http://127.0.0.1:9/callback",  // optional: requests to URLs with this
-//                                                     // prefix are answered here (200, a tiny
-//                                                     // page), so a redirect URI needs no server
+//                                                     // prefix are recorded in `captured` (also
+//                                                     // when reached by a redirect, and when
+//                                                     // nothing listens there); direct ones are
+//                                                     // answered here (200, a tiny page)
 //   "timeout_ms": 20000                               // per step; the whole run stops by itself
 // }                                                   // after 3 x steps x timeout at the latest
 //
@@ -48,6 +50,11 @@ function locate(page, target) {
   throw new Error(`a target needs selector, role, label or text: ${JSON.stringify(target)}`);
 }
 
+// Requests made by the browser to the capture prefix, in order (redirect hops included).
+const captured = [];
+// Every main-frame navigation request, for wait_for_url.
+const requested = [];
+
 async function run(page, step) {
   if (step.goto) {
     await page.goto(step.goto, { timeout });
@@ -58,7 +65,16 @@ async function run(page, step) {
   } else if (step.select) {
     await locate(page, step.select).selectOption(String(step.select.value), { timeout });
   } else if (step.wait_for_url) {
-    await page.waitForURL((url) => url.href.startsWith(step.wait_for_url), { timeout });
+    // The page's URL, or a request on its way there: a redirect to a URL where nothing
+    // listens leaves the page on Chromium's error page, but the request was made.
+    const reached = () => page.url().startsWith(step.wait_for_url)
+      || captured.some((url) => url.startsWith(step.wait_for_url))
+      || requested.some((url) => url.startsWith(step.wait_for_url));
+    const until = Date.now() + timeout;
+    while (!reached()) {
+      if (Date.now() > until) throw new Error(`the URL did not become ${step.wait_for_url} (it is ${page.url()})`);
+      await page.waitForTimeout(50);
+    }
   } else if (step.expect_text) {
     await page.getByText(step.expect_text).first().waitFor({ timeout });
   } else {
@@ -80,10 +96,13 @@ try {
     ],
     timeout,
   });
-  const captured = [];
+  context.on('request', (request) => {
+    if (!request.isNavigationRequest()) return;
+    requested.push(request.url());
+    if (plan.capture_prefix && request.url().startsWith(plan.capture_prefix)) captured.push(request.url());
+  });
   if (plan.capture_prefix) {
     await context.route((url) => url.href.startsWith(plan.capture_prefix), (route) => {
-      captured.push(route.request().url());
       return route.fulfill({
         status: 200,
         contentType: 'text/html; charset=utf-8',

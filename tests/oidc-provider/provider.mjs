@@ -31,6 +31,9 @@ import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 import { exportJWK, generateKeyPair, importJWK, CompactSign, decodeProtectedHeader } from 'jose';
 
+// stdout carries the one announcement line; the provider's own notices go to stderr.
+for (const level of ['log', 'info', 'warn', 'debug']) console[level] = console.error;
+
 const config = JSON.parse(process.argv[2] ?? process.env.OIDC_OP_CONFIG ?? '{}');
 const claimName = config.national_id_claim ?? 'pid';
 const users = config.users ?? [];
