@@ -92,7 +92,7 @@ try {
     headless: true,
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
     ],
     timeout,
   });
