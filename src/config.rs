@@ -26,6 +26,15 @@ pub struct Settings {
     pub portal: PortalSettings,
     pub database: DatabaseSettings,
     pub dev_eid: DevEidSettings,
+    pub consent: ConsentSettings,
+}
+
+/// Who besides the patients reads Consents; see `[consent]` in `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsentSettings {
+    /// Client ids (the `client_id` or `azp` of system tokens) of health data access bodies,
+    /// which may search who opted out of secondary use (R29).
+    pub health_data_access_bodies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +52,10 @@ pub struct ServerSettings {
     pub workers: usize,
     pub max_body_bytes: usize,
     pub shutdown_timeout_seconds: u64,
+    /// Requests per second per client (R41); 0 = no limit.
+    pub rate_limit_per_second: u32,
+    /// How many requests a client may spend at once.
+    pub rate_limit_burst: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -192,6 +205,9 @@ impl Settings {
         }
         if !self.fhir.page_link_key.is_empty() && self.page_link_key().is_none() {
             return invalid("fhir.page_link_key must be base64 of exactly 32 bytes");
+        }
+        if self.server.rate_limit_per_second > 0 && self.server.rate_limit_burst == 0 {
+            return invalid("server.rate_limit_burst must be at least 1 when a rate limit is set");
         }
         if self.portal.countries.is_empty() {
             return invalid("portal.countries must name at least one country");

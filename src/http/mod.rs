@@ -9,6 +9,7 @@ mod format;
 mod health;
 mod metadata;
 mod page_link;
+pub mod rate_limit;
 mod read;
 pub mod request_id;
 mod search;
