@@ -159,7 +159,10 @@ fn parse_request(eid: &DevEid, query: &str) -> Result<AuthorizationRequest, Refu
 
 /// `POST /dev-eid/login`: the form of the login page.
 pub async fn login(eid: web::Data<DevEid>, body: web::Bytes) -> HttpResponse {
-    let Ok(form) = single_valued(std::str::from_utf8(&body).unwrap_or("\u{0}%")) else {
+    let form = std::str::from_utf8(&body)
+        .map_err(|_| String::new())
+        .and_then(single_valued);
+    let Ok(form) = form else {
         return html(
             StatusCode::BAD_REQUEST,
             error_page("the login form is not readable"),
