@@ -10,6 +10,7 @@ pub mod auth;
 pub mod authz;
 pub mod config;
 pub mod consent;
+pub mod dev_eid;
 pub mod eid;
 pub mod fhir;
 pub mod http;

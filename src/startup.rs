@@ -42,6 +42,7 @@ impl Application {
         let store = Store::open(&settings.database).await?;
         let (state, authz) = app_state(&settings, &base_url, store)?;
         let state = web::Data::new(state);
+        let dev_eid = crate::dev_eid::DevEid::from_settings(&settings.dev_eid, &base_url)?;
         let portals = state.access.portals().clone();
         let cors_origins = crate::authz::cors_origins(authz.as_deref(), &base_url);
         if let Some(server) = &authz {
@@ -75,6 +76,9 @@ impl Application {
                 .wrap(TracingLogger::<GatewayRootSpan>::new())
                 .app_data(state.clone())
                 .configure(|cfg| {
+                    if let Some(eid) = &dev_eid {
+                        cfg.app_data(eid.clone());
+                    }
                     if let Some(authz) = &authz {
                         cfg.app_data(authz.clone());
                     }

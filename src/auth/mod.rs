@@ -5,6 +5,7 @@
 //! - [`verifier`]: `TokenVerifier`, which turns a bearer token into a `VerifiedToken`.
 //! - [`principal`]: the caller as the rest of the gateway sees it.
 //! - [`dev_issuer`]: the local token issuer of the dev profile.
+//! - [`signing_key`]: the ES256 key file of the gateway's own issuers, with its JWK set.
 //! - the private modules each do one step for it: reading the compact JWT (`jwt`),
 //!   checking claims (`claims`), reading JWK sets (`jwks`), fetching them (`key_fetch`),
 //!   caching and refreshing them (`key_store`), and caching verified tokens (`token_cache`).
@@ -20,6 +21,7 @@ pub mod principal;
 pub mod revocation;
 pub mod scopes;
 mod settings;
+pub mod signing_key;
 mod token_cache;
 pub mod verifier;
 

@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::EncodingKey;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
@@ -29,6 +28,7 @@ use openidconnect::{
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use crate::auth::signing_key::SigningKey;
 use crate::authz::settings::EidSettings;
 use crate::national_id::{Country, NationalId};
 
@@ -88,7 +88,7 @@ pub struct EidLogin {
 struct Provider {
     settings: EidSettings,
     issuer: String,
-    private_key: Option<EncodingKey>,
+    private_key: Option<SigningKey>,
     metadata: Mutex<Option<(Instant, CoreProviderMetadata)>>,
 }
 
@@ -109,17 +109,12 @@ impl EidProviders {
                 return Err(problem);
             }
             let private_key = if entry.client_secret.is_empty() {
-                let pkcs8 = crate::authz::keys::read_key(
+                let key = SigningKey::load_or_create(
                     std::path::Path::new(&entry.private_key_file),
-                    true,
+                    "rp",
                 )
-                .map_err(|_| {
-                    format!(
-                        "auth.eid.{}: private_key_file cannot be read as a P-256 key",
-                        entry.country.code()
-                    )
-                })?;
-                Some(EncodingKey::from_ec_der(&pkcs8))
+                .map_err(|e| format!("auth.eid.{}: {e}", entry.country.code()))?;
+                Some(key)
             } else {
                 None
             };
@@ -358,13 +353,13 @@ fn payload_of(compact: &str) -> Option<serde_json::Map<String, Value>> {
     }
 }
 
-/// A `private_key_jwt` assertion towards the eID's token endpoint (ES256, 60 s).
-fn client_assertion(key: &EncodingKey, client_id: &str, audience: &str) -> String {
+/// A `private_key_jwt` assertion towards the eID's token endpoint (ES256, 60 s); the eID
+/// knows the public key from the gateway's registration.
+fn client_assertion(key: &SigningKey, client_id: &str, audience: &str) -> String {
     let now = crate::auth::verifier::unix_now();
     let claims = serde_json::json!({
         "iss": client_id, "sub": client_id, "aud": audience,
         "iat": now, "exp": now + 60, "jti": crate::authz::tokens::random_id(),
     });
-    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
-    jsonwebtoken::encode(&header, &claims, key).expect("signing with a valid P-256 key works")
+    key.sign_typed(Some("JWT"), &claims)
 }
