@@ -475,3 +475,53 @@ async fn the_login_pages_work_in_a_real_browser() {
     let bundle = app.fhir_ok(&format!("/Immunization?patient={EMMA}"), body["access_token"].as_str().unwrap()).await;
     assert_eq!(bundle["total"], 6);
 }
+
+/// The newcomer's path of the README: the default configuration, the example app, the
+/// embedded dev eID (its login form), a child chosen, the example callback page showing the
+/// code, the token, the child's immunizations. A login at the low level is refused (R1).
+#[actix_web::test]
+async fn the_example_app_logs_in_at_the_dev_eid() {
+    let mut settings = crate::support::app::test_settings(&crate::support::app::IDP);
+    settings.dev_eid.enabled = true;
+    settings.dev_eid.key_file = String::new();
+    let app = spawn_with(settings).await;
+    let callback = format!("{}/auth/example-callback", app.base_url);
+    for (level, expected) in [("low", StatusCode::UNAUTHORIZED), ("substantial", StatusCode::OK)] {
+        let mut login = login(&app, "example-app", SCOPE, "");
+        login.url = login.url.replace(&serde_urlencoded::to_string([("redirect_uri", APP_CALLBACK)]).unwrap(), &serde_urlencoded::to_string([("redirect_uri", &callback)]).unwrap());
+        login.url.push_str("&eid=NO");
+        // authorize → the dev eID's login page
+        let (status, page) = login.through_eid(&app).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let start = page.find("name=\"login\" value=\"").expect("the dev eID's login form") + 20;
+        let login_id = page[start..].split('"').next().unwrap().to_owned();
+        let response = submit(&login.client, &format!("{}/dev-eid/login", app.base_url), &[("login", &login_id), ("person", data::NO_ADULT), ("acr", level)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let back = response.headers()["location"].to_str().unwrap().to_owned();
+        let followed = Login { url: back, client: login.client.clone(), verifier: String::new(), state: String::new(), nonce: String::new() };
+        let (status, page) = followed.through_eid(&app).await;
+        assert_eq!(status, expected, "{level}: {page}");
+        if expected != StatusCode::OK {
+            assert!(page.contains("level of assurance is too low"), "{page}");
+            continue;
+        }
+        let response = submit(&login.client, &format!("{}/auth/choose", app.base_url), &[("patient", EMMA), ("csrf", &csrf(&page))]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (_, approve) = super::authz_flow::page(&login.client, &format!("{}/auth/approve", app.base_url)).await;
+        assert!(approve.contains("Example health app"), "{approve}");
+        let response = submit(&login.client, &format!("{}/auth/approve", app.base_url), &[("decision", "approve"), ("csrf", &csrf(&approve))]).await;
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with(&callback), "{location}");
+        let (status, shown) = super::authz_flow::page(&login.client, &location).await;
+        assert_eq!(status, StatusCode::OK);
+        let code = query_param(&location, "code").unwrap();
+        assert!(shown.contains(&code) && shown.contains("code_verifier"), "{shown}");
+        let mut form = exchange("example-app", &code, &login.verifier);
+        form.retain(|(k, _)| k != "redirect_uri");
+        form.push(("redirect_uri".into(), callback.clone()));
+        let (status, _, body) = post(&app, "/auth/token", &form).await;
+        assert_eq!(status, StatusCode::OK, "{body:#}");
+        let bundle = app.fhir_ok(&format!("/Immunization?patient={EMMA}"), body["access_token"].as_str().unwrap()).await;
+        assert_eq!(bundle["total"], 6);
+    }
+}
