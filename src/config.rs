@@ -203,6 +203,16 @@ impl Settings {
         if let Some(problem) = self.dev_eid.problem() {
             return Err(ConfigError::Invalid(problem));
         }
+        if self.profile == Profile::Production
+            && self.auth.server.enabled
+            && let Some(eid) = self.auth.eid.iter().find(|e| e.issuer.contains("/dev-eid"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "auth.eid ({}): the production profile refuses the dev eID as a country's eID; \
+                 configure the national eID providers in [[auth.eid]]",
+                eid.country.code()
+            )));
+        }
         if self.fhir.default_count == 0 || self.fhir.max_count < self.fhir.default_count {
             return invalid("fhir.default_count must be at least 1 and at most fhir.max_count");
         }
@@ -428,6 +438,8 @@ mod tests {
         s.auth.dev_issuer.enabled = false;
         assert!(s.validate().unwrap_err().to_string().contains("dev_eid"));
         s.dev_eid.enabled = false;
+        assert!(s.validate().unwrap_err().to_string().contains("auth.eid"));
+        s.auth.eid.clear();
         s.validate().unwrap();
     }
 

@@ -33,7 +33,8 @@ impl SigningKeys {
                 return Err(KeyFileError::Io(file.clone(), missing));
             }
             let key = SigningKey::load_or_create(path, "authz")?;
-            if key.kid() != current.kid() && !keys.iter().any(|k: &SigningKey| k.kid() == key.kid()) {
+            if key.kid() != current.kid() && !keys.iter().any(|k: &SigningKey| k.kid() == key.kid())
+            {
                 keys.push(key);
             }
         }

@@ -270,3 +270,47 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             ),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use serde_json::json;
+
+    fn problem(change: impl FnOnce(&mut crate::config::AuthSettings)) -> String {
+        let mut settings = Settings::defaults();
+        change(&mut settings.auth);
+        settings_problem(&settings.auth).unwrap_or_default()
+    }
+
+    fn client(value: serde_json::Value) -> settings::ClientSettings {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn the_defaults_are_valid_and_bad_entries_are_named() {
+        assert_eq!(problem(|_| {}), "");
+        assert!(problem(|a| a.server.system_token_seconds = 301).contains("system_token_seconds"));
+        assert!(problem(|a| a.server.revocation_poll_seconds = 0).contains("revocation_poll"));
+        let public_system = client(json!({"client_id": "x", "name": "X", "kind": "public",
+            "redirect_uris": ["https://x.example/cb"], "scopes": ["system/*.rs"]}));
+        assert!(problem(|a| a.clients.push(public_system)).contains("system scopes"));
+        let keyless = client(
+            json!({"client_id": "y", "name": "Y", "kind": "confidential-asymmetric", "scopes": ["system/*.rs"]}),
+        );
+        assert!(problem(|a| a.clients.push(keyless)).contains("jwks or jwks_uri"));
+        let fragment = client(json!({"client_id": "z", "name": "Z", "kind": "public",
+            "redirect_uris": ["https://z.example/cb#x"], "scopes": ["openid"]}));
+        assert!(problem(|a| a.clients.push(fragment)).contains("without fragment"));
+        assert!(
+            problem(|a| {
+                let twice = a.clients[0].clone();
+                a.clients.push(twice);
+            })
+            .contains("registered twice")
+        );
+        assert!(problem(|a| a.eid[0].min_acr = "Level4".into()).contains("min_acr"));
+        assert!(problem(|a| a.eid[0].scopes = vec!["profile".into()]).contains("openid"));
+        assert!(problem(|a| a.eid[0].client_secret.clear()).contains("private_key_file"));
+    }
+}

@@ -109,11 +109,9 @@ impl EidProviders {
                 return Err(problem);
             }
             let private_key = if entry.client_secret.is_empty() {
-                let key = SigningKey::load_or_create(
-                    std::path::Path::new(&entry.private_key_file),
-                    "rp",
-                )
-                .map_err(|e| format!("auth.eid.{}: {e}", entry.country.code()))?;
+                let key =
+                    SigningKey::load_or_create(std::path::Path::new(&entry.private_key_file), "rp")
+                        .map_err(|e| format!("auth.eid.{}: {e}", entry.country.code()))?;
                 Some(key)
             } else {
                 None

@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::app::{TestApp, assert_outcome, read_fhir, spawn_with};
-use crate::support::authz::{assert_no_store, assert_oauth_error, authz_settings, jwt_claims, post};
+use crate::support::authz::{
+    assert_no_store, assert_oauth_error, authz_settings, jwt_claims, post,
+};
 use crate::support::data;
 use crate::support::oidc_op::{OidcOp, browser_like_client, pkce_pair, query_param, random_value};
 
@@ -30,7 +32,11 @@ pub struct Eid {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A gateway whose Norwegian eID is a real OpenID Provider with test users, and two public
@@ -76,7 +82,10 @@ pub async fn gateway_with_eid(change: impl FnOnce(&mut ehds_gateway::config::Set
         .unwrap(),
     ];
     change(&mut settings);
-    Eid { app: spawn_with(settings).await, _op: op }
+    Eid {
+        app: spawn_with(settings).await,
+        _op: op,
+    }
 }
 
 /// An app's authorization request in progress.
@@ -153,15 +162,28 @@ impl Login {
     pub async fn code_for(&self, app: &TestApp, patient: &str) -> String {
         let (status, choose) = self.through_eid(app).await;
         assert_eq!(status, StatusCode::OK, "{choose}");
-        let response = submit(&self.client, &format!("{}/auth/choose", app.base_url), &[("patient", patient), ("csrf", &csrf(&choose))]).await;
+        let response = submit(
+            &self.client,
+            &format!("{}/auth/choose", app.base_url),
+            &[("patient", patient), ("csrf", &csrf(&choose))],
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let (status, approve) = page(&self.client, &format!("{}/auth/approve", app.base_url)).await;
         assert_eq!(status, StatusCode::OK, "{approve}");
-        let response = submit(&self.client, &format!("{}/auth/approve", app.base_url), &[("decision", "approve"), ("csrf", &csrf(&approve))]).await;
+        let response = submit(
+            &self.client,
+            &format!("{}/auth/approve", app.base_url),
+            &[("decision", "approve"), ("csrf", &csrf(&approve))],
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         assert!(location.starts_with(APP_CALLBACK), "{location}");
-        assert_eq!(query_param(&location, "state").as_deref(), Some(self.state.as_str()));
+        assert_eq!(
+            query_param(&location, "state").as_deref(),
+            Some(self.state.as_str())
+        );
         query_param(&location, "code").expect("a code")
     }
 }
@@ -195,7 +217,12 @@ fn refresh(client_id: &str, token: &str, scope: Option<&str>) -> Vec<(String, St
 pub async fn tokens(eid: &Eid, client_id: &str, patient: &str) -> (Value, Login) {
     let login = login(&eid.app, client_id, SCOPE, "kristin");
     let code = login.code_for(&eid.app, patient).await;
-    let (status, headers, body) = post(&eid.app, "/auth/token", &exchange(client_id, &code, &login.verifier)).await;
+    let (status, headers, body) = post(
+        &eid.app,
+        "/auth/token",
+        &exchange(client_id, &code, &login.verifier),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body:#}");
     assert_no_store("token", &headers);
     (body, login)
@@ -211,20 +238,33 @@ async fn a_parent_logs_in_with_the_eid_and_an_app_reads_her_childs_immunizations
     let login = login(app, TEST_APP, SCOPE, "kristin");
     let (status, choose) = login.through_eid(app).await;
     assert_eq!(status, StatusCode::OK, "{choose}");
-    for person in ["Kristin Haugen (yourself)", "Emma Haugen (your child)", "Lukas Haugen (your child)"] {
+    for person in [
+        "Kristin Haugen (yourself)",
+        "Emma Haugen (your child)",
+        "Lukas Haugen (your child)",
+    ] {
         assert!(choose.contains(person), "{person} is offered: {choose}");
     }
     // Nora is 17: in Norway parents act for their children until 16.
     assert!(!choose.contains("Nora"), "{choose}");
     let code = login.code_for(app, EMMA).await;
-    let (status, headers, body) = post(app, "/auth/token", &exchange(TEST_APP, &code, &login.verifier)).await;
+    let (status, headers, body) = post(
+        app,
+        "/auth/token",
+        &exchange(TEST_APP, &code, &login.verifier),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body:#}");
     assert_no_store("token", &headers);
     assert_eq!(body["token_type"], "Bearer");
     assert!(body["expires_in"].is_i64() && body["expires_in"].as_i64().unwrap() > 0);
     assert_eq!(body["scope"], SCOPE);
     assert_eq!(body["patient"], EMMA);
-    assert!(body["refresh_token"].as_str().is_some_and(|r| r.len() >= 40));
+    assert!(
+        body["refresh_token"]
+            .as_str()
+            .is_some_and(|r| r.len() >= 40)
+    );
     let access = body["access_token"].as_str().unwrap();
     let claims = jwt_claims(access);
     assert_eq!(claims["iss"], json!(app.base_url));
@@ -233,29 +273,54 @@ async fn a_parent_logs_in_with_the_eid_and_an_app_reads_her_childs_immunizations
     assert_eq!(claims["patient"], EMMA);
     assert_eq!(claims["acting_for"], EMMA);
     assert_eq!(claims["sub"], data::NO_ADULT);
-    assert_eq!(claims["fhirUser"], json!(format!("Patient/{}", data::NO_ADULT)));
+    assert_eq!(
+        claims["fhirUser"],
+        json!(format!("Patient/{}", data::NO_ADULT))
+    );
     for name in ["exp", "iat", "jti", "scope"] {
         assert!(claims.get(name).is_some(), "{name}");
     }
     // The ID token: signed with a key of /auth/jwks, for the app, with the nonce and fhirUser.
     let id_token = body["id_token"].as_str().unwrap();
-    let jwks: jsonwebtoken::jwk::JwkSet = app.client.get(format!("{}/auth/jwks", app.base_url)).send().await.unwrap().json().await.unwrap();
+    let jwks: jsonwebtoken::jwk::JwkSet = app
+        .client
+        .get(format!("{}/auth/jwks", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let kid = jsonwebtoken::decode_header(id_token).unwrap().kid.unwrap();
     let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).unwrap()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.set_audience(&[TEST_APP]);
     validation.set_issuer(&[&app.base_url]);
-    let id = jsonwebtoken::decode::<Value>(id_token, &key, &validation).unwrap().claims;
+    let id = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
+        .unwrap()
+        .claims;
     assert_eq!(id["nonce"], json!(login.nonce));
-    assert_eq!(id["fhirUser"], json!(format!("{}/Patient/{}", app.fhir_base, data::NO_ADULT)));
+    assert_eq!(
+        id["fhirUser"],
+        json!(format!("{}/Patient/{}", app.fhir_base, data::NO_ADULT))
+    );
     assert_eq!(id["acr"], HIGH);
 
-    let bundle = app.fhir_ok(&format!("/Immunization?patient={EMMA}"), access).await;
+    let bundle = app
+        .fhir_ok(&format!("/Immunization?patient={EMMA}"), access)
+        .await;
     assert_eq!(bundle["total"], 6, "{bundle:#}");
     // The mother's own record is outside this token's patient context (R6).
-    let (status, body) = app.get_json(&format!("/Patient/{}", data::NO_ADULT), Some(access)).await;
+    let (status, body) = app
+        .get_json(&format!("/Patient/{}", data::NO_ADULT), Some(access))
+        .await;
     assert_outcome(status, &body, 404, "not-found");
-    let (status, body) = app.get_json(&format!("/Immunization?patient={}", data::NO_ADULT), Some(access)).await;
+    let (status, body) = app
+        .get_json(
+            &format!("/Immunization?patient={}", data::NO_ADULT),
+            Some(access),
+        )
+        .await;
     assert_outcome(status, &body, 403, "forbidden");
 }
 
@@ -277,7 +342,12 @@ async fn the_eid_answers_the_gateway_refuses() {
         assert_eq!(got.as_u16(), status, "{user}: {page}");
         assert!(page.contains(says), "{user}: {page}");
         // No session was opened: the account page sends the browser to log in.
-        let response = login.client.get(format!("{}/auth/account/grants", eid.app.base_url)).send().await.unwrap();
+        let response = login
+            .client
+            .get(format!("{}/auth/account/grants", eid.app.base_url))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{user}");
     }
 }
@@ -300,16 +370,40 @@ async fn the_citizen_can_deny_the_app() {
     let app = &eid.app;
     let login = login(app, TEST_APP, SCOPE, "kristin");
     let (_, choose) = login.through_eid(app).await;
-    submit(&login.client, &format!("{}/auth/choose", app.base_url), &[("patient", data::NO_ADULT), ("csrf", &csrf(&choose))]).await;
+    submit(
+        &login.client,
+        &format!("{}/auth/choose", app.base_url),
+        &[("patient", data::NO_ADULT), ("csrf", &csrf(&choose))],
+    )
+    .await;
     let (_, approve) = page(&login.client, &format!("{}/auth/approve", app.base_url)).await;
-    assert!(approve.contains("Test app") && approve.contains("Read your health data (all kinds)"), "{approve}");
+    assert!(
+        approve.contains("Test app") && approve.contains("Read your health data (all kinds)"),
+        "{approve}"
+    );
     // A forged form (no or another CSRF token) is refused.
-    let response = submit(&login.client, &format!("{}/auth/approve", app.base_url), &[("decision", "approve"), ("csrf", "forged")]).await;
+    let response = submit(
+        &login.client,
+        &format!("{}/auth/approve", app.base_url),
+        &[("decision", "approve"), ("csrf", "forged")],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let response = submit(&login.client, &format!("{}/auth/approve", app.base_url), &[("decision", "deny"), ("csrf", &csrf(&approve))]).await;
+    let response = submit(
+        &login.client,
+        &format!("{}/auth/approve", app.base_url),
+        &[("decision", "deny"), ("csrf", &csrf(&approve))],
+    )
+    .await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(query_param(&location, "error").as_deref(), Some("access_denied"));
-    assert_eq!(query_param(&location, "state").as_deref(), Some(login.state.as_str()));
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert_eq!(
+        query_param(&location, "state").as_deref(),
+        Some(login.state.as_str())
+    );
     assert!(query_param(&location, "code").is_none());
 }
 
@@ -321,59 +415,156 @@ async fn refresh_rotation_grants_and_logins() {
     let app = &eid.app;
     let (first, login) = tokens(&eid, TEST_APP, EMMA).await;
     let refresh_1 = first["refresh_token"].as_str().unwrap();
-    let (status, headers, second) = post(app, "/auth/token", &refresh(TEST_APP, refresh_1, None)).await;
+    let (status, headers, second) =
+        post(app, "/auth/token", &refresh(TEST_APP, refresh_1, None)).await;
     assert_eq!(status, StatusCode::OK, "{second:#}");
     assert_no_store("refresh", &headers);
-    assert_eq!((second["scope"].as_str(), second["patient"].as_str()), (Some(SCOPE), Some(EMMA)));
+    assert_eq!(
+        (second["scope"].as_str(), second["patient"].as_str()),
+        (Some(SCOPE), Some(EMMA))
+    );
     let refresh_2 = second["refresh_token"].as_str().unwrap();
     assert_ne!(refresh_1, refresh_2, "rotated");
     let narrower = "patient/Immunization.rs offline_access";
-    let (status, _, third) = post(app, "/auth/token", &refresh(TEST_APP, refresh_2, Some(narrower))).await;
+    let (status, _, third) = post(
+        app,
+        "/auth/token",
+        &refresh(TEST_APP, refresh_2, Some(narrower)),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{third:#}");
     assert_eq!(third["scope"], narrower);
     let access = third["access_token"].as_str().unwrap();
-    app.fhir_ok(&format!("/Immunization?patient={EMMA}"), access).await;
-    let (status, body) = app.get_json(&format!("/AllergyIntolerance?patient={EMMA}"), Some(access)).await;
+    app.fhir_ok(&format!("/Immunization?patient={EMMA}"), access)
+        .await;
+    let (status, body) = app
+        .get_json(&format!("/AllergyIntolerance?patient={EMMA}"), Some(access))
+        .await;
     assert_outcome(status, &body, 403, "forbidden");
 
     // The citizen's own list, with the login's cookie.
-    let grants: Value = login.client.get(format!("{}/auth/account/grants", app.base_url)).send().await.unwrap().json().await.unwrap();
+    let grants: Value = login
+        .client
+        .get(format!("{}/auth/account/grants", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let list = grants["grants"].as_array().unwrap();
     assert_eq!(list.len(), 1, "{grants:#}");
-    assert_eq!((list[0]["client_id"].as_str(), list[0]["patient"].as_str()), (Some(TEST_APP), Some(EMMA)));
-    let sessions: Value = login.client.get(format!("{}/auth/account/sessions", app.base_url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (list[0]["client_id"].as_str(), list[0]["patient"].as_str()),
+        (Some(TEST_APP), Some(EMMA))
+    );
+    let sessions: Value = login
+        .client
+        .get(format!("{}/auth/account/sessions", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(sessions["sessions"].as_array().unwrap().len(), 1);
     let (status, page) = page(&login.client, &format!("{}/auth/account", app.base_url)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Test app") && page.contains("Revoke Test app"), "{page}");
+    assert!(
+        page.contains("Test app") && page.contains("Revoke Test app"),
+        "{page}"
+    );
 
-    let response = login.client.delete(format!("{}/auth/account/grants/{}", app.base_url, list[0]["id"].as_str().unwrap())).send().await.unwrap();
+    let response = login
+        .client
+        .delete(format!(
+            "{}/auth/account/grants/{}",
+            app.base_url,
+            list[0]["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let (status, body) = app.get_json(&format!("/Immunization?patient={EMMA}"), Some(access)).await;
+    let (status, body) = app
+        .get_json(&format!("/Immunization?patient={EMMA}"), Some(access))
+        .await;
     assert_outcome(status, &body, 401, "login");
     let refresh_3 = third["refresh_token"].as_str().unwrap();
-    let (status, headers, body) = post(app, "/auth/token", &refresh(TEST_APP, refresh_3, None)).await;
-    assert_oauth_error("refresh after the grant was revoked", status, &headers, &body, 400, "invalid_grant");
-    let grants: Value = login.client.get(format!("{}/auth/account/grants", app.base_url)).send().await.unwrap().json().await.unwrap();
+    let (status, headers, body) =
+        post(app, "/auth/token", &refresh(TEST_APP, refresh_3, None)).await;
+    assert_oauth_error(
+        "refresh after the grant was revoked",
+        status,
+        &headers,
+        &body,
+        400,
+        "invalid_grant",
+    );
+    let grants: Value = login
+        .client
+        .get(format!("{}/auth/account/grants", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(grants["grants"], json!([]));
 
     // A second app in the same browser needs no new eID login (the session); ending that
     // login kills the second app's tokens.
     let fresh = crate::authz_flow::login(app, OTHER_APP, SCOPE, "kristin");
-    let fresh = Login { client: login.client.clone(), ..fresh };
+    let fresh = Login {
+        client: login.client.clone(),
+        ..fresh
+    };
     let code = fresh.code_for(app, data::NO_ADULT).await;
-    let (status, _, other) = post(app, "/auth/token", &exchange(OTHER_APP, &code, &fresh.verifier)).await;
+    let (status, _, other) = post(
+        app,
+        "/auth/token",
+        &exchange(OTHER_APP, &code, &fresh.verifier),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{other:#}");
     let other_access = other["access_token"].as_str().unwrap();
-    app.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), other_access).await;
-    let sessions: Value = fresh.client.get(format!("{}/auth/account/sessions", app.base_url)).send().await.unwrap().json().await.unwrap();
+    app.fhir_ok(&format!("/Patient/{}", data::NO_ADULT), other_access)
+        .await;
+    let sessions: Value = fresh
+        .client
+        .get(format!("{}/auth/account/sessions", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let session = sessions["sessions"][0]["id"].as_str().unwrap().to_owned();
-    let response = fresh.client.delete(format!("{}/auth/account/sessions/{session}", app.base_url)).send().await.unwrap();
+    let response = fresh
+        .client
+        .delete(format!("{}/auth/account/sessions/{session}", app.base_url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let (status, body) = app.get_json(&format!("/Patient/{}", data::NO_ADULT), Some(other_access)).await;
+    let (status, body) = app
+        .get_json(&format!("/Patient/{}", data::NO_ADULT), Some(other_access))
+        .await;
     assert_outcome(status, &body, 401, "login");
-    let (status, headers, body) = post(app, "/auth/token", &refresh(OTHER_APP, other["refresh_token"].as_str().unwrap(), None)).await;
-    assert_oauth_error("refresh after the login ended", status, &headers, &body, 400, "invalid_grant");
+    let (status, headers, body) = post(
+        app,
+        "/auth/token",
+        &refresh(OTHER_APP, other["refresh_token"].as_str().unwrap(), None),
+    )
+    .await;
+    assert_oauth_error(
+        "refresh after the login ended",
+        status,
+        &headers,
+        &body,
+        400,
+        "invalid_grant",
+    );
 }
 
 /// The code and refresh-token rows of the attack matrix: each with its exact status and
@@ -392,11 +583,17 @@ async fn code_and_refresh_attack_matrix() {
     let (wrong_verifier, _) = pkce_pair();
     // A code exchanged once, then replayed.
     let (used_code, used_verifier) = codes.pop().unwrap();
-    let (status, _, first) = post(app, "/auth/token", &exchange(TEST_APP, &used_code, &used_verifier)).await;
+    let (status, _, first) = post(
+        app,
+        "/auth/token",
+        &exchange(TEST_APP, &used_code, &used_verifier),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     // A refresh token rotated once, then replayed.
     let old_refresh = first["refresh_token"].as_str().unwrap().to_owned();
-    let (status, _, rotated) = post(app, "/auth/token", &refresh(TEST_APP, &old_refresh, None)).await;
+    let (status, _, rotated) =
+        post(app, "/auth/token", &refresh(TEST_APP, &old_refresh, None)).await;
     assert_eq!(status, StatusCode::OK);
     let live_refresh = rotated["refresh_token"].as_str().unwrap().to_owned();
 
@@ -413,19 +610,92 @@ async fn code_and_refresh_attack_matrix() {
     let (c4, v4) = codes[3].clone();
     let (c5, v5) = codes[4].clone();
     let cases: Vec<(&str, Vec<(String, String)>, u16, &str)> = vec![
-        ("PKCE verifier of another request", exchange(TEST_APP, &c1, &wrong_verifier), 400, "invalid_grant"),
-        ("no PKCE verifier", with(exchange(TEST_APP, &c2, &v2), "code_verifier", None), 400, "invalid_request"),
-        ("redirect_uri other than the request's", with(exchange(TEST_APP, &c3, &v3), "redirect_uri", Some("http://127.0.0.1:9/other")), 400, "invalid_grant"),
-        ("code of another client", exchange(OTHER_APP, &c4, &v4), 400, "invalid_grant"),
-        ("code unknown", exchange(TEST_APP, "made-up-code", &v5), 400, "invalid_grant"),
-        ("no code", with(exchange(TEST_APP, &c5, &v5), "code", None), 400, "invalid_request"),
-        ("refresh token unknown", refresh(TEST_APP, "made-up", None), 400, "invalid_grant"),
-        ("refresh token of another client", refresh(OTHER_APP, &live_refresh, None), 400, "invalid_grant"),
-        ("scope escalation on refresh", refresh(TEST_APP, &live_refresh, Some("patient/*.cruds offline_access")), 400, "invalid_scope"),
-        ("system scope on refresh", refresh(TEST_APP, &live_refresh, Some("system/*.rs")), 400, "invalid_scope"),
-        ("refresh token without client", with(refresh(TEST_APP, &live_refresh, None), "client_id", None), 401, "invalid_client"),
-        ("refresh token reused", refresh(TEST_APP, &old_refresh, None), 400, "invalid_grant"),
-        ("code reused", exchange(TEST_APP, &used_code, &used_verifier), 400, "invalid_grant"),
+        (
+            "PKCE verifier of another request",
+            exchange(TEST_APP, &c1, &wrong_verifier),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "no PKCE verifier",
+            with(exchange(TEST_APP, &c2, &v2), "code_verifier", None),
+            400,
+            "invalid_request",
+        ),
+        (
+            "redirect_uri other than the request's",
+            with(
+                exchange(TEST_APP, &c3, &v3),
+                "redirect_uri",
+                Some("http://127.0.0.1:9/other"),
+            ),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "code of another client",
+            exchange(OTHER_APP, &c4, &v4),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "code unknown",
+            exchange(TEST_APP, "made-up-code", &v5),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "no code",
+            with(exchange(TEST_APP, &c5, &v5), "code", None),
+            400,
+            "invalid_request",
+        ),
+        (
+            "refresh token unknown",
+            refresh(TEST_APP, "made-up", None),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "refresh token of another client",
+            refresh(OTHER_APP, &live_refresh, None),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "scope escalation on refresh",
+            refresh(
+                TEST_APP,
+                &live_refresh,
+                Some("patient/*.cruds offline_access"),
+            ),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "system scope on refresh",
+            refresh(TEST_APP, &live_refresh, Some("system/*.rs")),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "refresh token without client",
+            with(refresh(TEST_APP, &live_refresh, None), "client_id", None),
+            401,
+            "invalid_client",
+        ),
+        (
+            "refresh token reused",
+            refresh(TEST_APP, &old_refresh, None),
+            400,
+            "invalid_grant",
+        ),
+        (
+            "code reused",
+            exchange(TEST_APP, &used_code, &used_verifier),
+            400,
+            "invalid_grant",
+        ),
     ];
     for (case, form, status, error) in &cases {
         let (got, headers, body) = post(app, "/auth/token", form).await;
@@ -433,13 +703,40 @@ async fn code_and_refresh_attack_matrix() {
     }
     // Each failed use consumed its code: even the right verifier is too late now.
     let (status, headers, body) = post(app, "/auth/token", &exchange(TEST_APP, &c1, &v1)).await;
-    assert_oauth_error("a code after a failed exchange", status, &headers, &body, 400, "invalid_grant");
+    assert_oauth_error(
+        "a code after a failed exchange",
+        status,
+        &headers,
+        &body,
+        400,
+        "invalid_grant",
+    );
     // The reuses revoked their families: the first access token and the live refresh token.
-    let (status, body) = app.get_json(&format!("/Immunization?patient={EMMA}"), Some(first["access_token"].as_str().unwrap())).await;
+    let (status, body) = app
+        .get_json(
+            &format!("/Immunization?patient={EMMA}"),
+            Some(first["access_token"].as_str().unwrap()),
+        )
+        .await;
     assert_outcome(status, &body, 401, "login");
-    let (status, headers, body) = post(app, "/auth/token", &refresh(TEST_APP, &live_refresh, None)).await;
-    assert_oauth_error("the family after a reuse", status, &headers, &body, 400, "invalid_grant");
-    let (status, body) = read_fhir(app.get(&format!("/Immunization?patient={EMMA}"), Some(rotated["access_token"].as_str().unwrap())).await).await;
+    let (status, headers, body) =
+        post(app, "/auth/token", &refresh(TEST_APP, &live_refresh, None)).await;
+    assert_oauth_error(
+        "the family after a reuse",
+        status,
+        &headers,
+        &body,
+        400,
+        "invalid_grant",
+    );
+    let (status, body) = read_fhir(
+        app.get(
+            &format!("/Immunization?patient={EMMA}"),
+            Some(rotated["access_token"].as_str().unwrap()),
+        )
+        .await,
+    )
+    .await;
     assert_outcome(status, &body, 401, "login");
 }
 
@@ -467,12 +764,25 @@ async fn the_login_pages_work_in_a_real_browser() {
     .await;
     assert!(run.ok, "{run:?}");
     let callback = run.captured.last().expect("the app's callback was reached");
-    assert_eq!(query_param(callback, "state").as_deref(), Some(login.state.as_str()));
+    assert_eq!(
+        query_param(callback, "state").as_deref(),
+        Some(login.state.as_str())
+    );
     let code = query_param(callback, "code").expect("a code");
-    let (status, _, body) = post(app, "/auth/token", &exchange(TEST_APP, &code, &login.verifier)).await;
+    let (status, _, body) = post(
+        app,
+        "/auth/token",
+        &exchange(TEST_APP, &code, &login.verifier),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body:#}");
     assert_eq!(body["patient"], EMMA);
-    let bundle = app.fhir_ok(&format!("/Immunization?patient={EMMA}"), body["access_token"].as_str().unwrap()).await;
+    let bundle = app
+        .fhir_ok(
+            &format!("/Immunization?patient={EMMA}"),
+            body["access_token"].as_str().unwrap(),
+        )
+        .await;
     assert_eq!(bundle["total"], 6);
 }
 
@@ -486,42 +796,85 @@ async fn the_example_app_logs_in_at_the_dev_eid() {
     settings.dev_eid.key_file = String::new();
     let app = spawn_with(settings).await;
     let callback = format!("{}/auth/example-callback", app.base_url);
-    for (level, expected) in [("low", StatusCode::UNAUTHORIZED), ("substantial", StatusCode::OK)] {
+    for (level, expected) in [
+        ("low", StatusCode::UNAUTHORIZED),
+        ("substantial", StatusCode::OK),
+    ] {
         let mut login = login(&app, "example-app", SCOPE, "");
-        login.url = login.url.replace(&serde_urlencoded::to_string([("redirect_uri", APP_CALLBACK)]).unwrap(), &serde_urlencoded::to_string([("redirect_uri", &callback)]).unwrap());
+        login.url = login.url.replace(
+            &serde_urlencoded::to_string([("redirect_uri", APP_CALLBACK)]).unwrap(),
+            &serde_urlencoded::to_string([("redirect_uri", &callback)]).unwrap(),
+        );
         login.url.push_str("&eid=NO");
         // authorize → the dev eID's login page
         let (status, page) = login.through_eid(&app).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        let start = page.find("name=\"login\" value=\"").expect("the dev eID's login form") + 20;
+        let start = page
+            .find("name=\"login\" value=\"")
+            .expect("the dev eID's login form")
+            + 20;
         let login_id = page[start..].split('"').next().unwrap().to_owned();
-        let response = submit(&login.client, &format!("{}/dev-eid/login", app.base_url), &[("login", &login_id), ("person", data::NO_ADULT), ("acr", level)]).await;
+        let response = submit(
+            &login.client,
+            &format!("{}/dev-eid/login", app.base_url),
+            &[
+                ("login", &login_id),
+                ("person", data::NO_ADULT),
+                ("acr", level),
+            ],
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let back = response.headers()["location"].to_str().unwrap().to_owned();
-        let followed = Login { url: back, client: login.client.clone(), verifier: String::new(), state: String::new(), nonce: String::new() };
+        let followed = Login {
+            url: back,
+            client: login.client.clone(),
+            verifier: String::new(),
+            state: String::new(),
+            nonce: String::new(),
+        };
         let (status, page) = followed.through_eid(&app).await;
         assert_eq!(status, expected, "{level}: {page}");
         if expected != StatusCode::OK {
             assert!(page.contains("level of assurance is too low"), "{page}");
             continue;
         }
-        let response = submit(&login.client, &format!("{}/auth/choose", app.base_url), &[("patient", EMMA), ("csrf", &csrf(&page))]).await;
+        let response = submit(
+            &login.client,
+            &format!("{}/auth/choose", app.base_url),
+            &[("patient", EMMA), ("csrf", &csrf(&page))],
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        let (_, approve) = super::authz_flow::page(&login.client, &format!("{}/auth/approve", app.base_url)).await;
+        let (_, approve) =
+            super::authz_flow::page(&login.client, &format!("{}/auth/approve", app.base_url)).await;
         assert!(approve.contains("Example health app"), "{approve}");
-        let response = submit(&login.client, &format!("{}/auth/approve", app.base_url), &[("decision", "approve"), ("csrf", &csrf(&approve))]).await;
+        let response = submit(
+            &login.client,
+            &format!("{}/auth/approve", app.base_url),
+            &[("decision", "approve"), ("csrf", &csrf(&approve))],
+        )
+        .await;
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         assert!(location.starts_with(&callback), "{location}");
         let (status, shown) = super::authz_flow::page(&login.client, &location).await;
         assert_eq!(status, StatusCode::OK);
         let code = query_param(&location, "code").unwrap();
-        assert!(shown.contains(&code) && shown.contains("code_verifier"), "{shown}");
+        assert!(
+            shown.contains(&code) && shown.contains("code_verifier"),
+            "{shown}"
+        );
         let mut form = exchange("example-app", &code, &login.verifier);
         form.retain(|(k, _)| k != "redirect_uri");
         form.push(("redirect_uri".into(), callback.clone()));
         let (status, _, body) = post(&app, "/auth/token", &form).await;
         assert_eq!(status, StatusCode::OK, "{body:#}");
-        let bundle = app.fhir_ok(&format!("/Immunization?patient={EMMA}"), body["access_token"].as_str().unwrap()).await;
+        let bundle = app
+            .fhir_ok(
+                &format!("/Immunization?patient={EMMA}"),
+                body["access_token"].as_str().unwrap(),
+            )
+            .await;
         assert_eq!(bundle["total"], 6);
     }
 }
