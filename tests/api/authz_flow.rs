@@ -15,6 +15,8 @@ use crate::support::authz::{
 use crate::support::data;
 use crate::support::oidc_op::{OidcOp, browser_like_client, pkce_pair, query_param, random_value};
 
+type Form = Vec<(String, String)>;
+
 /// Where the test apps are sent back to; nothing listens there, the tests read the URL.
 const APP_CALLBACK: &str = "http://127.0.0.1:9/callback";
 const TEST_APP: &str = "test-app";
@@ -609,7 +611,7 @@ async fn code_and_refresh_attack_matrix() {
     let (c3, v3) = codes[2].clone();
     let (c4, v4) = codes[3].clone();
     let (c5, v5) = codes[4].clone();
-    let cases: Vec<(&str, Vec<(String, String)>, u16, &str)> = vec![
+    let cases: Vec<(&str, Form, u16, &str)> = vec![
         (
             "PKCE verifier of another request",
             exchange(TEST_APP, &c1, &wrong_verifier),
