@@ -546,3 +546,71 @@ async fn authorize_refusals() {
         assert!(page.contains(&format!("value=\"{country}\"")), "{country}");
     }
 }
+
+/// Key rotation: after a restart with a new key and the old one listed as previous, tokens
+/// signed with the old key are still accepted and both keys are published; once the old
+/// key is dropped, its tokens are refused.
+#[actix_web::test]
+async fn signing_keys_rotate_without_refusing_live_tokens() {
+    let old_key = crate::support::db::fresh_path("old-key.pem");
+    let new_key = crate::support::db::fresh_path("new-key.pem");
+    let mut settings = authz_settings();
+    settings.auth.server.key_file = old_key.display().to_string();
+    let before = spawn_with(settings.clone()).await;
+    let token = system_token(&before, "system/*.rs").await;
+    // The same public base URL (hence issuer and audience) behind another listener, as after
+    // a restart.
+    settings.server.public_base_url = before.base_url.clone();
+    settings.auth.server.key_file = new_key.display().to_string();
+    settings.auth.server.previous_key_files = vec![old_key.display().to_string()];
+    let port = free_port();
+    settings.server.port = port;
+    let after = spawn_with(settings.clone()).await;
+    let listener = format!("http://127.0.0.1:{port}");
+    let jwks: Value = after
+        .client
+        .get(format!("{listener}/auth/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+    let patient = format!("{listener}/fhir/Patient/{}", data::NO_ADULT);
+    let (status, body) = read_fhir(
+        after
+            .client
+            .get(&patient)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    settings.auth.server.previous_key_files.clear();
+    let port = free_port();
+    settings.server.port = port;
+    let later = spawn_with(settings).await;
+    let patient = format!("http://127.0.0.1:{port}/fhir/Patient/{}", data::NO_ADULT);
+    let (status, body) = read_fhir(
+        later
+            .client
+            .get(&patient)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_outcome(status, &body, 401, "login");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

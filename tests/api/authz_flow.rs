@@ -43,12 +43,30 @@ fn free_port() -> u16 {
 
 /// A gateway whose Norwegian eID is a real OpenID Provider with test users, and two public
 /// test apps.
-pub async fn gateway_with_eid(change: impl FnOnce(&mut ehds_gateway::config::Settings)) -> Eid {
+/// The OP also knows the gateway as `gateway-pkjwt`, authenticating with `private_key_jwt`
+/// under the key in the file that `change` is given.
+pub async fn gateway_with_eid(
+    change: impl FnOnce(&mut ehds_gateway::config::Settings, &str),
+) -> Eid {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let rp_key = crate::support::db::fresh_path("rp-key.pem")
+        .display()
+        .to_string();
+    let rp_jwks = ehds_gateway::auth::signing_key::SigningKey::load_or_create(
+        std::path::Path::new(&rp_key),
+        "rp",
+    )
+    .unwrap()
+    .jwks();
     let op = OidcOp::start(json!({
         "clients": [{
             "client_id": "gateway", "client_secret": "op-secret",
+            "redirect_uris": [format!("{base}/auth/eid/callback")],
+        }, {
+            "client_id": "gateway-pkjwt", "jwks": rp_jwks,
+            "token_endpoint_auth_method": "private_key_jwt",
+            "token_endpoint_auth_signing_alg": "ES256",
             "redirect_uris": [format!("{base}/auth/eid/callback")],
         }],
         "users": [
@@ -83,7 +101,7 @@ pub async fn gateway_with_eid(change: impl FnOnce(&mut ehds_gateway::config::Set
         }))
         .unwrap(),
     ];
-    change(&mut settings);
+    change(&mut settings, &rp_key);
     Eid {
         app: spawn_with(settings).await,
         _op: op,
@@ -235,7 +253,7 @@ pub async fn tokens(eid: &Eid, client_id: &str, patient: &str) -> (Value, Login)
 /// field (R5), the token's claims (R9, R34), the ID token (OIDC), the compartment (R6).
 #[actix_web::test]
 async fn a_parent_logs_in_with_the_eid_and_an_app_reads_her_childs_immunizations() {
-    let eid = gateway_with_eid(|_| {}).await;
+    let eid = gateway_with_eid(|_, _| {}).await;
     let app = &eid.app;
     let login = login(app, TEST_APP, SCOPE, "kristin");
     let (status, choose) = login.through_eid(app).await;
@@ -331,7 +349,7 @@ async fn a_parent_logs_in_with_the_eid_and_an_app_reads_her_childs_immunizations
 /// each ends on a page that says why, and nothing is issued.
 #[actix_web::test]
 async fn the_eid_answers_the_gateway_refuses() {
-    let eid = gateway_with_eid(|_| {}).await;
+    let eid = gateway_with_eid(|_, _| {}).await;
     for (user, status, says) in [
         ("jonas-low", 401, "level of assurance is too low"),
         ("other-nonce", 401, "does not belong to this login"),
@@ -357,7 +375,7 @@ async fn the_eid_answers_the_gateway_refuses() {
 /// R44: a 13-year-old in Norway (own use from 16) gets a clear page and no token.
 #[actix_web::test]
 async fn a_citizen_below_the_own_use_age_gets_a_page_and_no_token() {
-    let eid = gateway_with_eid(|_| {}).await;
+    let eid = gateway_with_eid(|_, _| {}).await;
     let login = login(&eid.app, TEST_APP, SCOPE, "lukas");
     let (status, page) = login.through_eid(&eid.app).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
@@ -368,7 +386,7 @@ async fn a_citizen_below_the_own_use_age_gets_a_page_and_no_token() {
 /// The citizen denies: the app gets `access_denied` with its state, and no code.
 #[actix_web::test]
 async fn the_citizen_can_deny_the_app() {
-    let eid = gateway_with_eid(|_| {}).await;
+    let eid = gateway_with_eid(|_, _| {}).await;
     let app = &eid.app;
     let login = login(app, TEST_APP, SCOPE, "kristin");
     let (_, choose) = login.through_eid(app).await;
@@ -413,7 +431,7 @@ async fn the_citizen_can_deny_the_app() {
 /// revokes the grant, which kills its refresh and access tokens; ending the login does too.
 #[actix_web::test]
 async fn refresh_rotation_grants_and_logins() {
-    let eid = gateway_with_eid(|_| {}).await;
+    let eid = gateway_with_eid(|_, _| {}).await;
     let app = &eid.app;
     let (first, login) = tokens(&eid, TEST_APP, EMMA).await;
     let refresh_1 = first["refresh_token"].as_str().unwrap();
@@ -573,7 +591,7 @@ async fn refresh_rotation_grants_and_logins() {
 /// error code; a replayed code or refresh token also revokes what it produced.
 #[actix_web::test]
 async fn code_and_refresh_attack_matrix() {
-    let eid = gateway_with_eid(|_| {}).await;
+    let eid = gateway_with_eid(|_, _| {}).await;
     let app = &eid.app;
     // Codes prepared through real logins, one per case that consumes one.
     let mut codes = Vec::new();
@@ -747,7 +765,7 @@ async fn code_and_refresh_attack_matrix() {
 /// token and reads the child's immunizations.
 #[actix_web::test]
 async fn the_login_pages_work_in_a_real_browser() {
-    let eid = gateway_with_eid(|_| {}).await;
+    let eid = gateway_with_eid(|_, _| {}).await;
     let app = &eid.app;
     let login = login(app, TEST_APP, SCOPE, "");
     let run = crate::support::browser::run(json!({
@@ -879,4 +897,18 @@ async fn the_example_app_logs_in_at_the_dev_eid() {
             .await;
         assert_eq!(bundle["total"], 6);
     }
+}
+
+/// The gateway authenticates at the eID's token endpoint with `private_key_jwt` too.
+#[actix_web::test]
+async fn the_relying_party_authenticates_with_a_private_key_jwt() {
+    let eid = gateway_with_eid(|settings, key_file| {
+        let provider = &mut settings.auth.eid[0];
+        provider.client_id = "gateway-pkjwt".into();
+        provider.client_secret.clear();
+        provider.private_key_file = key_file.to_owned();
+    })
+    .await;
+    let (body, _) = tokens(&eid, TEST_APP, EMMA).await;
+    assert_eq!(body["patient"], EMMA);
 }

@@ -664,6 +664,13 @@ async fn the_production_profile_refuses_to_start_with_the_dev_eid() {
     assert!(message.contains("dev_eid.enabled"), "{message}");
     assert!(message.contains("production"), "{message}");
     settings.dev_eid.enabled = false;
+    // The countries' eID logins default to the dev eID as well: production names its own.
+    let refused = Application::build(settings.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(refused.to_string().contains("auth.eid"), "{refused}");
+    settings.auth.eid.clear();
     Application::build(settings)
         .await
         .expect("starts without it");
