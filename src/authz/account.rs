@@ -10,11 +10,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+use crate::authz::audit::{self, Event};
 use crate::authz::authorize::{begin_login, see_other, store_failure};
 use crate::authz::flow::{Flow, now_ms};
 use crate::authz::pages::{escape, html_page};
 use crate::authz::tokens::digest;
-use crate::authz::{AuthServer, audit, cookies};
+use crate::authz::{AuthServer, cookies};
 use crate::national_id::Country;
 use crate::store::authz::SessionRow;
 
@@ -208,8 +209,10 @@ async fn revoke(
     if done {
         crate::authz::revocation::sync(server).await;
         match target {
-            Target::Grant => audit::grant_revoked(user, id),
-            Target::Session => audit::logout(user),
+            Target::Grant => {
+                audit::record(server, Event::GrantRevoked { user, grant_id: id }).await
+            }
+            Target::Session => audit::record(server, Event::Logout { user }).await,
         }
     }
     Ok(done)

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::authz::audit::{self, Event};
 use crate::authz::authorize::{expired_page, login_failed, see_other, set_cookie, store_failure};
 use crate::authz::flow::{Flow, now_ms};
 use crate::authz::pages::error_page;
 use crate::authz::tokens::{digest, random_secret};
-use crate::authz::{AuthServer, audit, cookies};
+use crate::authz::{AuthServer, cookies};
 use crate::eid::LoginFailure;
 use crate::mapping::ids;
 
@@ -41,7 +42,14 @@ pub async fn callback(
     }
     let country = round_trip.country;
     if let Some(error) = query.get("error") {
-        audit::login_failed(country, "refused by the eID");
+        audit::record(
+            &server,
+            Event::LoginFailed {
+                country,
+                reason: "refused by the eID",
+            },
+        )
+        .await;
         return login_failed(&LoginFailure::ProviderRefused(
             error.chars().take(64).collect(),
         ));
@@ -56,7 +64,15 @@ pub async fn callback(
     {
         Ok(login) => login,
         Err(failure) => {
-            audit::login_failed(country, &failure.to_string());
+            let reason = failure.to_string();
+            audit::record(
+                &server,
+                Event::LoginFailed {
+                    country,
+                    reason: &reason,
+                },
+            )
+            .await;
             return login_failed(&failure);
         }
     };
@@ -67,7 +83,14 @@ pub async fn callback(
     let person = match person {
         Ok(Some(person)) => person,
         Ok(None) => {
-            audit::login_failed(country, "unknown person");
+            audit::record(
+                &server,
+                Event::LoginFailed {
+                    country,
+                    reason: "unknown person",
+                },
+            )
+            .await;
             return error_page(
                 StatusCode::UNAUTHORIZED,
                 "Login failed",
@@ -103,7 +126,16 @@ pub async fn callback(
     {
         return store_failure(error);
     }
-    audit::login_succeeded(&user, country, &login.acr);
+    audit::record(
+        &server,
+        Event::Login {
+            user: &user,
+            country,
+            acr: &login.acr,
+            client_id,
+        },
+    )
+    .await;
     flow.session = Some(digest(&session_id));
     flow.user = Some(user);
     flow.acr = Some(login.acr);

@@ -5,11 +5,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::authz::AuthServer;
+use crate::authz::audit::{self, Event};
 use crate::authz::error::OAuthError;
 use crate::authz::flow::now_ms;
 use crate::authz::token::{client_of, form_params};
 use crate::authz::tokens::digest;
-use crate::authz::{AuthServer, audit};
 use crate::http::state::AppState;
 
 pub async fn revoke(
@@ -59,7 +60,14 @@ async fn handle(
                 .revoke_access_token(jti, verified.expires_at * 1000, now)
                 .await?;
             server.revoked.insert(jti, verified.expires_at);
-            audit::token_revoked(client.id(), "access token");
+            audit::record(
+                server,
+                Event::TokenRevoked {
+                    client_id: client.id(),
+                    what: "access token",
+                },
+            )
+            .await;
         }
         return Ok(());
     }
@@ -71,7 +79,14 @@ async fn handle(
             server.store.revoke_family(family, now).await?;
         }
         crate::authz::revocation::sync(server).await;
-        audit::token_revoked(client.id(), "refresh token and its family");
+        audit::record(
+            server,
+            Event::TokenRevoked {
+                client_id: client.id(),
+                what: "refresh token and its family",
+            },
+        )
+        .await;
     }
     Ok(())
 }

@@ -8,7 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 use crate::auth::scopes::ScopeContext;
+use crate::authz::AuthServer;
 use crate::authz::approve::CodeDetails;
+use crate::authz::audit::{self, Event};
 use crate::authz::client_assertion::authenticate;
 use crate::authz::clients::{Client, context_of, within};
 use crate::authz::error::OAuthError;
@@ -18,7 +20,6 @@ use crate::authz::tokens::{
     AccessClaims, IdClaims, digest, pkce_s256_matches, random_id, random_secret, sign_access_token,
     sign_id_token, valid_pkce_text,
 };
-use crate::authz::{AuthServer, audit};
 use crate::store::authz::{IssuedToken, NewRefresh, Redeemed, Rotation};
 
 type Params = HashMap<String, String>;
@@ -138,7 +139,15 @@ async fn authorization_code(
         Redeemed::Reused { client_id, .. } => {
             server.store.revoke_family(&family, now).await?;
             crate::authz::revocation::sync(server).await;
-            audit::token_revoked(&client_id, "tokens of a reused authorization code");
+            let what = "tokens of a reused authorization code";
+            audit::record(
+                server,
+                Event::TokenRevoked {
+                    client_id: &client_id,
+                    what,
+                },
+            )
+            .await;
             return Err(OAuthError::invalid_grant(
                 "the authorization code was used before",
             ));
@@ -277,16 +286,18 @@ async fn issue_patient_tokens(
         }
         answer["refresh_token"] = json!(refresh);
     }
-    audit::token_issued(
-        client.id(),
-        if refresh_from.is_some() {
-            "refresh_token"
-        } else {
-            "authorization_code"
-        },
-        Some(patient),
-        &jti,
-    );
+    let grant_type = if refresh_from.is_some() {
+        "refresh_token"
+    } else {
+        "authorization_code"
+    };
+    let event = Event::TokenIssued {
+        client_id: client.id(),
+        grant_type,
+        user: Some(user),
+        patient: Some(patient),
+    };
+    audit::record(server, event).await;
     Ok(answer)
 }
 
@@ -317,7 +328,15 @@ async fn refresh(
             server.store.revoke_family(family, now).await?;
         }
         crate::authz::revocation::sync(server).await;
-        audit::refresh_reuse(client.id());
+        let what = "the family of a reused refresh token";
+        audit::record(
+            server,
+            Event::TokenRevoked {
+                client_id: client.id(),
+                what,
+            },
+        )
+        .await;
         return Err(OAuthError::invalid_grant(
             "the refresh token was used before",
         ));
@@ -412,7 +431,13 @@ async fn client_credentials(
             expires_ms: (now_s + lifetime) * 1000,
         })
         .await?;
-    audit::token_issued(client.id(), "client_credentials", None, &jti);
+    let event = Event::TokenIssued {
+        client_id: client.id(),
+        grant_type: "client_credentials",
+        user: None,
+        patient: None,
+    };
+    audit::record(server, event).await;
     Ok(json!({
         "access_token": sign_access_token(&server.keys, &claims),
         "token_type": "Bearer",
