@@ -156,8 +156,13 @@ pub async fn authorize(
             "no patient scope that this app may have was requested",
         );
     }
-    let mut scope: Vec<&str> = granted.clone();
-    scope.dedup();
+    // Each scope once, in the order asked.
+    let mut scope: Vec<&str> = Vec::with_capacity(granted.len());
+    for s in granted {
+        if !scope.contains(&s) {
+            scope.push(s);
+        }
+    }
     let flow = Flow::new(
         Some(AppRequest {
             client_id: client.id().to_owned(),
