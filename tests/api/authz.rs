@@ -220,6 +220,37 @@ async fn backend_services_get_short_system_tokens() {
     }
 }
 
+/// A confidential client may register a `jwks_uri` instead of its keys: they are fetched.
+#[actix_web::test]
+async fn a_backend_service_may_publish_its_keys_at_a_url() {
+    let mut settings = authz_settings();
+    settings.auth.clients.push(
+        serde_json::from_value(json!({
+            "client_id": "backend-by-url", "name": "Backend by URL",
+            "kind": "confidential-asymmetric", "scopes": ["system/*.rs"],
+            "jwks_uri": IDP.jwks_uri(),
+        }))
+        .unwrap(),
+    );
+    let app = spawn_with(settings).await;
+    let signed = IDP.token_with(
+        "ES384",
+        Some(ES384_KID),
+        assertion_claims(&app, "backend-by-url"),
+    );
+    let (status, _, body) = post(
+        &app,
+        "/auth/token",
+        &client_credentials(&signed, "system/*.rs"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(
+        crate::support::authz::jwt_claims(body["access_token"].as_str().unwrap())["client_id"],
+        "backend-by-url"
+    );
+}
+
 /// R10: introspection says active with the details for a live token and `active: false`
 /// alone otherwise; revocation makes the token unusable at once, also through the verifier's
 /// cache of verified tokens.
