@@ -912,3 +912,56 @@ async fn the_relying_party_authenticates_with_a_private_key_jwt() {
     let (body, _) = tokens(&eid, TEST_APP, EMMA).await;
     assert_eq!(body["patient"], EMMA);
 }
+
+/// A confidential app (client-confidential-asymmetric) exchanges its code with a
+/// `private_key_jwt` assertion instead of a client id; without one it is refused.
+#[actix_web::test]
+async fn a_confidential_app_authenticates_its_code_exchange() {
+    let eid = gateway_with_eid(|settings, _| {
+        settings.auth.clients.push(
+            serde_json::from_value(json!({
+                "client_id": "confidential-app", "name": "Confidential app",
+                "kind": "confidential-asymmetric", "redirect_uris": [APP_CALLBACK],
+                "scopes": ["openid", "fhirUser", "launch/patient", "patient/*.rs"],
+                "jwks": crate::support::app::IDP.jwks(),
+            }))
+            .unwrap(),
+        );
+    })
+    .await;
+    let app = &eid.app;
+    let scope = "launch/patient openid fhirUser patient/*.rs";
+    for authenticated in [false, true] {
+        let login = login(app, "confidential-app", scope, "kristin");
+        let code = login.code_for(app, EMMA).await;
+        let mut form = exchange("confidential-app", &code, &login.verifier);
+        if authenticated {
+            form.retain(|(k, _)| k != "client_id");
+            let claims = crate::support::authz::assertion_claims(app, "confidential-app");
+            let assertion = crate::support::app::IDP.token_with(
+                "RS384",
+                Some(crate::support::idp::RSA_KID),
+                claims,
+            );
+            form.extend(crate::support::authz::client_credentials(&assertion, "")[1..3].to_vec());
+        }
+        let (status, headers, body) = post(app, "/auth/token", &form).await;
+        if authenticated {
+            assert_eq!(status, StatusCode::OK, "{body:#}");
+            assert_eq!(body["patient"], EMMA);
+            assert!(
+                body.get("refresh_token").is_none(),
+                "no offline_access was asked"
+            );
+        } else {
+            assert_oauth_error(
+                "confidential app without assertion",
+                status,
+                &headers,
+                &body,
+                401,
+                "invalid_client",
+            );
+        }
+    }
+}
