@@ -142,7 +142,7 @@ async fn patient_name(server: &AuthServer, patient_id: &str) -> String {
     }
 }
 
-pub async fn page_handler(server: &AuthServer, flow: &Flow) -> HttpResponse {
+pub async fn approval_page(server: &AuthServer, flow: &Flow) -> HttpResponse {
     let app = flow.app.as_ref().expect("checked");
     let patient = flow.patient.as_deref().unwrap_or_default();
     let client_name = server
@@ -176,7 +176,7 @@ pub async fn page_handler(server: &AuthServer, flow: &Flow) -> HttpResponse {
 
 pub async fn page(req: HttpRequest, server: web::Data<AuthServer>) -> HttpResponse {
     match ready_flow(&server, &req).await {
-        Ok((_, flow)) => page_handler(&server, &flow).await,
+        Ok((_, flow)) => approval_page(&server, &flow).await,
         Err(response) => response,
     }
 }

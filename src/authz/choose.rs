@@ -135,7 +135,7 @@ async fn logged_in_flow(
     }
 }
 
-pub async fn page_for(server: &AuthServer, flow: &Flow) -> HttpResponse {
+pub async fn choice_page(server: &AuthServer, flow: &Flow) -> HttpResponse {
     let user = flow.user.as_deref().unwrap_or_default();
     let (list, own) = match candidates(server, user).await {
         Ok(found) => found,
@@ -178,7 +178,7 @@ pub async fn page_for(server: &AuthServer, flow: &Flow) -> HttpResponse {
 
 pub async fn page(req: HttpRequest, server: web::Data<AuthServer>) -> HttpResponse {
     match logged_in_flow(&server, &req).await {
-        Ok((_, flow)) => page_for(&server, &flow).await,
+        Ok((_, flow)) => choice_page(&server, &flow).await,
         Err(response) => response,
     }
 }

@@ -176,18 +176,15 @@ async fn authorization_code(
         ));
     }
     let scope = details.scope.clone();
-    let mut answer = issue_patient_tokens(
-        server,
-        client,
-        &details.grant_id,
-        &details.user,
-        &details.patient,
-        &scope,
-        &family,
-        details.session.as_deref(),
-        None,
-    )
-    .await?;
+    let grant = PatientGrant {
+        grant_id: &details.grant_id,
+        user: &details.user,
+        patient: &details.patient,
+        scope: &scope,
+        family: &family,
+        session: details.session.as_deref(),
+    };
+    let mut answer = issue_patient_tokens(server, client, &grant, None).await?;
     if scope.split_ascii_whitespace().any(|s| s == "openid") {
         let now_s = now / 1000;
         let id_token = sign_id_token(
@@ -209,19 +206,33 @@ async fn authorization_code(
     Ok(answer)
 }
 
+/// What a citizen's app gets tokens for: the approved grant, the user and the person they
+/// act for, the scopes, the refresh family and the login session.
+#[derive(Clone, Copy)]
+struct PatientGrant<'a> {
+    grant_id: &'a str,
+    user: &'a str,
+    patient: &'a str,
+    scope: &'a str,
+    family: &'a str,
+    session: Option<&'a str>,
+}
+
 /// An access token (and a refresh token with `offline_access`) for a citizen's app.
-#[allow(clippy::too_many_arguments)]
 async fn issue_patient_tokens(
     server: &AuthServer,
     client: &Client,
-    grant_id: &str,
-    user: &str,
-    patient: &str,
-    scope: &str,
-    family: &str,
-    session: Option<&str>,
+    grant: &PatientGrant<'_>,
     refresh_from: Option<&str>,
 ) -> Result<Value, OAuthError> {
+    let PatientGrant {
+        grant_id,
+        user,
+        patient,
+        scope,
+        family,
+        session,
+    } = *grant;
     let now = now_ms();
     let now_s = now / 1000;
     let lifetime = server.settings.access_token_seconds as i64;
@@ -364,18 +375,16 @@ async fn refresh(
     let keeps_refresh = scope
         .split_ascii_whitespace()
         .any(|s| s == "offline_access");
-    issue_patient_tokens(
-        server,
-        client,
-        &grant.id,
-        &grant.subject_patient_id,
-        &grant.patient_id,
-        &scope,
-        &family,
-        row.session_id.as_deref(),
-        keeps_refresh.then_some(token_digest.as_str()),
-    )
-    .await
+    let granted = PatientGrant {
+        grant_id: &grant.id,
+        user: &grant.subject_patient_id,
+        patient: &grant.patient_id,
+        scope: &scope,
+        family: &family,
+        session: row.session_id.as_deref(),
+    };
+    let from = keeps_refresh.then_some(token_digest.as_str());
+    issue_patient_tokens(server, client, &granted, from).await
 }
 
 async fn client_credentials(
