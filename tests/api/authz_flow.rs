@@ -965,3 +965,47 @@ async fn a_confidential_app_authenticates_its_code_exchange() {
         }
     }
 }
+
+/// The README's newcomer path in headless Chromium: the example app, the country page, the
+/// dev eID's login page, the choice of the child, the approval, the example callback page
+/// with the code; then the token and the child's immunizations.
+#[actix_web::test]
+async fn the_newcomer_path_works_in_a_real_browser_with_the_dev_eid() {
+    let mut settings = crate::support::app::test_settings(&crate::support::app::IDP);
+    settings.dev_eid.enabled = true;
+    settings.dev_eid.key_file = String::new();
+    let app = spawn_with(settings).await;
+    let callback = format!("{}/auth/example-callback", app.base_url);
+    let mut login = login(&app, "example-app", SCOPE, "");
+    login.url = login.url.replace(
+        &serde_urlencoded::to_string([("redirect_uri", APP_CALLBACK)]).unwrap(),
+        &serde_urlencoded::to_string([("redirect_uri", &callback)]).unwrap(),
+    );
+    let run = crate::support::browser::run(json!({
+        "capture_prefix": callback,
+        "steps": [
+            {"goto": login.url},
+            {"click": {"role": "button", "name": "Log in with Dev eID (Norway)"}},
+            {"click": {"role": "button", "name": "Kristin Haugen"}},
+            {"click": {"label": "Emma Haugen (your child)"}},
+            {"click": {"role": "button", "name": "Continue"}},
+            {"expect_text": "Open Emma Haugen's record"},
+            {"click": {"role": "button", "name": "Approve"}},
+            {"wait_for_url": callback},
+            {"expect_text": "Authorization code"},
+        ],
+    }))
+    .await;
+    assert!(run.ok, "{run:?}");
+    let code = query_param(run.captured.last().unwrap(), "code").expect("a code");
+    let mut form = exchange("example-app", &code, &login.verifier);
+    form.retain(|(k, _)| k != "redirect_uri");
+    form.push(("redirect_uri".into(), callback.clone()));
+    let (status, _, body) = post(&app, "/auth/token", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    let token = body["access_token"].as_str().unwrap();
+    let bundle = app
+        .fhir_ok(&format!("/Immunization?patient={EMMA}"), token)
+        .await;
+    assert_eq!(bundle["total"], 6);
+}
