@@ -431,7 +431,19 @@ async fn the_citizen_can_deny_the_app() {
 /// revokes the grant, which kills its refresh and access tokens; ending the login does too.
 #[actix_web::test]
 async fn refresh_rotation_grants_and_logins() {
-    let eid = gateway_with_eid(|_, _| {}).await;
+    grants_and_logins(gateway_with_eid(|_, _| {}).await).await;
+}
+
+/// The same on PostgreSQL, the store of several gateways.
+#[actix_web::test]
+async fn refresh_rotation_grants_logins_and_code_attacks_on_postgres() {
+    let cluster = crate::support::db::TestCluster::start();
+    let url = cluster.url();
+    grants_and_logins(gateway_with_eid(|s, _| s.database.url = url.clone()).await).await;
+    attack_matrix(gateway_with_eid(|s, _| s.database.url = url.clone()).await).await;
+}
+
+async fn grants_and_logins(eid: Eid) {
     let app = &eid.app;
     let (first, login) = tokens(&eid, TEST_APP, EMMA).await;
     let refresh_1 = first["refresh_token"].as_str().unwrap();
@@ -591,7 +603,10 @@ async fn refresh_rotation_grants_and_logins() {
 /// error code; a replayed code or refresh token also revokes what it produced.
 #[actix_web::test]
 async fn code_and_refresh_attack_matrix() {
-    let eid = gateway_with_eid(|_, _| {}).await;
+    attack_matrix(gateway_with_eid(|_, _| {}).await).await;
+}
+
+async fn attack_matrix(eid: Eid) {
     let app = &eid.app;
     // Codes prepared through real logins, one per case that consumes one.
     let mut codes = Vec::new();
