@@ -1024,3 +1024,41 @@ async fn the_newcomer_path_works_in_a_real_browser_with_the_dev_eid() {
         .await;
     assert_eq!(bundle["total"], 6);
 }
+
+/// Resource-level v2 scopes with a query and v1 scopes are granted as asked and bound the
+/// token (R6); scopes the app may not have are left out of the grant.
+#[actix_web::test]
+async fn resource_and_query_scopes_are_granted_as_asked() {
+    let eid = gateway_with_eid(|_, _| {}).await;
+    let app = &eid.app;
+    let asked = "launch/patient patient/Immunization.rs?status=completed patient/Condition.read system/*.rs";
+    let login = login(app, TEST_APP, asked, "kristin");
+    let code = login.code_for(app, EMMA).await;
+    let (status, _, body) = post(
+        app,
+        "/auth/token",
+        &exchange(TEST_APP, &code, &login.verifier),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(
+        body["scope"],
+        "launch/patient patient/Immunization.rs?status=completed patient/Condition.read"
+    );
+    assert!(body.get("refresh_token").is_none() && body.get("id_token").is_none());
+    let token = body["access_token"].as_str().unwrap();
+    let bundle = app
+        .fhir_ok(&format!("/Immunization?patient={EMMA}"), token)
+        .await;
+    assert!(
+        crate::support::app::matches(&bundle)
+            .iter()
+            .all(|i| i["status"] == "completed")
+    );
+    app.fhir_ok(&format!("/Condition?patient={EMMA}"), token)
+        .await;
+    let (status, body) = app
+        .get_json(&format!("/AllergyIntolerance?patient={EMMA}"), Some(token))
+        .await;
+    assert_outcome(status, &body, 403, "forbidden");
+}
