@@ -447,6 +447,36 @@ async fn grants_and_logins(eid: Eid) {
     let app = &eid.app;
     let (first, login) = tokens(&eid, TEST_APP, EMMA).await;
     let refresh_1 = first["refresh_token"].as_str().unwrap();
+    // A public client introspects its own tokens (R10); another client learns nothing.
+    for (token, kind) in [
+        (first["access_token"].as_str().unwrap(), "Bearer"),
+        (refresh_1, "refresh_token"),
+    ] {
+        let ask = |client: &str| {
+            vec![
+                ("client_id".to_owned(), client.to_owned()),
+                ("token".to_owned(), token.to_owned()),
+            ]
+        };
+        let (status, _, body) = post(app, "/auth/introspect", &ask(TEST_APP)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (body["active"].as_bool(), body["token_type"].as_str()),
+            (Some(true), Some(kind)),
+            "{body:#}"
+        );
+        assert_eq!(
+            (
+                body["patient"].as_str(),
+                body["client_id"].as_str(),
+                body["scope"].as_str()
+            ),
+            (Some(EMMA), Some(TEST_APP), Some(SCOPE))
+        );
+        assert!(body["exp"].as_i64().is_some());
+        let (_, _, body) = post(app, "/auth/introspect", &ask(OTHER_APP)).await;
+        assert_eq!(body, json!({"active": false}));
+    }
     let (status, headers, second) =
         post(app, "/auth/token", &refresh(TEST_APP, refresh_1, None)).await;
     assert_eq!(status, StatusCode::OK, "{second:#}");
