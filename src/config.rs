@@ -24,6 +24,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub portal: PortalSettings,
     pub database: DatabaseSettings,
+    pub audit: crate::audit::AuditSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +174,10 @@ impl Settings {
         if self.profile == Profile::Production && self.auth.dev_issuer.enabled {
             return invalid("the production profile refuses auth.dev_issuer.enabled = true");
         }
+        if self.profile == Profile::Production && !self.audit.enabled {
+            return invalid("the production profile refuses audit.enabled = false");
+        }
+        self.audit.validate().map_err(ConfigError::Invalid)?;
         if self.fhir.default_count == 0 || self.fhir.max_count < self.fhir.default_count {
             return invalid("fhir.default_count must be at least 1 and at most fhir.max_count");
         }

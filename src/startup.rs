@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::access::{ConsentAccess, DataAccess};
+use crate::audit::AuditLog;
 use crate::auth::dev_issuer::DevIssuer;
 use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::{Settings, SourceSettings};
@@ -182,6 +183,7 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
             limits,
         ),
         consents: ConsentAccess::new(store.consents(), fhir_base.clone(), limits),
+        audit: AuditLog::start(&store, &settings.audit, base_url),
         store,
         verifier: Arc::new(verifier),
         sealer,

@@ -9,6 +9,7 @@
 //! A store that cannot be read is a 503 (fail closed, R31), never an empty answer.
 
 use crate::access::SearchPage;
+use crate::audit::note;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
 use crate::consent::validation::validate;
@@ -46,6 +47,7 @@ impl ConsentAccess {
         if consent.patient_id() != Some(own.as_str()) || !passes(&consent, &filters) {
             return Err(not_found());
         }
+        disclosed(std::slice::from_ref(&consent));
         Ok(consent)
     }
 
@@ -88,11 +90,12 @@ impl ConsentAccess {
         };
         sort(&mut found, &keys);
         let total = found.len();
-        let matches = found
+        let matches: Vec<Consent> = found
             .into_iter()
             .skip(request.offset)
             .take(request.count)
             .collect();
+        disclosed(&matches);
         Ok(SearchPage {
             total,
             matches,
@@ -110,7 +113,9 @@ impl ConsentAccess {
         validate(&consent, &own)?;
         // The server names the resource (R4 create ignores a client's id).
         consent.id = String::new();
-        Ok(self.consents.create(consent).await?)
+        let stored = self.consents.create(consent).await?;
+        disclosed(std::slice::from_ref(&stored.consent));
+        Ok(stored)
     }
 
     /// A new version of one of the patient's Consents; `expected_version` comes from
@@ -131,7 +136,10 @@ impl ConsentAccess {
         }
         self.owned(id, &own).await?;
         validate(&consent, &own)?;
-        stale_is_precondition(self.consents.update(id, expected_version, consent).await)
+        let stored =
+            stale_is_precondition(self.consents.update(id, expected_version, consent).await)?;
+        disclosed(std::slice::from_ref(&stored.consent));
+        Ok(stored)
     }
 
     /// Withdrawal: a new version with status `inactive`; the history stays (never deleted).
@@ -144,7 +152,9 @@ impl ConsentAccess {
         let (own, _) = self.authorize(principal, Action::Delete)?;
         let current = self.owned(id, &own).await?;
         let version = expected_version.unwrap_or(current.version);
-        stale_is_precondition(self.consents.withdraw(id, version).await)
+        let stored = stale_is_precondition(self.consents.withdraw(id, version).await)?;
+        disclosed(std::slice::from_ref(&stored.consent));
+        Ok(stored)
     }
 
     /// The stored Consent `id`, if it belongs to `own`; 404 otherwise, as for reads.
@@ -175,7 +185,10 @@ impl ConsentAccess {
             ))
         })?;
         let own = match reach {
-            Reach::Compartment(own) => own,
+            Reach::Compartment(own) => {
+                note::patient(&own);
+                own
+            }
             Reach::AnyPatient => {
                 return Err(FhirError::Forbidden(
                     "Consent resources are shown to the patient they belong to only".into(),
@@ -250,4 +263,13 @@ fn plain_codes<'a>(mut criteria: impl Iterator<Item = &'a Criterion>) -> Vec<Str
         })
         .collect();
     codes.unwrap_or_default()
+}
+
+/// Notes the Consents a response discloses, for the access log.
+fn disclosed(consents: &[Consent]) {
+    note::disclosed(
+        consents
+            .iter()
+            .map(|c| ("Consent", c.id.as_str(), c.patient_id())),
+    );
 }

@@ -39,7 +39,10 @@ impl FromRequest for Caller {
                     invalid_token(e.description())
                 }
             })?;
-            principal(&state, verified).await.map(Caller)
+            let principal = principal(&state, verified).await?;
+            // Who called, for this request's access-log record.
+            crate::audit::note::principal(&principal);
+            Ok(Caller(principal))
         })
     }
 }

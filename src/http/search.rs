@@ -91,6 +91,10 @@ async fn run(
             let result = state.consents.search(principal, &request).await?;
             Ok(respond(state, &request, result, format))
         }
+        // The access log is searched with GET (`audit_event`); `resource_type` never names it.
+        ResourceType::AuditEvent => Err(FhirError::NotFound(
+            "AuditEvent is searched with GET /fhir/AuditEvent?patient=...".into(),
+        )),
     }
 }
 
@@ -107,7 +111,7 @@ async fn search_as<R: Loadable>(
     Ok(respond(state, &request, result, format))
 }
 
-fn parse<R: Searchable>(
+pub(super) fn parse<R: Searchable>(
     state: &AppState,
     params: &[(String, String)],
     page: Option<(usize, usize)>,
@@ -126,7 +130,7 @@ fn parse<R: Searchable>(
     Ok(request)
 }
 
-fn respond<R: Searchable>(
+pub(super) fn respond<R: Searchable>(
     state: &AppState,
     request: &SearchRequest,
     result: SearchPage<R>,
