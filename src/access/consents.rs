@@ -173,6 +173,10 @@ impl ConsentAccess {
         principal: &Principal,
         action: Action,
     ) -> Result<(String, ScopeFilters), FhirError> {
+        // Whose Consents these are, even if the request is refused.
+        if let Some(own) = &principal.patient {
+            note::patient(own);
+        }
         let (reach, queries) = principal.reach("Consent", action).ok_or_else(|| {
             FhirError::InsufficientScope(format!(
                 "the token's scopes do not allow {} of Consent",
@@ -185,10 +189,7 @@ impl ConsentAccess {
             ))
         })?;
         let own = match reach {
-            Reach::Compartment(own) => {
-                note::patient(&own);
-                own
-            }
+            Reach::Compartment(own) => own,
             Reach::AnyPatient => {
                 return Err(FhirError::Forbidden(
                     "Consent resources are shown to the patient they belong to only".into(),

@@ -99,13 +99,16 @@ impl DataAccess {
 
     pub async fn read<R: Loadable>(&self, principal: &Principal, id: &str) -> Result<R, FhirError> {
         let not_found = || FhirError::NotFound(format!("{}/{id} is not known", R::TYPE.as_str()));
+        // Whose data this is, even if the read is refused.
+        if let Some(parsed) = ids::parse(id) {
+            note::patient(&ids::patient_id(parsed.country, parsed.person));
+        }
         let (reach, filters) = self.authorize::<R>(principal, Action::Read)?;
         let parsed = ids::parse(id).ok_or_else(not_found)?;
         if parsed.record.is_some() != R::IS_RECORD {
             return Err(not_found());
         }
         let patient_id = ids::patient_id(parsed.country, parsed.person);
-        note::patient(&patient_id);
         // Outside the token's compartment a read answers as if nothing were there, so
         // that a patient token cannot probe which ids exist.
         if let Reach::Compartment(own) = &reach
@@ -132,6 +135,9 @@ impl DataAccess {
         principal: &Principal,
         request: &SearchRequest,
     ) -> Result<SearchPage<R>, FhirError> {
+        if R::IS_RECORD {
+            note_named_patients(principal, request);
+        }
         let (reach, filters) = self.authorize::<R>(principal, Action::Search)?;
         let candidates = if R::IS_RECORD {
             self.record_candidates(request, &reach)?
@@ -528,6 +534,29 @@ impl DataAccess {
             }
         }
         Ok(included)
+    }
+}
+
+/// Notes whose data a clinical search is about, before anything may refuse it: the
+/// patients it names, or else the token's own.
+fn note_named_patients(principal: &Principal, request: &SearchRequest) {
+    let mut named = false;
+    for criterion in request
+        .criteria
+        .iter()
+        .filter(|c| c.name == "patient" || c.name == "subject")
+    {
+        for value in &criterion.values {
+            if let SearchValue::Reference(r) = value
+                && let Some(patient) = r.strip_prefix("Patient/")
+            {
+                note::patient(patient);
+                named = true;
+            }
+        }
+    }
+    if !named && let Some(own) = &principal.patient {
+        note::patient(own);
     }
 }
 

@@ -187,7 +187,7 @@ impl AuditRecord {
     pub fn to_event(&self, id: String, site: &str) -> AuditEvent {
         let (type_, subtype) = self.kind.type_and_subtype();
         let (outcome, outcome_desc) = self.outcome.code_and_text();
-        let recorded = crate::mapping::instant(self.recorded);
+        let recorded = instant_ms(self.recorded);
         let mut entity: Vec<AuditEntity> = self
             .patients
             .iter()
@@ -287,4 +287,12 @@ fn origin(reference: &str) -> Option<String> {
     }
     let country = id.split('.').next()?.to_ascii_uppercase();
     Some(format!("national portal {country}"))
+}
+
+/// An instant to the millisecond (FHIR `instant`), so that records sort as they happened.
+fn instant_ms(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let at = at.replace_millisecond(at.millisecond()).unwrap_or(at);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| crate::mapping::instant(at))
 }

@@ -14,7 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::access::SearchPage;
 use crate::audit::note;
 use crate::fhir::resources::AuditEvent;
-use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
+use crate::fhir::search::matching::{matches_all, sort};
 use crate::fhir::search::{Modifier, SearchValue};
 use crate::fhir::{FhirError, Resource};
 use crate::http::caller::Caller;
@@ -50,13 +50,11 @@ pub async fn search(
         .into_iter()
         .filter(|e| matches_all(e, &request.criteria, now_ms))
         .collect();
-    // The store gives newest first (commit order); a stable sort keeps it among equal dates.
-    let keys = if request.sort.is_empty() {
-        default_sort_keys::<AuditEvent>()
-    } else {
-        request.sort.clone()
-    };
-    sort(&mut found, &keys);
+    // The store gives newest first, in commit order (the default order, `-date`); only an
+    // explicit `_sort` reorders.
+    if !request.sort.is_empty() {
+        sort(&mut found, &request.sort);
+    }
     let total = found.len();
     let matches = found
         .into_iter()
