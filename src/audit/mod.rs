@@ -199,3 +199,109 @@ impl From<StoreError> for AuditError {
         AuditError(e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Profile, Settings};
+
+    use super::*;
+
+    #[test]
+    fn retention_has_a_floor_of_three_years_and_batches_are_bounded() {
+        let mut s = Settings::defaults();
+        s.validate().unwrap();
+        assert!(s.audit.enabled);
+        assert_eq!(s.audit.retention_days, MIN_RETENTION_DAYS);
+        s.audit.retention_days = MIN_RETENTION_DAYS - 1;
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("retention_days")
+        );
+        s.audit.retention_days = 3650;
+        s.audit.batch_max = 0;
+        assert!(s.validate().unwrap_err().to_string().contains("batch_max"));
+        s.audit.batch_max = MAX_BATCH + 1;
+        assert!(s.validate().is_err());
+        s.audit.batch_max = 64;
+        s.audit.batch_wait_ms = MAX_BATCH_WAIT_MS + 1;
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("batch_wait_ms")
+        );
+        s.audit.batch_wait_ms = 2;
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn production_refuses_to_run_without_the_access_log() {
+        let mut s = Settings::defaults();
+        s.profile = Profile::Production;
+        s.auth.dev_issuer.enabled = false;
+        s.validate().unwrap();
+        s.audit.enabled = false;
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("audit.enabled")
+        );
+        s.profile = Profile::Dev;
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn a_status_is_an_outcome() {
+        assert_eq!(Outcome::of_status(200), Outcome::Success);
+        assert_eq!(Outcome::of_status(304), Outcome::Success);
+        assert_eq!(
+            Outcome::of_status(403),
+            Outcome::Refused("403 Forbidden".into())
+        );
+        assert!(matches!(Outcome::of_status(503), Outcome::Failed(_)));
+    }
+
+    /// Many requests at once share commits, every one is answered after its commit, and
+    /// the chain they form verifies.
+    #[tokio::test]
+    async fn concurrent_records_are_committed_in_batches_and_chained() {
+        let dir = std::env::temp_dir().join(format!("ehds-audit-writer-{}", std::process::id()));
+        let mut settings = Settings::defaults();
+        settings.database.url = format!("sqlite://{}", dir.join("gateway.db").display());
+        settings.audit.batch_max = 16;
+        settings.audit.batch_wait_ms = 5;
+        let store = Store::open(&settings.database).await.unwrap();
+        let log = AuditLog::start(&store, &settings.audit, "https://gateway.test");
+        let records = (0..100).map(|i| {
+            let log = log.clone();
+            async move {
+                let patient = format!("no.p-{}", i % 3);
+                log.record(AuditRecord::security(
+                    AuditKind::Login,
+                    Some(&patient),
+                    None,
+                    Outcome::Success,
+                ))
+                .await
+            }
+        });
+        let ids = futures_util::future::join_all(records).await;
+        assert!(ids.iter().all(Result::is_ok));
+        let audit = store.audit();
+        // Answered means committed: every id is there.
+        for id in ids.into_iter().map(Result::unwrap) {
+            assert!(audit.by_id(&id).await.unwrap().is_some());
+        }
+        let verification = verify(&audit).await.unwrap();
+        assert_eq!((verification.checked, verification.broken), (100, None));
+        assert_eq!(
+            audit.for_patient("no.p-1", None, None).await.unwrap().len(),
+            33
+        );
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
