@@ -14,6 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::access::SearchPage;
 use crate::audit::note;
 use crate::fhir::resources::AuditEvent;
+use crate::fhir::search::date::DatePrefix;
 use crate::fhir::search::matching::{matches_all, sort};
 use crate::fhir::search::{Modifier, SearchValue};
 use crate::fhir::{FhirError, Resource};
@@ -41,8 +42,9 @@ pub async fn search(
         .store()
         .ok_or_else(|| FhirError::unavailable("the access log is not kept by this server"))?;
     let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let (from_ms, before_ms) = recorded_window(&request);
     let mut found: Vec<AuditEvent> = store
-        .for_patient(&patient, None, None)
+        .for_patient(&patient, from_ms, before_ms)
         .await?
         .iter()
         .map(|json| parse_event(json))
@@ -143,6 +145,34 @@ fn the_patient(request: &crate::fhir::search::SearchRequest) -> Result<String, F
         named = Some(patient);
     }
     named.map(str::to_owned).ok_or_else(missing)
+}
+
+/// A window on `recorded` that holds every record the `date` criteria can match, so that
+/// the store reads only those; the criteria then decide exactly. Only single-valued
+/// criteria narrow it.
+fn recorded_window(request: &crate::fhir::search::SearchRequest) -> (Option<i64>, Option<i64>) {
+    let (mut from, mut before): (Option<i64>, Option<i64>) = (None, None);
+    for criterion in request
+        .criteria_on("date")
+        .filter(|c| c.modifier == Modifier::None && c.values.len() == 1)
+    {
+        let SearchValue::Date(search) = &criterion.values[0] else {
+            continue;
+        };
+        let range = search.range;
+        let (low, high) = match search.prefix {
+            DatePrefix::Eq => (Some(range.low), Some(range.high)),
+            DatePrefix::Ge | DatePrefix::Gt | DatePrefix::Sa => (Some(range.low), None),
+            DatePrefix::Le | DatePrefix::Lt | DatePrefix::Eb => (None, Some(range.high)),
+            _ => (None, None),
+        };
+        from = from.max(low);
+        before = match (before, high) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    (from, before)
 }
 
 fn parse_event(json: &str) -> Result<AuditEvent, FhirError> {

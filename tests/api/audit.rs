@@ -312,6 +312,13 @@ async fn the_log_is_searched_by_date_agent_type_and_paged() {
         6
     );
     assert_eq!(log_of(&app, p, &own, "&date=lt2000-01-01").await.len(), 0);
+    for filter in [
+        format!("&date={today}"),
+        format!("&date=le{today}&date=ge2000"),
+    ] {
+        assert_eq!(log_of(&app, p, &own, &filter).await.len(), 6, "{filter}");
+    }
+    assert_eq!(log_of(&app, p, &own, "&date=gt2999-01-01").await.len(), 0);
     assert_eq!(log_of(&app, p, &own, "&subtype=read").await.len(), 5);
     assert_eq!(log_of(&app, p, &own, "&subtype=search-type").await.len(), 1);
     assert_eq!(log_of(&app, p, &own, "&type=rest").await.len(), 6);
