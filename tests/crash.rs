@@ -441,8 +441,7 @@ async fn load_until(url: &str, token: &str, kill_after: u64, kill: impl FnOnce()
     for reader in readers {
         reader.await.unwrap();
     }
-    let ids = received.lock().unwrap().clone();
-    ids
+    received.lock().unwrap().clone()
 }
 
 /// The child: the real gateway on a random port, until killed.
