@@ -289,10 +289,24 @@ fn origin(reference: &str) -> Option<String> {
     Some(format!("national portal {country}"))
 }
 
-/// An instant to the millisecond (FHIR `instant`), so that records sort as they happened.
+/// An instant to the millisecond, always with three digits (FHIR `instant`), so that
+/// records sort as they happened, as text too.
 fn instant_ms(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    let at = at.replace_millisecond(at.millisecond()).unwrap_or(at);
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| crate::mapping::instant(at))
+    let seconds = crate::mapping::instant(at);
+    let whole = seconds.strip_suffix('Z').unwrap_or(&seconds);
+    format!("{whole}.{:03}Z", at.millisecond())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_instants_have_three_fraction_digits() {
+        let at = time::macros::datetime!(2026-11-23 04:31:22.900 UTC);
+        assert_eq!(instant_ms(at), "2026-11-23T04:31:22.900Z");
+        let at = time::macros::datetime!(2026-11-23 04:31:22.004 +01:00);
+        assert_eq!(instant_ms(at), "2026-11-23T03:31:22.004Z");
+    }
 }
