@@ -29,13 +29,35 @@ pub async fn search(
 ) -> Result<HttpResponse, FhirError> {
     note::unrecorded();
     let query = query_pairs(&req)?;
-    let format = Format::negotiate(&req, &query)?;
-    let (params, page) = super::page_link::restore(&state, "AuditEvent", query)?;
-    let request = super::search::parse::<AuditEvent>(&state, &params, page, false)?;
+    run(&req, &state, &principal, query).await
+}
+
+/// `POST /fhir/AuditEvent/_search` with form parameters, as for the other types.
+pub async fn search_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Caller(principal): Caller,
+    body: web::Payload,
+) -> Result<HttpResponse, FhirError> {
+    note::unrecorded();
+    let mut query = query_pairs(&req)?;
+    query.extend(super::search::form_parameters(&req, &state, body).await?);
+    run(&req, &state, &principal, query).await
+}
+
+async fn run(
+    req: &HttpRequest,
+    state: &AppState,
+    principal: &crate::auth::principal::Principal,
+    query: Vec<(String, String)>,
+) -> Result<HttpResponse, FhirError> {
+    let format = Format::negotiate(req, &query)?;
+    let (params, page) = super::page_link::restore(state, "AuditEvent", query)?;
+    let request = super::search::parse::<AuditEvent>(state, &params, page, false)?;
     let patient = the_patient(&request)?;
     state
         .access
-        .may_read_access_log(&principal, &patient)
+        .may_read_access_log(principal, &patient)
         .await?;
     let store = state
         .audit
@@ -68,7 +90,7 @@ pub async fn search(
         matches,
         included: Vec::new(),
     };
-    Ok(super::search::respond(&state, &request, result, format))
+    Ok(super::search::respond(state, &request, result, format))
 }
 
 pub async fn read(
@@ -115,11 +137,13 @@ pub async fn read(
     Ok(response)
 }
 
-/// `PUT`, `PATCH`, `DELETE`, `POST`: the log is written by the server alone, never changed.
+/// `PUT`, `PATCH`, `DELETE`, `POST` (but `_search`): the log is written by the server
+/// alone, never changed.
 pub async fn immutable(req: HttpRequest) -> Result<HttpResponse, FhirError> {
     Err(FhirError::MethodNotAllowed(format!(
-        "{} is not supported on AuditEvent: the access log is immutable",
-        req.method()
+        "{} is not supported on {}: the access log is read and searched, never changed",
+        req.method(),
+        req.path()
     )))
 }
 

@@ -35,6 +35,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .default_service(web::to(audit_event::immutable)),
                 )
                 .service(
+                    web::resource("/AuditEvent/_search")
+                        .route(web::post().to(audit_event::search_post))
+                        .default_service(web::to(audit_event::immutable)),
+                )
+                .service(
                     web::resource("/AuditEvent/{id}")
                         .route(web::get().to(audit_event::read))
                         .default_service(web::to(audit_event::immutable)),

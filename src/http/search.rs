@@ -37,6 +37,16 @@ pub async fn search_post(
 ) -> Result<HttpResponse, FhirError> {
     let mut query = query_pairs(&req)?;
     let format = Format::negotiate(&req, &query)?;
+    query.extend(form_parameters(&req, &state, body).await?);
+    run(&req, &state, &principal, &path.into_inner(), query, format).await
+}
+
+/// The parameters of a `POST _search` form body.
+pub(super) async fn form_parameters(
+    req: &HttpRequest,
+    state: &AppState,
+    body: web::Payload,
+) -> Result<Vec<(String, String)>, FhirError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -48,11 +58,9 @@ pub async fn search_post(
         ));
     }
     let bytes = super::body::read_limited(body, state.max_body_bytes).await?;
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+    serde_urlencoded::from_bytes(&bytes).map_err(|_| {
         FhirError::Invalid("the form body is not valid application/x-www-form-urlencoded".into())
-    })?;
-    query.extend(form);
-    run(&req, &state, &principal, &path.into_inner(), query, format).await
+    })
 }
 
 async fn run(

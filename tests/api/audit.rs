@@ -344,6 +344,19 @@ async fn the_log_is_searched_by_date_agent_type_and_paged() {
     assert_eq!(pages[0]["total"], 6);
     let paged: Vec<Value> = pages.iter().flat_map(matches).collect();
     assert_eq!(paged, all);
+    // The same search as a POST form.
+    let (status, posted) = app
+        .post_form(
+            "/AuditEvent/_search",
+            &own,
+            &format!("patient={p}&subtype=read&_count=50"),
+        )
+        .await;
+    assert_eq!(status, 200, "{posted:#}");
+    assert_eq!(
+        matches(&posted),
+        log_of(&app, p, &own, "&subtype=read").await
+    );
     // One event by id.
     let id = all[0]["id"].as_str().unwrap();
     let one = app.fhir_ok(&format!("/AuditEvent/{id}"), &own).await;
