@@ -241,6 +241,7 @@ mod tests {
         let mut s = Settings::defaults();
         s.profile = Profile::Production;
         s.auth.dev_issuer.enabled = false;
+        s.dev_eid.enabled = false;
         s.validate().unwrap();
         s.audit.enabled = false;
         assert!(
