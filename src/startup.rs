@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::access::{ConsentAccess, DataAccess};
+use crate::audit::AuditLog;
 use crate::auth::dev_issuer::DevIssuer;
 use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::{Settings, SourceSettings};
@@ -218,6 +219,7 @@ fn app_state(
     });
     let portals = Portals::new(sources);
     let verifier = Arc::new(verifier);
+    let audit = AuditLog::start(&store, &settings.audit, base_url);
     let authz = match authz_keys {
         Some(keys) => Some(Arc::new(crate::authz::AuthServer::new(
             settings,
@@ -226,6 +228,7 @@ fn app_state(
             store.authz(),
             portals.clone(),
             verifier.revocations(),
+            audit.clone(),
         )?)),
         None => None,
     };
@@ -237,6 +240,7 @@ fn app_state(
             limits,
             settings.consent.health_data_access_bodies.clone(),
         ),
+        audit,
         store,
         verifier,
         sealer,

@@ -202,6 +202,10 @@ async fn revoke(
     id: &str,
 ) -> Result<bool, crate::store::StoreError> {
     let now = now_ms();
+    let client_id = match target {
+        Target::Grant => server.store.grant(id).await?.map(|g| g.client_id),
+        Target::Session => None,
+    };
     let done = match target {
         Target::Grant => server.store.revoke_grant(user, id, now).await?,
         Target::Session => server.store.revoke_session(user, id, now).await?,
@@ -210,9 +214,10 @@ async fn revoke(
         crate::authz::revocation::sync(server).await;
         match target {
             Target::Grant => {
-                audit::record(server, Event::GrantRevoked { user, grant_id: id }).await
+                let client_id = client_id.as_deref().unwrap_or_default();
+                audit::record_done(server, Event::GrantRevoked { user, client_id }).await
             }
-            Target::Session => audit::record(server, Event::Logout { user }).await,
+            Target::Session => audit::record_done(server, Event::Logout { user }).await,
         }
     }
     Ok(done)

@@ -42,7 +42,7 @@ pub async fn callback(
     }
     let country = round_trip.country;
     if let Some(error) = query.get("error") {
-        audit::record(
+        audit::record_done(
             &server,
             Event::LoginFailed {
                 country,
@@ -65,7 +65,7 @@ pub async fn callback(
         Ok(login) => login,
         Err(failure) => {
             let reason = failure.to_string();
-            audit::record(
+            audit::record_done(
                 &server,
                 Event::LoginFailed {
                     country,
@@ -83,7 +83,7 @@ pub async fn callback(
     let person = match person {
         Ok(Some(person)) => person,
         Ok(None) => {
-            audit::record(
+            audit::record_done(
                 &server,
                 Event::LoginFailed {
                     country,
@@ -111,6 +111,19 @@ pub async fn callback(
     let now = now_ms();
     let expires = now + server.settings.session_hours as i64 * 3_600_000;
     let client_id = flow.app.as_ref().map(|a| a.client_id.as_str());
+    // Recorded before the session exists: no login the access log does not know of.
+    let login_event = Event::Login {
+        user: &user,
+        country,
+        client_id,
+    };
+    if audit::record(&server, login_event).await.is_err() {
+        return error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "The login service cannot be used at the moment. Please try again later.",
+        );
+    }
     if let Err(error) = server
         .store
         .insert_session(
@@ -126,16 +139,6 @@ pub async fn callback(
     {
         return store_failure(error);
     }
-    audit::record(
-        &server,
-        Event::Login {
-            user: &user,
-            country,
-            acr: &login.acr,
-            client_id,
-        },
-    )
-    .await;
     flow.session = Some(digest(&session_id));
     flow.user = Some(user);
     flow.acr = Some(login.acr);

@@ -67,6 +67,8 @@ pub struct AuthServer {
     /// Whether cookies must be `Secure` (an https base URL).
     pub secure_cookies: bool,
     pub revocation_watermark: revocation::Watermark,
+    /// The access log (R38): logins, tokens issued and revoked, grants withdrawn.
+    pub audit: crate::audit::AuditLog,
 }
 
 /// What is wrong with the authorization server's configuration, if anything.
@@ -143,6 +145,7 @@ impl AuthServer {
         store: AuthzStore,
         portals: Portals,
         revoked: Arc<RevokedTokens>,
+        audit: crate::audit::AuditLog,
     ) -> anyhow::Result<AuthServer> {
         let clients =
             ClientRegistry::new(&settings.auth.clients, base_url).map_err(anyhow::Error::msg)?;
@@ -166,6 +169,7 @@ impl AuthServer {
             http,
             secure_cookies: base_url.starts_with("https://"),
             revocation_watermark: revocation::Watermark::default(),
+            audit,
         })
     }
 

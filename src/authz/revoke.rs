@@ -60,7 +60,7 @@ async fn handle(
                 .revoke_access_token(jti, verified.expires_at * 1000, now)
                 .await?;
             server.revoked.insert(jti, verified.expires_at);
-            audit::record(
+            audit::record_done(
                 server,
                 Event::TokenRevoked {
                     client_id: client.id(),
@@ -79,7 +79,7 @@ async fn handle(
             server.store.revoke_family(family, now).await?;
         }
         crate::authz::revocation::sync(server).await;
-        audit::record(
+        audit::record_done(
             server,
             Event::TokenRevoked {
                 client_id: client.id(),

@@ -140,7 +140,7 @@ async fn authorization_code(
             server.store.revoke_family(&family, now).await?;
             crate::authz::revocation::sync(server).await;
             let what = "tokens of a reused authorization code";
-            audit::record(
+            audit::record_done(
                 server,
                 Event::TokenRevoked {
                     client_id: &client_id,
@@ -204,6 +204,11 @@ async fn authorization_code(
         answer["id_token"] = json!(id_token);
     }
     Ok(answer)
+}
+
+/// No token is given that the access log does not know of.
+fn unlogged() -> OAuthError {
+    OAuthError::temporarily_unavailable("the access log cannot be written at the moment")
 }
 
 /// What a citizen's app gets tokens for: the approved grant, the user and the person they
@@ -297,18 +302,11 @@ async fn issue_patient_tokens(
         }
         answer["refresh_token"] = json!(refresh);
     }
-    let grant_type = if refresh_from.is_some() {
-        "refresh_token"
-    } else {
-        "authorization_code"
-    };
     let event = Event::TokenIssued {
         client_id: client.id(),
-        grant_type,
         user: Some(user),
-        patient: Some(patient),
     };
-    audit::record(server, event).await;
+    audit::record(server, event).await.map_err(|_| unlogged())?;
     Ok(answer)
 }
 
@@ -340,7 +338,7 @@ async fn refresh(
         }
         crate::authz::revocation::sync(server).await;
         let what = "the family of a reused refresh token";
-        audit::record(
+        audit::record_done(
             server,
             Event::TokenRevoked {
                 client_id: client.id(),
@@ -442,11 +440,9 @@ async fn client_credentials(
         .await?;
     let event = Event::TokenIssued {
         client_id: client.id(),
-        grant_type: "client_credentials",
         user: None,
-        patient: None,
     };
-    audit::record(server, event).await;
+    audit::record(server, event).await.map_err(|_| unlogged())?;
     Ok(json!({
         "access_token": sign_access_token(&server.keys, &claims),
         "token_type": "Bearer",

@@ -104,7 +104,7 @@ pub fn sql(query: &ConsentQuery, select: Select) -> (String, Vec<Bind>) {
     }
     if select == Select::Rows {
         sql.push_str(" ORDER BY last_updated_ms DESC, id");
-        // Literals, not parameters: SQLite's planner reads a bound LIMIT's value, which makes
+        // Literals, not parameters: SQLite's planner reads a bound LIMIT's value (unless QPSG is on), which makes
         // it re-prepare the statement whenever it is bound again, i.e. on every execution
         // (half the cost of the per-request Consent read). They are integers of ours, and
         // the few distinct values each keep their own cached statement.

@@ -1092,3 +1092,67 @@ async fn resource_and_query_scopes_are_granted_as_asked() {
         .await;
     assert_outcome(status, &body, 403, "forbidden");
 }
+
+/// R38: logins, tokens issued and grants withdrawn are in the citizen's access log, which
+/// she reads with a token of her own.
+#[actix_web::test]
+async fn logins_tokens_and_withdrawn_grants_are_in_the_access_log() {
+    let eid = gateway_with_eid(|_, _| {}).await;
+    let app = &eid.app;
+    let (_, login) = tokens(&eid, OTHER_APP, EMMA).await;
+    let grants: Value = login
+        .client
+        .get(format!("{}/auth/account/grants", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = grants["grants"][0]["id"].as_str().unwrap();
+    let response = login
+        .client
+        .delete(format!("{}/auth/account/grants/{id}", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (own, _) = tokens(&eid, TEST_APP, data::NO_ADULT).await;
+    let own = own["access_token"].as_str().unwrap();
+    let pages = app
+        .all_pages(
+            &format!(
+                "/AuditEvent?patient={}&type=110114&_count=50",
+                data::NO_ADULT
+            ),
+            own,
+        )
+        .await;
+    let events: Vec<Value> = pages
+        .iter()
+        .flat_map(crate::support::app::matches)
+        .collect();
+    let count = |code: &str| {
+        events
+            .iter()
+            .filter(|e| e["subtype"][0]["code"] == code)
+            .count()
+    };
+    assert_eq!(count("110122"), 2, "two eID logins: {events:#?}");
+    assert_eq!(count("token-issued"), 2, "{events:#?}");
+    assert_eq!(count("grant-revoked"), 1, "{events:#?}");
+    let withdrawn = events
+        .iter()
+        .find(|e| e["subtype"][0]["code"] == "grant-revoked")
+        .unwrap();
+    assert!(
+        withdrawn.to_string().contains(OTHER_APP),
+        "the app is named: {withdrawn:#}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.to_string().contains(data::NO_ADULT_FNR)),
+        "no national ID in the log"
+    );
+}
