@@ -242,6 +242,8 @@ mod tests {
         s.profile = Profile::Production;
         s.auth.dev_issuer.enabled = false;
         s.dev_eid.enabled = false;
+        // Production names its national eIDs instead of the dev eID of the defaults.
+        s.auth.eid.clear();
         s.validate().unwrap();
         s.audit.enabled = false;
         assert!(
