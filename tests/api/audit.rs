@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::{
     AUDIENCE, IDP, TestApp, assert_outcome, matches, patient_token, read_fhir, spawn_with,
-    test_settings,
+    test_settings, test_settings_on_sqlite,
 };
 use crate::support::data;
 use crate::support::db::{TestCluster, fresh_path, use_shared_postgres};
@@ -485,7 +485,7 @@ async fn audit_events_are_immutable() {
 /// R31: when the log cannot be written, the request fails with 503 and nothing is served.
 #[actix_web::test]
 async fn when_the_log_cannot_be_written_nothing_is_served() {
-    let settings = test_settings(&IDP);
+    let settings = test_settings_on_sqlite(&IDP);
     let url = settings.database.url.clone();
     let app = spawn_with(settings).await;
     let p = data::NO_ADULT;
@@ -742,7 +742,7 @@ async fn verify_finds_an_edited_a_deleted_and_a_reordered_record_on_postgres() {
 /// `ehds-gateway audit verify`: exit 0 on an intact log, 1 naming the first broken record.
 #[actix_web::test]
 async fn the_verify_command_exits_non_zero_on_a_broken_chain() {
-    let settings = test_settings(&IDP);
+    let settings = test_settings_on_sqlite(&IDP);
     let app = spawn_with(settings.clone()).await;
     let own = patient_token(data::NO_ADULT, "patient/*.rs");
     for _ in 0..4 {
