@@ -9,34 +9,18 @@ use std::collections::BTreeMap;
 use ehds_gateway::audit::{AuditKind, AuditLog, AuditRecord, Outcome, verify};
 use ehds_gateway::config::Settings;
 use ehds_gateway::store::Store;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::support::app::{
-    AUDIENCE, IDP, TestApp, assert_outcome, matches, patient_token, read_fhir, spawn_with,
-    test_settings, test_settings_on_sqlite,
+    IDP, TestApp, acting_token as acting, assert_outcome, matches, patient_token,
+    professional_token as professional, read_fhir, spawn_with, test_settings,
+    test_settings_on_sqlite,
 };
 use crate::support::data;
 use crate::support::db::{TestCluster, fresh_path, use_shared_postgres};
 
 const DK_PARENT_CPR: &str = "1902850204"; // dk.p-dk-001
 const DK_CHILD_14: &str = "dk.p-dk-004";
-
-/// A citizen logged in as `actor` (national identifier), acting for `patient`.
-fn acting(actor_id: &str, patient: &str) -> String {
-    let mut claims = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(patient));
-    claims["pid"] = json!(actor_id);
-    IDP.token(claims)
-}
-
-/// A professional's token, with a purpose of use if given.
-fn professional(hpr: &str, purpose: Option<&str>) -> String {
-    let mut claims = IDP.standard_claims(AUDIENCE, "user/*.rs", None);
-    claims["fhirUser"] = json!(format!("Practitioner/{hpr}"));
-    if let Some(p) = purpose {
-        claims["purpose_of_use"] = json!(p);
-    }
-    IDP.token(claims)
-}
 
 /// GETs `path` and returns the status and the request id the gateway gave it.
 async fn request(app: &TestApp, path: &str, token: &str) -> (u16, String) {

@@ -130,6 +130,24 @@ pub fn patient_token(patient: &str, scope: &str) -> String {
     IDP.token(IDP.standard_claims(AUDIENCE, scope, Some(patient)))
 }
 
+/// A citizen's token: logged in as `actor_id` (national identifier, `pid`), acting for
+/// `patient` (themself when it is their own Patient id).
+pub fn acting_token(actor_id: &str, patient: &str) -> String {
+    let mut claims = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(patient));
+    claims["pid"] = serde_json::json!(actor_id);
+    IDP.token(claims)
+}
+
+/// A professional's token (`fhirUser` = `Practitioner/<hpr>`), with a purpose of use if given.
+pub fn professional_token(hpr: &str, purpose: Option<&str>) -> String {
+    let mut claims = IDP.standard_claims(AUDIENCE, "user/*.rs", None);
+    claims["fhirUser"] = serde_json::json!(format!("Practitioner/{hpr}"));
+    if let Some(p) = purpose {
+        claims["purpose_of_use"] = serde_json::json!(p);
+    }
+    IDP.token(claims)
+}
+
 /// A user (professional) or system token without patient context.
 pub fn user_token(scope: &str) -> String {
     IDP.token(IDP.standard_claims(AUDIENCE, scope, None))
