@@ -7,6 +7,8 @@ mod consents;
 mod loadable;
 mod log_rights;
 mod patient_record;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
