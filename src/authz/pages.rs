@@ -5,21 +5,9 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text for element content and quoted attribute values: the one escape of the gateway's
+/// HTML and XHTML.
+pub use crate::fhir::ips::narrative::escape;
 
 /// A whole page; `body` is already HTML (built with `escape`).
 pub fn html_page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
