@@ -24,6 +24,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub portal: PortalSettings,
     pub database: DatabaseSettings,
+    pub ncp: crate::ncp::NcpSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +183,7 @@ impl Settings {
         if !self.fhir.page_link_key.is_empty() && self.page_link_key().is_none() {
             return invalid("fhir.page_link_key must be base64 of exactly 32 bytes");
         }
+        self.ncp.validate().map_err(ConfigError::Invalid)?;
         if self.portal.countries.is_empty() {
             return invalid("portal.countries must name at least one country");
         }

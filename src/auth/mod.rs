@@ -5,10 +5,13 @@
 //! - [`verifier`]: `TokenVerifier`, which turns a bearer token into a `VerifiedToken`.
 //! - [`principal`]: the caller as the rest of the gateway sees it.
 //! - [`dev_issuer`]: the local token issuer of the dev profile.
+//! - [`professional`]: what an NCP asserts about the professional it asks for (IUA claims).
+//! - [`binding`]: certificate-bound tokens (RFC 8705 `cnf.x5t#S256`).
 //! - the private modules each do one step for it: reading the compact JWT (`jwt`),
 //!   checking claims (`claims`), reading JWK sets (`jwks`), fetching them (`key_fetch`),
 //!   caching and refreshing them (`key_store`), and caching verified tokens (`token_cache`).
 
+pub mod binding;
 mod claims;
 pub mod dev_issuer;
 mod error;
@@ -17,6 +20,7 @@ mod jwt;
 mod key_fetch;
 mod key_store;
 pub mod principal;
+pub mod professional;
 pub mod scopes;
 mod settings;
 mod token_cache;

@@ -8,6 +8,7 @@ mod everything;
 mod format;
 mod health;
 mod metadata;
+pub mod ncp;
 mod page_link;
 mod read;
 pub mod request_id;
