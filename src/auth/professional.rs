@@ -212,12 +212,36 @@ mod tests {
             assert_eq!(read(&c).unwrap_err(), AssertionError::Malformed(name));
         }
         let cases = [
-            ("purpose_of_use", json!("RESEARCH"), AssertionError::UnknownPurpose),
-            ("purpose_of_use", json!({"code": 1}), AssertionError::Malformed("purpose_of_use")),
-            ("home_community_id", json!("1.2.3"), AssertionError::BadHomeCommunity),
-            ("home_community_id", json!("urn:oid:1..2"), AssertionError::BadHomeCommunity),
-            ("subject_name", json!("a\nb"), AssertionError::Malformed("subject_name")),
-            ("subject_name", json!("x".repeat(257)), AssertionError::Malformed("subject_name")),
+            (
+                "purpose_of_use",
+                json!("RESEARCH"),
+                AssertionError::UnknownPurpose,
+            ),
+            (
+                "purpose_of_use",
+                json!({"code": 1}),
+                AssertionError::Malformed("purpose_of_use"),
+            ),
+            (
+                "home_community_id",
+                json!("1.2.3"),
+                AssertionError::BadHomeCommunity,
+            ),
+            (
+                "home_community_id",
+                json!("urn:oid:1..2"),
+                AssertionError::BadHomeCommunity,
+            ),
+            (
+                "subject_name",
+                json!("a\nb"),
+                AssertionError::Malformed("subject_name"),
+            ),
+            (
+                "subject_name",
+                json!("x".repeat(257)),
+                AssertionError::Malformed("subject_name"),
+            ),
         ];
         for (name, value, expected) in cases {
             let c = claims(|c| {

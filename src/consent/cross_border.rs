@@ -146,7 +146,11 @@ mod tests {
         for (name, status, provision, summary, eprescription) in cases {
             let c = [consent(status, provision)];
             assert_eq!(opted_out(&p, &c, PatientSummary, TODAY), summary, "{name}");
-            assert_eq!(opted_out(&p, &c, EPrescription, TODAY), eprescription, "{name}");
+            assert_eq!(
+                opted_out(&p, &c, EPrescription, TODAY),
+                eprescription,
+                "{name}"
+            );
         }
     }
 }

@@ -224,7 +224,8 @@ mod tests {
             (
                 "unknown cross-border service",
                 Box::new(|c| {
-                    c["provision"]["purpose"] = json!([{"system": CROSS_BORDER_SERVICE_SYSTEM, "code": "lab-results"}])
+                    c["provision"]["purpose"] =
+                        json!([{"system": CROSS_BORDER_SERVICE_SYSTEM, "code": "lab-results"}])
                 }),
                 422,
             ),

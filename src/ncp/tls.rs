@@ -91,7 +91,11 @@ impl NcpTls {
     pub fn reload(&self) -> anyhow::Result<()> {
         let key = certified_key(&self.files, &self.provider)?;
         let verifier = client_verifier(&self.files, &self.provider)?;
-        *self.certificate.0.write().unwrap_or_else(|e| e.into_inner()) = key;
+        *self
+            .certificate
+            .0
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = key;
         *self.verifier.0.write().unwrap_or_else(|e| e.into_inner()) = verifier;
         Ok(())
     }
@@ -104,7 +108,9 @@ impl NcpTls {
 fn certified_key(files: &TlsFiles, provider: &CryptoProvider) -> anyhow::Result<Arc<CertifiedKey>> {
     let chain = CertificateDer::pem_file_iter(&files.server_cert)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| anyhow::anyhow!("ncp.server_cert_file {}: {e}", files.server_cert.display()))?;
+        .map_err(|e| {
+            anyhow::anyhow!("ncp.server_cert_file {}: {e}", files.server_cert.display())
+        })?;
     if chain.is_empty() {
         anyhow::bail!(
             "ncp.server_cert_file {}: no certificate in it",
@@ -146,11 +152,10 @@ fn client_verifier(
     }
     // Only the client's own certificate is checked against the CRLs: the CAs' CRLs cover the
     // certificates they issued, and an NCP's chain is one CA deep.
-    let mut builder = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
+    let mut builder =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
     if !crls.is_empty() {
-        builder = builder
-            .with_crls(crls)
-            .only_check_end_entity_revocation();
+        builder = builder.with_crls(crls).only_check_end_entity_revocation();
     }
     builder
         .build()

@@ -11,6 +11,7 @@ mod everything;
 mod health;
 mod logs;
 mod metadata;
+mod ncp;
 mod paging;
 mod profiles;
 mod protection;

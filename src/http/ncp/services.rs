@@ -29,7 +29,11 @@ pub async fn identify(
         match name.as_str() {
             "identifier" => {
                 identifiers += 1;
-                if value.contains(',') || value.split_once('|').is_none_or(|(s, v)| s.is_empty() || v.is_empty()) {
+                if value.contains(',')
+                    || value
+                        .split_once('|')
+                        .is_none_or(|(s, v)| s.is_empty() || v.is_empty())
+                {
                     return Err(FhirError::Invalid(
                         "identifier must be one system|value".into(),
                     ));

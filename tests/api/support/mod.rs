@@ -2,6 +2,7 @@ pub mod app;
 pub mod data;
 pub mod db;
 pub mod idp;
+pub mod ncp;
 pub mod profiles;
 pub mod tls_upstream;
 pub mod upstream;
