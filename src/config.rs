@@ -24,7 +24,16 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub portal: PortalSettings,
     pub database: DatabaseSettings,
+    pub consent: ConsentSettings,
     pub ncp: crate::ncp::NcpSettings,
+}
+
+/// Who besides the patients reads Consents; see `[consent]` in `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsentSettings {
+    /// Client ids (the `client_id` or `azp` of system tokens) of health data access bodies,
+    /// which may search who opted out of secondary use (R29).
+    pub health_data_access_bodies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

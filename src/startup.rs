@@ -194,7 +194,12 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
             fhir_base.clone(),
             limits,
         ),
-        consents: ConsentAccess::new(store.consents(), fhir_base.clone(), limits),
+        consents: ConsentAccess::new(
+            store.consents(),
+            fhir_base.clone(),
+            limits,
+            settings.consent.health_data_access_bodies.clone(),
+        ),
         store,
         verifier: Arc::new(verifier),
         sealer,

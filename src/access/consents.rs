@@ -1,10 +1,14 @@
 //! Reading the citizen's Consent resources from the gateway's store.
 //!
-//! Who may read them, for now: the patient themself, through a patient-context token with
-//! Consent scopes. A Consent tells what is restricted, and a restriction is invisible to the
+//! Who may read them: the patient themself, through a patient-context token with Consent
+//! scopes. A Consent tells what is restricted, and a restriction is invisible to the
 //! restricted party (R25), so professionals and systems get 403, and so does someone acting
-//! for the patient until the proxy rules for Consents are settled with the Consent
-//! interactions (R32). Outside the token's compartment, a read answers 404 like any read.
+//! for the patient (R32). Outside the token's compartment, a read answers 404 like any read.
+//!
+//! One exception (R29): a health data access body, a system client named in
+//! `consent.health_data_access_bodies`, searches and reads the secondary-use Consents (scope
+//! `research`) of every patient, so that it can leave out of a data permit the people who
+//! opted out. It never sees a Consent of another scope.
 //!
 //! A store that cannot be read is a 503 (fail closed, R31), never an empty answer.
 
@@ -13,37 +17,65 @@ use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
 use crate::consent::validation::validate;
 use crate::fhir::resources::Consent;
+use crate::fhir::resources::consent::CONSENT_SCOPE_SYSTEM;
 use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
-use crate::fhir::search::{Criterion, Modifier, SearchLimits, SearchRequest, SearchValue};
+use crate::fhir::search::{
+    Criterion, Modifier, SearchLimits, SearchRequest, SearchValue, TokenSystem,
+};
 use crate::fhir::{DomainResource, FhirError};
-use crate::store::{ConsentQuery, ConsentStore, StoreError, StoredConsent};
+use crate::store::{CodeFilter, ConsentQuery, ConsentStore, StoreError, StoredConsent};
+
+/// The scope code of secondary-use Consents (EHDS art. 71).
+const RESEARCH: &str = "research";
 
 #[derive(Clone)]
 pub struct ConsentAccess {
     consents: ConsentStore,
     base_url: String,
     limits: SearchLimits,
+    /// Client ids with the health-data-access-body role (R29).
+    access_bodies: Vec<String>,
+}
+
+/// Whose Consents a reader reaches.
+enum Reader {
+    /// The patient's own, through the token's patient context, within the v2 scope filters.
+    Patient(String, ScopeFilters),
+    /// Every patient's secondary-use Consents (R29).
+    AccessBody,
 }
 
 impl ConsentAccess {
-    pub fn new(consents: ConsentStore, fhir_base_url: String, limits: SearchLimits) -> Self {
+    pub fn new(
+        consents: ConsentStore,
+        fhir_base_url: String,
+        limits: SearchLimits,
+        access_bodies: Vec<String>,
+    ) -> Self {
         ConsentAccess {
             consents,
             base_url: fhir_base_url,
             limits,
+            access_bodies,
         }
     }
 
     pub async fn read(&self, principal: &Principal, id: &str) -> Result<Consent, FhirError> {
         let not_found = || FhirError::NotFound(format!("Consent/{id} is not known"));
-        let (own, filters) = self.authorize(principal, Action::Read)?;
+        let reader = self.reader(principal, Action::Read)?;
         let stored = match self.consents.read(id).await {
             Ok(stored) => stored,
             Err(StoreError::NotFound) => return Err(not_found()),
             Err(e) => return Err(e.into()),
         };
         let consent = stored.consent;
-        if consent.patient_id() != Some(own.as_str()) || !passes(&consent, &filters) {
+        let visible = match &reader {
+            Reader::Patient(own, filters) => {
+                consent.patient_id() == Some(own.as_str()) && passes(&consent, filters)
+            }
+            Reader::AccessBody => is_research(&consent),
+        };
+        if !visible {
             return Err(not_found());
         }
         Ok(consent)
@@ -54,23 +86,9 @@ impl ConsentAccess {
         principal: &Principal,
         request: &SearchRequest,
     ) -> Result<SearchPage<Consent>, FhirError> {
-        let (own, filters) = self.authorize(principal, Action::Search)?;
-        for criterion in request.criteria_on("patient") {
-            let names_other = criterion.values.iter().any(|v| {
-                !matches!(v, SearchValue::Reference(r) if r.strip_prefix("Patient/") == Some(own.as_str()))
-            });
-            if criterion.modifier == Modifier::None && names_other {
-                return Err(FhirError::Forbidden(
-                    "a patient-context token can only search its own patient's consents".into(),
-                ));
-            }
-        }
-        // The store narrows by the indexed columns; the criteria then decide with full R4
-        // semantics (modifiers, OR lists, date prefixes).
-        let query = ConsentQuery {
-            patient: Some(own),
-            status: plain_codes(request.criteria_on("status")),
-            ..Default::default()
+        let (query, filters) = match self.reader(principal, Action::Search)? {
+            Reader::Patient(own, filters) => (Self::own_query(own, request)?, filters),
+            Reader::AccessBody => (research_query(request)?, None),
         };
         let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
         let mut found: Vec<Consent> = self
@@ -97,6 +115,27 @@ impl ConsentAccess {
             total,
             matches,
             included: Vec::new(),
+        })
+    }
+
+    /// The store query of a patient's search of their own Consents.
+    fn own_query(own: String, request: &SearchRequest) -> Result<ConsentQuery, FhirError> {
+        for criterion in request.criteria_on("patient") {
+            let names_other = criterion.values.iter().any(|v| {
+                !matches!(v, SearchValue::Reference(r) if r.strip_prefix("Patient/") == Some(own.as_str()))
+            });
+            if criterion.modifier == Modifier::None && names_other {
+                return Err(FhirError::Forbidden(
+                    "a patient-context token can only search its own patient's consents".into(),
+                ));
+            }
+        }
+        // The store narrows by the indexed columns; the criteria then decide with full R4
+        // semantics (modifiers, OR lists, date prefixes).
+        Ok(ConsentQuery {
+            patient: Some(own),
+            status: plain_codes(request.criteria_on("status")),
+            ..Default::default()
         })
     }
 
@@ -157,7 +196,27 @@ impl ConsentAccess {
         }
     }
 
-    /// The patient whose Consents the principal may read, and the v2 scope restrictions.
+    /// Whose Consents the principal reads: a health data access body reads the
+    /// secondary-use Consents of all; anyone else is held to the patient rules.
+    fn reader(&self, principal: &Principal, action: Action) -> Result<Reader, FhirError> {
+        let is_access_body = principal.patient.is_none()
+            && principal
+                .token
+                .client_id
+                .as_ref()
+                .is_some_and(|client| self.access_bodies.contains(client))
+            && principal
+                .reach("Consent", action)
+                .is_some_and(|(reach, _)| reach == Reach::AnyPatient);
+        if is_access_body {
+            return Ok(Reader::AccessBody);
+        }
+        let (own, filters) = self.authorize(principal, action)?;
+        Ok(Reader::Patient(own, filters))
+    }
+
+    /// The patient whose Consents the principal may read or change, and the v2 scope
+    /// restrictions.
     fn authorize(
         &self,
         principal: &Principal,
@@ -206,6 +265,44 @@ impl ConsentAccess {
 }
 
 type ScopeFilters = Option<Vec<Vec<Criterion>>>;
+
+/// The store query of a health data access body's search: it must ask for the research
+/// scope, so that a query can never reach a patient's privacy restrictions.
+fn research_query(request: &SearchRequest) -> Result<ConsentQuery, FhirError> {
+    let mut scope = request.criteria_on("scope");
+    let asks_research = match (scope.next(), scope.next()) {
+        (Some(only), None) => {
+            only.modifier == Modifier::None
+                && !only.values.is_empty()
+                && only.values.iter().all(|v| {
+                    matches!(v, SearchValue::Token { system, code: Some(code) }
+                    if code == RESEARCH && match system {
+                        TokenSystem::Any => true,
+                        TokenSystem::Is(s) => s == CONSENT_SCOPE_SYSTEM,
+                        TokenSystem::Absent => false,
+                    })
+                })
+        }
+        _ => false,
+    };
+    if !asks_research {
+        return Err(FhirError::Forbidden(
+            "a health data access body searches secondary-use Consents only: add scope=research"
+                .into(),
+        ));
+    }
+    Ok(ConsentQuery {
+        scope: Some(CodeFilter::code(RESEARCH)),
+        status: plain_codes(request.criteria_on("status")),
+        ..Default::default()
+    })
+}
+
+fn is_research(consent: &Consent) -> bool {
+    consent.scope.coding.iter().any(|c| {
+        c.system.as_deref() == Some(CONSENT_SCOPE_SYSTEM) && c.code.as_deref() == Some(RESEARCH)
+    })
+}
 
 /// A write on a version that is no longer current: with `If-Match`, R4 says 412.
 fn stale_is_precondition(

@@ -202,7 +202,9 @@ const CONSENT_DOCUMENTATION: &str = "The citizen's own Consents (scope patient-p
     research), kept by the gateway with their version history. Read, created, updated \
     (If-Match required) and withdrawn (DELETE: status inactive, history kept) by the patient \
     they belong to, with a patient-context token; deny provisions by type, resource, actor, \
-    purpose and period apply to every other caller.";
+    purpose and period apply to every other caller. A health data access body (a system \
+    client so configured) searches the secondary-use opt-outs of all patients with \
+    scope=research (R29) and sees no Consent of another scope.";
 
 fn resource_entry<R: Searchable>(
     supported_profile: Option<&str>,

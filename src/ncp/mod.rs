@@ -116,7 +116,8 @@ fn state(settings: &Settings, main: &AppState, base_url: &str) -> anyhow::Result
             fhir_base.clone(),
             main.limits,
         ),
-        consents: ConsentAccess::new(main.store.consents(), fhir_base, main.limits),
+        // No Consent route on this listener; nobody reads Consents through it.
+        consents: ConsentAccess::new(main.store.consents(), fhir_base, main.limits, Vec::new()),
         store: main.store.clone(),
         verifier: Arc::new(verifier),
         sealer,

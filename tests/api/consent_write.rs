@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use crate::support::app::{
     AUDIENCE, IDP, TestApp, assert_outcome, ids, read_fhir, spawn_with, test_settings, user_token,
 };
+use crate::support::data;
 
-const PATIENT: &str = "no.p-no-008";
-const PATIENT_FNR: &str = "17854110128";
+const PATIENT: &str = data::NO_POLYPHARMACY;
+const PATIENT_FNR: &str = data::NO_POLYPHARMACY_FNR;
 /// Trine Johansen Dahl, who holds a power of attorney from Arne Johansen.
 const ATTORNEY_FNR: &str = "25826830673";
 
@@ -44,7 +45,7 @@ fn restriction(patient: &str) -> Value {
     })
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: Method,
     path: &str,

@@ -17,6 +17,7 @@ mod profiles;
 mod protection;
 mod proxies;
 mod read;
+mod research_opt_out;
 mod restrictions;
 mod search_clinical;
 mod search_patient;

@@ -9,4 +9,6 @@ pub mod request;
 
 pub use page_token::{PageSealer, PageState};
 pub use params::{IndexValue, ParamDef, ParamType, Searchable};
-pub use request::{Criterion, Modifier, SearchLimits, SearchRequest, SearchValue, Summary};
+pub use request::{
+    Criterion, Modifier, SearchLimits, SearchRequest, SearchValue, Summary, TokenSystem,
+};

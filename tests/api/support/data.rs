@@ -6,6 +6,7 @@ pub const NO_ADULT: &str = "no.p-no-001";
 pub const NO_ADULT_FNR: &str = "12848801265";
 /// Arne Johansen, NO, 85: 22 prescriptions in all statuses.
 pub const NO_POLYPHARMACY: &str = "no.p-no-008";
+pub const NO_POLYPHARMACY_FNR: &str = "17854110128";
 /// Camilla Andersen, NO, 35: confidential address (code 7).
 pub const NO_PROTECTED: &str = "no.p-no-007";
 pub const NO_PROTECTED_FNR: &str = "30919021051";
