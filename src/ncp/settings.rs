@@ -75,3 +75,49 @@ impl NcpSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use figment::Figment;
+    use figment::providers::{Format, Toml};
+
+    use crate::config::{DEFAULT_CONFIG, Settings};
+
+    fn with(overlay: &str) -> Settings {
+        Figment::from(Toml::string(DEFAULT_CONFIG))
+            .merge(Toml::string(overlay))
+            .extract()
+            .unwrap()
+    }
+
+    #[test]
+    fn off_by_default_and_the_conformance_example_is_valid() {
+        let defaults = Settings::defaults();
+        assert!(!defaults.ncp.enabled);
+        defaults.validate().unwrap();
+        let example = with(include_str!("../../conformance/ncp/gateway-ncp.toml"));
+        example.validate().unwrap();
+        assert!(example.ncp.enabled);
+        assert_eq!(example.ncp.trusted_issuers.len(), 1);
+        assert_eq!(
+            example.ncp.public_base_url(8443),
+            "https://ncp.gateway.example.no"
+        );
+        assert_eq!(defaults.ncp.public_base_url(8443), "https://127.0.0.1:8443");
+    }
+
+    #[test]
+    fn an_enabled_listener_needs_its_files_and_sane_countries() {
+        let error = |overlay: &str| with(overlay).validate().unwrap_err().to_string();
+        assert!(error("[ncp]\nenabled = true").contains("ncp.server_cert_file is required"));
+        let files = "[ncp]\nenabled = true\nserver_cert_file = \"a\"\nserver_key_file = \"b\"\nclient_ca_file = \"c\"\n";
+        with(files).validate().unwrap();
+        assert!(error(&format!("{files}countries = [\"de\"]")).contains("ISO 3166-1"));
+        assert!(
+            error(&format!(
+                "{files}[[ncp.trusted_issuers]]\nissuer = \"https://sts.example.eu\"\naudiences = []"
+            ))
+            .contains("ncp.trusted_issuers")
+        );
+    }
+}
