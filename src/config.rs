@@ -51,6 +51,10 @@ pub struct ServerSettings {
     pub workers: usize,
     pub max_body_bytes: usize,
     pub shutdown_timeout_seconds: u64,
+    /// Requests per second per client (R41); 0 = no limit.
+    pub rate_limit_per_second: u32,
+    /// How many requests a client may spend at once.
+    pub rate_limit_burst: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -193,6 +197,9 @@ impl Settings {
             return invalid("fhir.page_link_key must be base64 of exactly 32 bytes");
         }
         self.ncp.validate().map_err(ConfigError::Invalid)?;
+        if self.server.rate_limit_per_second > 0 && self.server.rate_limit_burst == 0 {
+            return invalid("server.rate_limit_burst must be at least 1 when a rate limit is set");
+        }
         if self.portal.countries.is_empty() {
             return invalid("portal.countries must name at least one country");
         }

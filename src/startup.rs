@@ -16,6 +16,7 @@ use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::{Settings, SourceSettings};
 use crate::fhir::capability::{CapabilityInput, SmartEndpoints, capability_statement};
 use crate::fhir::search::{PageSealer, SearchLimits};
+use crate::http::rate_limit::ClientRateLimiter;
 use crate::http::state::{AppState, IssuerClaims};
 use crate::portal::embedded::EmbeddedSource;
 use crate::portal::http::HttpSource;
@@ -209,5 +210,9 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
         metrics,
         max_body_bytes: settings.server.max_body_bytes,
         issuer_claims,
+        rate_limiter: ClientRateLimiter::new(
+            settings.server.rate_limit_per_second,
+            settings.server.rate_limit_burst,
+        ),
     })
 }

@@ -39,6 +39,7 @@ impl FromRequest for Caller {
                     invalid_token(e.description())
                 }
             })?;
+            state.rate_limiter.check(&verified)?;
             principal(&state, verified).await.map(Caller)
         })
     }

@@ -8,6 +8,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::access::{ConsentAccess, DataAccess};
 use crate::auth::verifier::TokenVerifier;
 use crate::fhir::search::{PageSealer, SearchLimits};
+use crate::http::rate_limit::ClientRateLimiter;
 use crate::national_id::Country;
 use crate::store::Store;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// How to read each trusted issuer's claims about people.
     pub issuer_claims: HashMap<String, IssuerClaims>,
+    /// The per-client request budget (R41).
+    pub rate_limiter: ClientRateLimiter,
 }
 
 /// Per issuer: the country of its national-identifier claim and where professionals' ids are.

@@ -28,6 +28,7 @@ use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::Settings;
 use crate::fhir::search::PageSealer;
 use crate::http::ncp::NcpPolicy;
+use crate::http::rate_limit::ClientRateLimiter;
 use crate::http::state::AppState;
 use crate::telemetry::GatewayRootSpan;
 
@@ -128,5 +129,10 @@ fn state(settings: &Settings, main: &AppState, base_url: &str) -> anyhow::Result
         metrics: main.metrics.clone(),
         max_body_bytes: settings.server.max_body_bytes,
         issuer_claims: HashMap::new(),
+        // The same per-client limit as the main listener (R41), in buckets of its own.
+        rate_limiter: ClientRateLimiter::new(
+            settings.server.rate_limit_per_second,
+            settings.server.rate_limit_burst,
+        ),
     })
 }

@@ -16,6 +16,7 @@ mod paging;
 mod profiles;
 mod protection;
 mod proxies;
+mod rate_limit;
 mod read;
 mod research_opt_out;
 mod restrictions;

@@ -64,6 +64,7 @@ impl FromRequest for NcpCaller {
             })?;
             check_certificate_binding(&verified, &peer.thumbprint)
                 .map_err(|e| invalid_token(&e.to_string()))?;
+            state.rate_limiter.check(&verified)?;
             let country = peer.country.as_deref().ok_or_else(|| {
                 FhirError::Forbidden("the client certificate names no country".into())
             })?;
