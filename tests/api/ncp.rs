@@ -75,6 +75,9 @@ async fn a_trusted_certificate_completes_the_handshake_with_tls_1_2_and_1_3() {
     }
 }
 
+/// A change to a token's claims.
+type ClaimChange = Box<dyn FnOnce(&mut Value)>;
+
 // ---- tokens ----------------------------------------------------------------------------
 
 #[actix_web::test]
@@ -114,7 +117,7 @@ async fn a_token_bound_to_another_certificate_or_to_none_is_refused_with_401() {
 async fn missing_or_malformed_professional_claims_are_refused_with_403() {
     let ncp = app().await;
     let path = "/Patient/no.p-no-008/$summary";
-    let changes: Vec<(&str, Box<dyn FnOnce(&mut Value)>)> = vec![
+    let changes: Vec<(&str, ClaimChange)> = vec![
         (
             "no purpose of use",
             Box::new(|c| drop(c.as_object_mut().unwrap().remove("purpose_of_use"))),
