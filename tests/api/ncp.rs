@@ -700,3 +700,34 @@ async fn a_new_server_certificate_is_taken_on_file_change_and_on_sighup_without_
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(served_certificate(&ncp).await, before);
 }
+
+#[actix_web::test]
+async fn a_revocation_published_while_running_is_enforced_after_the_crl_reload() {
+    let dir = PKI.dir.join(format!("crl-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    PKI.write(&dir, &PKI.server);
+    std::fs::copy(PKI.dir.join("crl-before.pem"), dir.join("crl.pem")).unwrap();
+    let mut settings = ncp_settings_in(&dir);
+    settings.ncp.crl_files = vec![dir.join("crl.pem")];
+    settings.ncp.reload_check_seconds = 1;
+    let ncp = spawn_ncp(settings).await;
+    try_connection(ncp.ncp_port, client_config(Some(&PKI.revoked)))
+        .await
+        .expect("not revoked yet");
+
+    std::fs::copy(PKI.dir.join("crl.pem"), dir.join("crl.pem")).unwrap();
+    let mut refused = None;
+    for _ in 0..100 {
+        if let Err(error) = try_connection(ncp.ncp_port, client_config(Some(&PKI.revoked))).await {
+            refused = Some(error);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let error = refused.expect("the new CRL was not taken");
+    assert!(error.contains("CertificateRevoked"), "{error}");
+    // Everyone else still gets in.
+    try_connection(ncp.ncp_port, client_config(Some(germany())))
+        .await
+        .unwrap();
+}

@@ -190,21 +190,28 @@ impl TestPki {
             &stranger_issuer,
         );
         let now = OffsetDateTime::now_utc();
-        let crl = CertificateRevocationListParams {
-            this_update: now - Duration::hours(1),
-            next_update: now + Duration::days(30),
-            crl_number: SerialNumber::from(1u64),
-            issuing_distribution_point: None,
-            revoked_certs: vec![RevokedCertParams {
-                serial_number: SerialNumber::from(12u64),
-                revocation_time: now - Duration::minutes(30),
-                reason_code: Some(rcgen::RevocationReason::KeyCompromise),
-                invalidity_date: None,
-            }],
-            key_identifier_method: KeyIdMethod::Sha256,
-        }
-        .signed_by(&issuer)
-        .unwrap();
+        let crl = |number: u64, revoked: &[u64]| {
+            CertificateRevocationListParams {
+                this_update: now - Duration::hours(1),
+                next_update: now + Duration::days(30),
+                crl_number: SerialNumber::from(number),
+                issuing_distribution_point: None,
+                revoked_certs: revoked
+                    .iter()
+                    .map(|serial| RevokedCertParams {
+                        serial_number: SerialNumber::from(*serial),
+                        revocation_time: now - Duration::minutes(30),
+                        reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                        invalidity_date: None,
+                    })
+                    .collect(),
+                key_identifier_method: KeyIdMethod::Sha256,
+            }
+            .signed_by(&issuer)
+            .unwrap()
+            .pem()
+            .unwrap()
+        };
 
         let dir = std::env::temp_dir().join(format!("ehds-ncp-pki-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -220,7 +227,9 @@ impl TestPki {
             server_renewed,
         };
         pki.write(&pki.dir, &pki.server);
-        std::fs::write(pki.dir.join("crl.pem"), crl.pem().unwrap()).unwrap();
+        // The CA's CRL revokes serial 12; an earlier one revoked nothing.
+        std::fs::write(pki.dir.join("crl.pem"), crl(2, &[12])).unwrap();
+        std::fs::write(pki.dir.join("crl-before.pem"), crl(1, &[])).unwrap();
         pki
     }
 
