@@ -17,6 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::x509::AttributeTypeAndValue;
 
 /// The SAN URI prefix that names an NCP's country.
 pub const NCP_URI_PREFIX: &str = "urn:ehdsi:ncp:";
@@ -63,16 +64,7 @@ impl NcpPeer {
             };
         };
         let subject = certificate.subject();
-        let first = |mut values: Box<dyn Iterator<Item = _> + '_>| {
-            values.find_map(|a: &x509_parser::x509::AttributeTypeAndValue<'_>| {
-                a.as_str()
-                    .ok()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-            })
-        };
-        let from_subject = first(Box::new(subject.iter_country())).filter(|c| is_country(c));
+        let from_subject = first_text(subject.iter_country()).filter(|c| is_country(c));
         let from_san = || {
             certificate
                 .subject_alternative_name()
@@ -92,8 +84,8 @@ impl NcpPeer {
         let country = from_subject
             .map(|c| c.to_ascii_uppercase())
             .or_else(from_san);
-        let name = first(Box::new(subject.iter_organization()))
-            .or_else(|| first(Box::new(subject.iter_common_name())));
+        let name = first_text(subject.iter_organization())
+            .or_else(|| first_text(subject.iter_common_name()));
         NcpPeer {
             thumbprint,
             country,
@@ -102,6 +94,78 @@ impl NcpPeer {
     }
 }
 
+/// The first non-empty text among a name's attributes of one type.
+fn first_text<'a, 'b: 'a>(
+    mut values: impl Iterator<Item = &'a AttributeTypeAndValue<'b>>,
+) -> Option<String> {
+    values.find_map(|a| {
+        a.as_str()
+            .ok()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    })
+}
+
 fn is_country(code: &str) -> bool {
     code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, DnType, KeyPair, SanType};
+
+    fn certificate(subject: &[(DnType, &str)], sans: Vec<SanType>) -> Vec<u8> {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::default();
+        for (kind, value) in subject {
+            params.distinguished_name.push(kind.clone(), *value);
+        }
+        params.subject_alt_names = sans;
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn country_and_name_from_the_subject_or_the_san() {
+        let subject = certificate(
+            &[
+                (DnType::CountryName, "de"),
+                (DnType::OrganizationName, "NCPeH Germany"),
+                (DnType::CommonName, "ncp.example.de"),
+            ],
+            vec![SanType::URI("urn:ehdsi:ncp:FR".try_into().unwrap())],
+        );
+        let peer = NcpPeer::from_der(&subject);
+        assert_eq!(peer.country.as_deref(), Some("DE"));
+        assert_eq!(peer.name.as_deref(), Some("NCPeH Germany"));
+        assert_eq!(peer.thumbprint, thumbprint(&subject));
+        assert_eq!(peer.thumbprint.len(), 43);
+
+        let san = NcpPeer::from_der(&certificate(
+            &[(DnType::CommonName, "NCPeH France")],
+            vec![
+                SanType::DnsName("ncp.example.fr".try_into().unwrap()),
+                SanType::URI("urn:ehdsi:ncp:fr".try_into().unwrap()),
+            ],
+        ));
+        assert_eq!(san.country.as_deref(), Some("FR"));
+        assert_eq!(san.name.as_deref(), Some("NCPeH France"));
+
+        for (subject, sans) in [
+            (vec![(DnType::CountryName, "DEU")], vec![]),
+            (
+                vec![(DnType::CommonName, "x")],
+                vec![SanType::URI("urn:ehdsi:ncp:F1".try_into().unwrap())],
+            ),
+            (vec![(DnType::CommonName, "x")], vec![]),
+        ] {
+            assert_eq!(
+                NcpPeer::from_der(&certificate(&subject, sans)).country,
+                None
+            );
+        }
+        let garbage = NcpPeer::from_der(b"not a certificate");
+        assert_eq!((garbage.country, garbage.name), (None, None));
+    }
 }
