@@ -9,6 +9,7 @@ use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::verifier::TrustedIssuer;
+use crate::dev_eid::settings::DevEidSettings;
 use crate::national_id::Country;
 use crate::portal::http::config::HttpSourceSettings;
 
@@ -24,6 +25,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub portal: PortalSettings,
     pub database: DatabaseSettings,
+    pub dev_eid: DevEidSettings,
     pub consent: ConsentSettings,
     pub ncp: crate::ncp::NcpSettings,
 }
@@ -186,6 +188,15 @@ impl Settings {
         let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
         if self.profile == Profile::Production && self.auth.dev_issuer.enabled {
             return invalid("the production profile refuses auth.dev_issuer.enabled = true");
+        }
+        if self.profile == Profile::Production && self.dev_eid.enabled {
+            return invalid(
+                "the production profile refuses dev_eid.enabled = true: the dev eID logs anyone in \
+                 without proof; set dev_eid.enabled = false (EHDS_DEV_EID__ENABLED=false)",
+            );
+        }
+        if let Some(problem) = self.dev_eid.problem() {
+            return Err(ConfigError::Invalid(problem));
         }
         if self.fhir.default_count == 0 || self.fhir.max_count < self.fhir.default_count {
             return invalid("fhir.default_count must be at least 1 and at most fhir.max_count");
@@ -406,7 +417,25 @@ mod tests {
         s.profile = Profile::Production;
         assert!(s.validate().unwrap_err().to_string().contains("dev_issuer"));
         s.auth.dev_issuer.enabled = false;
+        assert!(s.validate().unwrap_err().to_string().contains("dev_eid"));
+        s.dev_eid.enabled = false;
         s.validate().unwrap();
+    }
+
+    #[test]
+    fn the_dev_eid_is_on_in_the_dev_defaults_with_the_gateway_as_client() {
+        let s = Settings::defaults();
+        assert!(s.dev_eid.enabled);
+        let client = &s.dev_eid.clients[0];
+        assert_eq!(client.redirect_uris, ["{base_url}/auth/eid/callback"]);
+        let mut s = Settings::defaults();
+        s.dev_eid.clients[0].redirect_uris.clear();
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("redirect URI")
+        );
     }
 
     #[test]

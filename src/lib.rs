@@ -9,6 +9,7 @@ pub mod access;
 pub mod auth;
 pub mod config;
 pub mod consent;
+pub mod dev_eid;
 pub mod fhir;
 pub mod http;
 pub mod mapping;

@@ -42,6 +42,7 @@ impl Application {
         // start: the orchestrator retries.
         let store = Store::open(&settings.database).await?;
         let state = web::Data::new(app_state(&settings, &base_url, store)?);
+        let dev_eid = crate::dev_eid::DevEid::from_settings(&settings.dev_eid, &base_url)?;
         let portals = state.access.portals().clone();
         let ncp = crate::ncp::start(&settings, &state)?;
         let workers = match settings.server.workers {
@@ -62,6 +63,11 @@ impl Application {
                 .wrap(crate::http::request_id::RequestIdHeader)
                 .wrap(TracingLogger::<GatewayRootSpan>::new())
                 .app_data(state.clone())
+                .configure(|cfg| {
+                    if let Some(eid) = &dev_eid {
+                        cfg.app_data(eid.clone());
+                    }
+                })
                 .configure(crate::http::routes)
         })
         .workers(workers)

@@ -7,6 +7,7 @@
 //! - [`dev_issuer`]: the local token issuer of the dev profile.
 //! - [`professional`]: what an NCP asserts about the professional it asks for (IUA claims).
 //! - [`binding`]: certificate-bound tokens (RFC 8705 `cnf.x5t#S256`).
+//! - [`signing_key`]: the ES256 key file of the gateway's own issuers, with its JWK set.
 //! - the private modules each do one step for it: reading the compact JWT (`jwt`),
 //!   checking claims (`claims`), reading JWK sets (`jwks`), fetching them (`key_fetch`),
 //!   caching and refreshing them (`key_store`), and caching verified tokens (`token_cache`).
@@ -23,6 +24,7 @@ pub mod principal;
 pub mod professional;
 pub mod scopes;
 mod settings;
+pub mod signing_key;
 mod token_cache;
 pub mod verifier;
 

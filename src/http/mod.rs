@@ -69,6 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .default_service(web::to(not_found)),
         )
+        // Only answers when the dev eID is enabled.
+        .configure(crate::dev_eid::routes)
         .default_service(web::to(not_found));
 }
 

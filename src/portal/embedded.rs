@@ -44,6 +44,11 @@ impl EmbeddedSource {
             .collect()
     }
 
+    /// Everyone in this country's data set, in file order.
+    pub fn people(&self) -> &[Arc<Person>] {
+        &self.persons
+    }
+
     pub fn from_json(country: Country, json: &str) -> Result<EmbeddedSource, DataSetError> {
         let data: CountryDataSet =
             serde_json::from_str(json).map_err(|e| DataSetError::Parse(country, e))?;

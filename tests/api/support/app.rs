@@ -43,13 +43,14 @@ pub struct TestApp {
 }
 
 /// Settings of a test gateway: defaults, a random port, a SQLite file of its own, the test
-/// issuer trusted through its discovery document, and no dev issuer.
+/// issuer trusted through its discovery document, and neither dev issuer nor dev eID.
 pub fn test_settings(idp: &TestIdp) -> Settings {
     let mut settings = Settings::defaults();
     settings.database.url = crate::support::db::fresh_sqlite_url();
     settings.server.port = 0;
     settings.server.workers = 1;
     settings.auth.dev_issuer.enabled = false;
+    settings.dev_eid.enabled = false;
     settings.auth.jwks_min_refresh_seconds = 0;
     settings.auth.trusted_issuers = vec![trusted(idp)];
     if portal_over_http() {
