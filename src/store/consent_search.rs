@@ -104,9 +104,14 @@ pub fn sql(query: &ConsentQuery, select: Select) -> (String, Vec<Bind>) {
     }
     if select == Select::Rows {
         sql.push_str(" ORDER BY last_updated_ms DESC, id");
-        let limit = query.limit.map_or(i64::MAX, i64::from);
-        push(&mut sql, " LIMIT ?", Bind::Int(limit));
-        push(&mut sql, " OFFSET ?", Bind::Int(i64::from(query.offset)));
+        // Literals, not parameters: SQLite's planner reads a bound LIMIT's value (unless QPSG is on), which makes
+        // it re-prepare the statement whenever it is bound again, i.e. on every execution
+        // (half the cost of the per-request Consent read). They are integers of ours, and
+        // the few distinct values each keep their own cached statement.
+        if query.limit.is_some() || query.offset > 0 {
+            let limit = query.limit.map_or(i64::MAX, i64::from);
+            sql.push_str(&format!(" LIMIT {limit} OFFSET {}", query.offset));
+        }
     }
     (sql, binds)
 }
@@ -141,9 +146,29 @@ mod tests {
         assert!(sql.contains("status IN ($2, $3)"), "{sql}");
         assert!(sql.contains("c.code = $4 AND c.system = $5)"), "{sql}");
         assert!(sql.contains("date_start_ms >= $6"), "{sql}");
-        assert!(sql.ends_with("LIMIT $7 OFFSET $8"), "{sql}");
-        assert_eq!(binds.len(), 8);
+        assert!(sql.ends_with("ORDER BY last_updated_ms DESC, id"), "{sql}");
+        assert_eq!(binds.len(), 6);
         assert_eq!(binds[5], Bind::Int(5));
+        let page = ConsentQuery {
+            limit: Some(10),
+            offset: 20,
+            ..Default::default()
+        };
+        assert!(
+            super::sql(&page, Select::Rows)
+                .0
+                .ends_with(" LIMIT 10 OFFSET 20")
+        );
+        let rest = ConsentQuery {
+            offset: 5,
+            ..Default::default()
+        };
+        let (rest, binds) = super::sql(&rest, Select::Rows);
+        assert!(
+            rest.ends_with(&format!(" LIMIT {} OFFSET 5", i64::MAX)),
+            "{rest}"
+        );
+        assert!(binds.is_empty());
         let (count, binds) = super::sql(&ConsentQuery::default(), Select::Count);
         assert_eq!(count, "SELECT COUNT(*) FROM consents WHERE TRUE");
         assert!(binds.is_empty());
