@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ehds_gateway::access::access_log::WholeRecord;
 use ehds_gateway::access::{DataAccess, Wanted};
 use ehds_gateway::auth::principal::Principal;
 use ehds_gateway::auth::scopes::ScopeSet;
@@ -23,7 +22,7 @@ const FHIR_BASE: &str = "http://127.0.0.1:8080/fhir";
 
 async fn one_summary(access: &DataAccess, principal: &Principal, patient: &str) -> usize {
     let record = access
-        .patient_record(principal, patient, Wanted::All, WholeRecord::Summary)
+        .patient_record(principal, patient, Wanted::All)
         .await
         .expect("the patient's record");
     let document_id = uuid::random();

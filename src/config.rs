@@ -27,6 +27,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub dev_eid: DevEidSettings,
     pub consent: ConsentSettings,
+    pub audit: crate::audit::AuditSettings,
     pub ncp: crate::ncp::NcpSettings,
 }
 
@@ -198,6 +199,10 @@ impl Settings {
         if let Some(problem) = self.dev_eid.problem() {
             return Err(ConfigError::Invalid(problem));
         }
+        if self.profile == Profile::Production && !self.audit.enabled {
+            return invalid("the production profile refuses audit.enabled = false");
+        }
+        self.audit.validate().map_err(ConfigError::Invalid)?;
         if self.fhir.default_count == 0 || self.fhir.max_count < self.fhir.default_count {
             return invalid("fhir.default_count must be at least 1 and at most fhir.max_count");
         }

@@ -6,6 +6,7 @@
 //! a request through these, `http` is the thin layer of routes.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod consent;

@@ -3,9 +3,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
+use ehds_gateway::audit;
 use ehds_gateway::auth::dev_issuer::DevIssuer;
 use ehds_gateway::config::{Profile, Settings};
 use ehds_gateway::startup::Application;
+use ehds_gateway::store::Store;
 use ehds_gateway::telemetry;
 
 /// A FHIR R4 gateway in front of the Nordic national health portals.
@@ -41,6 +43,21 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         lifetime: i64,
     },
+    /// The access log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain of the access log; exit 0 if intact, 1 naming the first broken
+    /// record otherwise.
+    Verify {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[actix_web::main]
@@ -72,6 +89,26 @@ async fn main() -> anyhow::Result<()> {
                 None => json!({}),
             };
             println!("{}", issuer.mint(&subject, &scope, lifetime, extra));
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { config },
+        } => {
+            let settings = Settings::load(config.as_deref())?;
+            let store = Store::open(&settings.database).await?;
+            let verification = audit::verify(&store.audit()).await?;
+            match verification.broken {
+                None => println!(
+                    "access log intact: {} records verified",
+                    verification.checked
+                ),
+                Some(broken) => {
+                    eprintln!(
+                        "access log broken at {broken} ({} records before it verified)",
+                        verification.checked
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::access::{ConsentAccess, DataAccess};
+use crate::audit::AuditLog;
 use crate::auth::dev_issuer::DevIssuer;
 use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::{Settings, SourceSettings};
@@ -207,6 +208,7 @@ fn app_state(settings: &Settings, base_url: &str, store: Store) -> anyhow::Resul
             limits,
             settings.consent.health_data_access_bodies.clone(),
         ),
+        audit: AuditLog::start(&store, &settings.audit, base_url),
         store,
         verifier: Arc::new(verifier),
         sealer,

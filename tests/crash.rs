@@ -14,6 +14,13 @@
 //! `synchronous=FULL` (SQLite syncs the WAL on every commit) and PostgreSQL's
 //! `synchronous_commit=on`.
 //!
+//! The access log gets the same treatment with the real gateway: the child
+//! (`EHDS_CRASH_GATEWAY` set) serves on a random port, the parent sends a load of Patient
+//! reads from several connections, kills the gateway with SIGKILL after a random number of
+//! responses and starts it again, 20 times per backend; then every response it received
+//! must have its AuditEvent (found by the `X-Request-Id` the response carried), and the
+//! hash chain must verify.
+//!
 //! `EHDS_CRASH_SEED` replays a run; the seed is printed.
 
 use std::io::{BufRead, BufReader, Write};
@@ -21,11 +28,23 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use ehds_gateway::auth::dev_issuer::DevIssuer;
 use ehds_gateway::config::{DatabaseSettings, Settings};
 use ehds_gateway::fhir::resources::Consent;
+use ehds_gateway::startup::Application;
 use ehds_gateway::store::{Backend, Store};
+use serde_json::json;
 
 const WRITER_ENV: &str = "EHDS_CRASH_WRITER";
+const GATEWAY_ENV: &str = "EHDS_CRASH_GATEWAY";
+/// Most responses waited for before a kill of the gateway.
+const MAX_RESPONSES_BEFORE_KILL: u64 = 150;
+/// Concurrent connections reading from the gateway.
+const READERS: usize = 8;
+/// Whose record the load reads.
+const PATIENT: &str = "no.p-no-001";
+/// The gateway's public base URL in the audit rounds (the dev issuer's tokens name it).
+const CRASH_BASE_URL: &str = "http://crash.test";
 const ROUNDS: usize = 20;
 /// Most acknowledgements waited for before a kill; bounds each round.
 const MAX_ACKS_BEFORE_KILL: u64 = 40;
@@ -36,6 +55,10 @@ const HANG_GUARD: Duration = Duration::from_secs(60);
 fn main() {
     if std::env::var_os(WRITER_ENV).is_some() {
         writer();
+        return;
+    }
+    if std::env::var_os(GATEWAY_ENV).is_some() {
+        gateway();
         return;
     }
     let seed = std::env::var("EHDS_CRASH_SEED")
@@ -56,6 +79,20 @@ fn main() {
         print!("test crash::{} ... ", target.name);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             acknowledged_writes_survive_sigkill(&target, &mut random)
+        }));
+        match outcome {
+            Ok(()) => {
+                println!("ok");
+                passed += 1;
+            }
+            Err(_) => {
+                println!("FAILED");
+                failed += 1;
+            }
+        }
+        print!("test crash::{}_audit ... ", target.name);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            every_answered_read_is_on_record_after_sigkill(&target, &mut random)
         }));
         target.remove();
         match outcome {
@@ -261,4 +298,172 @@ impl XorShift {
         self.0 ^= self.0 << 17;
         self.0 % n
     }
+}
+
+/// The dev issuer's key file of this run, shared by the gateway children and the parent.
+fn dev_key_file() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ehds-crash-dev-key-{}.pem", std::process::id()))
+}
+
+fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut XorShift) {
+    let key_file = dev_key_file();
+    let issuer = DevIssuer::load_or_create(&key_file, CRASH_BASE_URL).expect("the dev key");
+    let token = issuer.mint(
+        "crash-user",
+        "patient/*.rs",
+        3600,
+        json!({ "patient": PATIENT }),
+    );
+    let mut answered: Vec<String> = Vec::new();
+    let mut batches_seen = 0u64;
+    for round in 0..ROUNDS {
+        let kill_after = 1 + random.below(MAX_RESPONSES_BEFORE_KILL);
+        let delay = Duration::from_micros(random.below(3000));
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .env(GATEWAY_ENV, "1")
+            .env("EHDS_CRASH_URL", &target.settings.url)
+            .env("EHDS_CRASH_SCHEMA", &target.settings.schema)
+            .env("EHDS_CRASH_KEY", &key_file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the gateway starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let port: u16 = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("round {round}: the gateway exited before listening"))
+                .unwrap();
+            if let Some(port) = line.strip_prefix("listening ") {
+                break port.parse().unwrap();
+            }
+        };
+        let url = format!("http://127.0.0.1:{port}/fhir/Patient/{PATIENT}");
+        let received = runtime().block_on(load_until(&url, &token, kill_after, || {
+            std::thread::sleep(delay);
+            child.kill().expect("SIGKILL");
+        }));
+        child.wait().unwrap();
+        assert!(
+            received.len() as u64 >= kill_after,
+            "round {round}: {} responses",
+            received.len()
+        );
+        batches_seen += 1;
+        answered.extend(received);
+    }
+    let (missing, checked) = runtime().block_on(async {
+        let store = Store::open(&target.settings)
+            .await
+            .expect("the store opens after the crashes");
+        let audit = store.audit();
+        let verification = ehds_gateway::audit::verify(&audit).await.unwrap();
+        assert_eq!(
+            verification.broken, None,
+            "the chain verifies after the crashes"
+        );
+        let mut recorded = std::collections::HashSet::new();
+        let mut after = 0;
+        loop {
+            let rows = audit.rows_after(after, 1000).await.unwrap();
+            let Some(last) = rows.last() else { break };
+            after = last.seq;
+            for row in &rows {
+                let event: serde_json::Value = serde_json::from_str(&row.resource).unwrap();
+                for entity in event["entity"].as_array().into_iter().flatten() {
+                    if entity["type"]["code"] == "XrequestId" {
+                        recorded.insert(
+                            entity["what"]["identifier"]["value"]
+                                .as_str()
+                                .unwrap()
+                                .to_owned(),
+                        );
+                    }
+                }
+            }
+        }
+        store.close().await;
+        let missing: Vec<&String> = answered
+            .iter()
+            .filter(|id| !recorded.contains(*id))
+            .collect();
+        (missing.len(), verification.checked)
+    });
+    assert_eq!(missing, 0, "answered reads without a record");
+    let _ = std::fs::remove_file(&key_file);
+    print!(
+        "{batches_seen} gateways killed, {} answered reads all on record, chain of {checked} verified ... ",
+        answered.len()
+    );
+}
+
+/// Reads `url` from [`READERS`] connections until `kill_after` responses arrived, then
+/// calls `kill` and returns the request ids of every 200 response received (before and
+/// while the gateway died).
+async fn load_until(url: &str, token: &str, kill_after: u64, kill: impl FnOnce()) -> Vec<String> {
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (enough, mut enough_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let mut readers = Vec::new();
+    for _ in 0..READERS {
+        let client = reqwest::Client::new();
+        let url = url.to_owned();
+        let token = token.to_owned();
+        let received = received.clone();
+        let enough = enough.clone();
+        readers.push(tokio::spawn(async move {
+            // Bounded: the gateway is killed long before.
+            for _ in 0..100_000 {
+                let Ok(response) = client.get(&url).bearer_auth(&token).send().await else {
+                    break;
+                };
+                assert_eq!(response.status().as_u16(), 200, "the read succeeds");
+                let id = response.headers()["x-request-id"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                let count = {
+                    let mut received = received.lock().unwrap();
+                    received.push(id);
+                    received.len() as u64
+                };
+                if count >= kill_after {
+                    let _ = enough.try_send(());
+                }
+            }
+        }));
+    }
+    drop(enough);
+    tokio::time::timeout(HANG_GUARD, enough_rx.recv())
+        .await
+        .expect("the gateway answers reads");
+    kill();
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    received.lock().unwrap().clone()
+}
+
+/// The child: the real gateway on a random port, until killed.
+fn gateway() {
+    let mut settings = Settings::defaults();
+    settings.database.url = std::env::var("EHDS_CRASH_URL").unwrap();
+    settings.database.schema = std::env::var("EHDS_CRASH_SCHEMA").unwrap_or_default();
+    settings.server.port = 0;
+    settings.server.host = "127.0.0.1".into();
+    settings.server.workers = 2;
+    settings.server.public_base_url = CRASH_BASE_URL.into();
+    settings.auth.dev_issuer.enabled = true;
+    settings.auth.dev_issuer.key_file = std::env::var("EHDS_CRASH_KEY").unwrap();
+    // One token drives the load: the per-client rate limit is not what is tested here.
+    settings.server.rate_limit_per_second = 0;
+    settings.dev_eid.enabled = false;
+    actix_web::rt::System::new().block_on(async {
+        let app = Application::build(settings)
+            .await
+            .expect("the gateway starts");
+        println!("listening {}", app.port());
+        std::io::stdout().flush().unwrap();
+        app.run_until_stopped().await.unwrap();
+    });
 }

@@ -13,6 +13,7 @@
 //! A store that cannot be read is a 503 (fail closed, R31), never an empty answer.
 
 use crate::access::SearchPage;
+use crate::audit::note;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
 use crate::consent::validation::validate;
@@ -78,6 +79,7 @@ impl ConsentAccess {
         if !visible {
             return Err(not_found());
         }
+        disclosed(std::slice::from_ref(&consent));
         Ok(consent)
     }
 
@@ -106,11 +108,12 @@ impl ConsentAccess {
         };
         sort(&mut found, &keys);
         let total = found.len();
-        let matches = found
+        let matches: Vec<Consent> = found
             .into_iter()
             .skip(request.offset)
             .take(request.count)
             .collect();
+        disclosed(&matches);
         Ok(SearchPage {
             total,
             matches,
@@ -149,7 +152,9 @@ impl ConsentAccess {
         validate(&consent, &own)?;
         // The server names the resource (R4 create ignores a client's id).
         consent.id = String::new();
-        Ok(self.consents.create(consent).await?)
+        let stored = self.consents.create(consent).await?;
+        disclosed(std::slice::from_ref(&stored.consent));
+        Ok(stored)
     }
 
     /// A new version of one of the patient's Consents; `expected_version` comes from
@@ -170,7 +175,10 @@ impl ConsentAccess {
         }
         self.owned(id, &own).await?;
         validate(&consent, &own)?;
-        stale_is_precondition(self.consents.update(id, expected_version, consent).await)
+        let stored =
+            stale_is_precondition(self.consents.update(id, expected_version, consent).await)?;
+        disclosed(std::slice::from_ref(&stored.consent));
+        Ok(stored)
     }
 
     /// Withdrawal: a new version with status `inactive`; the history stays (never deleted).
@@ -183,7 +191,9 @@ impl ConsentAccess {
         let (own, _) = self.authorize(principal, Action::Delete)?;
         let current = self.owned(id, &own).await?;
         let version = expected_version.unwrap_or(current.version);
-        stale_is_precondition(self.consents.withdraw(id, version).await)
+        let stored = stale_is_precondition(self.consents.withdraw(id, version).await)?;
+        disclosed(std::slice::from_ref(&stored.consent));
+        Ok(stored)
     }
 
     /// The stored Consent `id`, if it belongs to `own`; 404 otherwise, as for reads.
@@ -222,6 +232,10 @@ impl ConsentAccess {
         principal: &Principal,
         action: Action,
     ) -> Result<(String, ScopeFilters), FhirError> {
+        // Whose Consents these are, even if the request is refused.
+        if let Some(own) = &principal.patient {
+            note::patient(own);
+        }
         let (reach, queries) = principal.reach("Consent", action).ok_or_else(|| {
             FhirError::InsufficientScope(format!(
                 "the token's scopes do not allow {} of Consent",
@@ -347,4 +361,13 @@ fn plain_codes<'a>(mut criteria: impl Iterator<Item = &'a Criterion>) -> Vec<Str
         })
         .collect();
     codes.unwrap_or_default()
+}
+
+/// Notes the Consents a response discloses, for the access log.
+fn disclosed(consents: &[Consent]) {
+    note::disclosed(
+        consents
+            .iter()
+            .map(|c| ("Consent", c.id.as_str(), c.patient_id())),
+    );
 }

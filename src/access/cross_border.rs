@@ -22,6 +22,8 @@ impl DataAccess {
         service: CrossBorderService,
     ) -> Result<(), FhirError> {
         debug_assert!(principal.professional.is_some());
+        // The patient whose data was asked for, so that a refusal is in their log too.
+        crate::audit::note::patient(patient_id);
         let Some(person) = self.person(patient_id).await? else {
             return Ok(());
         };

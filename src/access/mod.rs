@@ -3,10 +3,10 @@
 //! answer. `patient_record.rs` takes a patient's record as a whole for `$summary` and
 //! `$everything`.
 
-pub mod access_log;
 mod consents;
 mod cross_border;
 mod loadable;
+mod log_rights;
 mod patient_record;
 
 use std::collections::BTreeSet;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use time::{Date, OffsetDateTime};
 
+use crate::audit::note::{self, Relation};
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
 use crate::auth::scopes::ScopeContext;
@@ -99,6 +100,10 @@ impl DataAccess {
 
     pub async fn read<R: Loadable>(&self, principal: &Principal, id: &str) -> Result<R, FhirError> {
         let not_found = || FhirError::NotFound(format!("{}/{id} is not known", R::TYPE.as_str()));
+        // Whose data this is, even if the read is refused.
+        if let Some(parsed) = ids::parse(id) {
+            note::patient(&ids::patient_id(parsed.country, parsed.person));
+        }
         let (reach, filters) = self.authorize::<R>(principal, Action::Read)?;
         let parsed = ids::parse(id).ok_or_else(not_found)?;
         if parsed.record.is_some() != R::IS_RECORD {
@@ -122,6 +127,7 @@ impl DataAccess {
         if !passes(&resource, &filters) {
             return Err(not_found());
         }
+        note_disclosed(std::slice::from_ref(&resource));
         Ok(resource)
     }
 
@@ -130,12 +136,20 @@ impl DataAccess {
         principal: &Principal,
         request: &SearchRequest,
     ) -> Result<SearchPage<R>, FhirError> {
+        if R::IS_RECORD {
+            note_named_patients(principal, request);
+        }
         let (reach, filters) = self.authorize::<R>(principal, Action::Search)?;
         let candidates = if R::IS_RECORD {
             self.record_candidates(request, &reach)?
         } else {
             self.patient_candidates(request, &reach).await?
         };
+        // A search of clinical data is about the patients it names (or the token's own),
+        // whatever it finds; a Patient search is about those it finds.
+        if R::IS_RECORD || matches!(reach, Reach::Compartment(_)) {
+            candidates.iter().for_each(|p| note::patient(p));
+        }
         let now = OffsetDateTime::now_utc();
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
         let mut found: Vec<R> = Vec::new();
@@ -159,6 +173,7 @@ impl DataAccess {
             .skip(request.offset)
             .take(request.count)
             .collect();
+        note_disclosed(&page);
         let included = if request.includes.is_empty() {
             Vec::new()
         } else {
@@ -232,6 +247,8 @@ impl DataAccess {
         }
         match (candidates, reach) {
             (Some(named), Reach::Compartment(own)) => {
+                // A refused search of someone else's data is on their record too.
+                named.iter().for_each(|p| note::patient(p));
                 if named.iter().any(|p| p != own) {
                     return Err(FhirError::Forbidden(
                         "a patient-context token can only search its own patient's data".into(),
@@ -393,6 +410,7 @@ impl DataAccess {
                     emergency_override,
                 } => (categories, hide_locked, emergency_override),
                 Decision::Deny(reason) => {
+                    note::patient(patient_id);
                     return Err(FhirError::Forbidden(reason.message().to_owned()));
                 }
             };
@@ -468,6 +486,7 @@ impl DataAccess {
         };
         let same_country = actor.national_id.country() == patient.national_id.country();
         if same_country && patient.guardians.iter().any(|g| *g == actor.key) {
+            note::relation(Relation::Guardian);
             return Ok(policy::decide(patient, Actor::Guardian(&actor), today));
         }
         let country = patient.national_id.country();
@@ -475,6 +494,7 @@ impl DataAccess {
             Some(source) if same_country => source.powers_of_attorney(&patient.key).await?,
             _ => Vec::new(),
         };
+        note::relation(Relation::Attorney);
         let mut given: Vec<_> = powers
             .iter()
             .filter(|p| p.grantor == patient.key && p.holder == actor.key)
@@ -525,6 +545,38 @@ impl DataAccess {
         }
         Ok(included)
     }
+}
+
+/// Notes whose data a clinical search is about, before anything may refuse it: the
+/// patients it names, or else the token's own.
+fn note_named_patients(principal: &Principal, request: &SearchRequest) {
+    let mut named = false;
+    for criterion in request
+        .criteria
+        .iter()
+        .filter(|c| c.name == "patient" || c.name == "subject")
+    {
+        for value in &criterion.values {
+            if let SearchValue::Reference(r) = value
+                && let Some(patient) = r.strip_prefix("Patient/")
+            {
+                note::patient(patient);
+                named = true;
+            }
+        }
+    }
+    if !named && let Some(own) = &principal.patient {
+        note::patient(own);
+    }
+}
+
+/// Notes the resources a response discloses, for the access log.
+fn note_disclosed<R: Searchable>(resources: &[R]) {
+    note::disclosed(
+        resources
+            .iter()
+            .map(|r| (R::TYPE.as_str(), r.id(), r.patient_id())),
+    );
 }
 
 fn passes<R: Searchable>(resource: &R, filters: &ScopeFilters) -> bool {

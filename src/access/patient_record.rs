@@ -28,8 +28,8 @@ use crate::national_id::{IdKind, NationalId};
 use crate::portal::PersonRecords;
 use crate::portal::model::Person;
 
-use super::access_log::{self, Disclosure, WholeRecord};
 use super::{DataAccess, Loadable, ScopeFilters, passes};
+use crate::audit::note;
 
 /// What a principal may see of one resource type in a patient's record.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,15 +166,16 @@ impl Grant {
 }
 
 impl DataAccess {
-    /// The record of `patient_id` as `principal` may see it, for `operation`.
+    /// The record of `patient_id` as `principal` may see it. The operation that shows it
+    /// notes what it discloses for the access log (`audit::note`).
     pub async fn patient_record(
         &self,
         principal: &Principal,
         patient_id: &str,
         wanted: Wanted<'_>,
-        operation: WholeRecord,
     ) -> Result<PatientRecord, FhirError> {
         let not_found = || FhirError::NotFound(format!("Patient/{patient_id} is not known"));
+        note::patient(patient_id);
         let (reach, patient_filters) = self.authorize::<Patient>(principal, Action::Read)?;
         let parsed = ids::parse(patient_id)
             .filter(|p| p.record.is_none())
@@ -237,11 +238,6 @@ impl DataAccess {
             immunizations: immunizations.load(&from).without(hidden),
             medication_requests: medications.load(&from).without(hidden),
         };
-        access_log::record_disclosure(&Disclosure {
-            operation,
-            principal,
-            patient_id,
-        });
         Ok(record)
     }
 

@@ -7,8 +7,8 @@ use crate::fhir::resources::capability_statement::{
     Implementation, Interaction, Operation, Rest, RestResource, RestSecurity, SearchParam, Software,
 };
 use crate::fhir::resources::{
-    AllergyIntolerance, CapabilityStatement, Condition, Consent, Immunization, MedicationRequest,
-    Patient,
+    AllergyIntolerance, AuditEvent, CapabilityStatement, Condition, Consent, Immunization,
+    MedicationRequest, Patient,
 };
 use crate::fhir::search::Searchable;
 use crate::mapping;
@@ -19,6 +19,9 @@ pub const INTERACTIONS: &[&str] = &["read", "search-type"];
 /// The citizen's own Consents are also written: create, update with `If-Match`, and delete,
 /// which withdraws (status `inactive`, history kept).
 pub const CONSENT_INTERACTIONS: &[&str] = &["read", "search-type", "create", "update", "delete"];
+
+/// The access log is read and searched, never written through the API.
+pub const AUDIT_EVENT_INTERACTIONS: &[&str] = &["read", "search-type"];
 
 /// The operations routed on Patient: (name, OperationDefinition canonical, documentation).
 pub const PATIENT_OPERATIONS: &[(&str, &str, &str)] = &[
@@ -140,6 +143,16 @@ pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement 
                         .collect(),
                     ..resource_entry::<Consent>(None, Some(CONSENT_DOCUMENTATION))
                 },
+                RestResource {
+                    interaction: AUDIT_EVENT_INTERACTIONS
+                        .iter()
+                        .map(|code| Interaction {
+                            code: (*code).into(),
+                        })
+                        .collect(),
+                    versioning: "no-version".into(),
+                    ..resource_entry::<AuditEvent>(None, Some(AUDIT_EVENT_DOCUMENTATION))
+                },
                 resource_entry::<Immunization>(Some(mapping::IPS_IMMUNIZATION), None),
                 resource_entry::<MedicationRequest>(Some(mapping::IPS_MEDICATION_REQUEST), None),
             ],
@@ -205,6 +218,12 @@ const CONSENT_DOCUMENTATION: &str = "The citizen's own Consents (scope patient-p
     purpose and period apply to every other caller. A health data access body (a system \
     client so configured) searches the secondary-use opt-outs of all patients with \
     scope=research (R29) and sees no Consent of another scope.";
+
+const AUDIT_EVENT_DOCUMENTATION: &str = "The access log (EHDS Art. 9): an AuditEvent \
+    (IHE BALP) for every read, search and operation on a patient's data and every refusal, \
+    by anyone including the patient, stored before the response is sent and chained by hash. \
+    Searched by the patient, or by someone acting for the patient with access-log rights, \
+    with patient= (required), newest first; immutable (PUT, PATCH, DELETE: 405).";
 
 fn resource_entry<R: Searchable>(
     supported_profile: Option<&str>,

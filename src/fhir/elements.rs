@@ -75,6 +75,17 @@ fn summary_elements(t: ResourceType) -> &'static [&'static str] {
             "performer",
             "organization",
         ],
+        ResourceType::AuditEvent => &[
+            "type",
+            "subtype",
+            "action",
+            "recorded",
+            "outcome",
+            "purposeOfEvent",
+            "agent",
+            "source",
+            "entity",
+        ],
     }
 }
 
@@ -96,6 +107,7 @@ fn mandatory_elements(t: ResourceType) -> &'static [&'static str] {
             "policy",
             "policyRule",
         ],
+        ResourceType::AuditEvent => &["type", "recorded", "agent", "source"],
     }
 }
 

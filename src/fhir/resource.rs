@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::fhir::datatypes::Meta;
 use crate::fhir::resources::{
-    AllergyIntolerance, Bundle, CapabilityStatement, Composition, Condition, Consent, Device,
-    Immunization, MedicationRequest, MedicationStatement, OperationOutcome, Patient,
+    AllergyIntolerance, AuditEvent, Bundle, CapabilityStatement, Composition, Condition, Consent,
+    Device, Immunization, MedicationRequest, MedicationStatement, OperationOutcome, Patient,
 };
 
 /// Every resource type the gateway emits. `resourceType` comes first in the JSON.
@@ -18,6 +18,7 @@ pub enum Resource {
     AllergyIntolerance(AllergyIntolerance),
     Condition(Condition),
     Consent(Consent),
+    AuditEvent(AuditEvent),
     Composition(Composition),
     MedicationStatement(MedicationStatement),
     Device(Device),
@@ -36,6 +37,7 @@ impl Resource {
             Resource::AllergyIntolerance(_) => "AllergyIntolerance",
             Resource::Condition(_) => "Condition",
             Resource::Consent(_) => "Consent",
+            Resource::AuditEvent(_) => "AuditEvent",
             Resource::Composition(_) => "Composition",
             Resource::MedicationStatement(_) => "MedicationStatement",
             Resource::Device(_) => "Device",
@@ -54,6 +56,7 @@ impl Resource {
             Resource::AllergyIntolerance(r) => Some(&r.id),
             Resource::Condition(r) => Some(&r.id),
             Resource::Consent(r) => Some(&r.id),
+            Resource::AuditEvent(r) => Some(&r.id),
             Resource::Composition(r) => Some(&r.id),
             Resource::MedicationStatement(r) => Some(&r.id),
             Resource::Device(r) => Some(&r.id),
@@ -72,6 +75,7 @@ impl Resource {
             Resource::AllergyIntolerance(r) => Some(&r.meta),
             Resource::Condition(r) => Some(&r.meta),
             Resource::Consent(r) => Some(&r.meta),
+            Resource::AuditEvent(r) => Some(&r.meta),
             Resource::Composition(r) => Some(&r.meta),
             Resource::MedicationStatement(r) => Some(&r.meta),
             Resource::Device(r) => r.meta.as_ref(),
@@ -101,6 +105,9 @@ pub enum ResourceType {
     AllergyIntolerance,
     Condition,
     Consent,
+    /// The access log (R35, R36). Not among [`ResourceType::ALL`]: it is no part of a
+    /// patient's record (`$everything`, `_type`) and has routes of its own.
+    AuditEvent,
 }
 
 impl ResourceType {
@@ -121,6 +128,7 @@ impl ResourceType {
             ResourceType::AllergyIntolerance => "AllergyIntolerance",
             ResourceType::Condition => "Condition",
             ResourceType::Consent => "Consent",
+            ResourceType::AuditEvent => "AuditEvent",
         }
     }
 
@@ -167,6 +175,11 @@ domain_resource!(Immunization, |r| referenced_patient(&r.patient));
 domain_resource!(AllergyIntolerance, |r| referenced_patient(&r.patient));
 domain_resource!(Condition, |r| referenced_patient(&r.subject));
 domain_resource!(Consent, |r| r.patient.as_ref().and_then(referenced_patient));
+domain_resource!(AuditEvent, |r| r
+    .entity
+    .iter()
+    .filter_map(|e| e.what.as_ref())
+    .find_map(referenced_patient));
 
 impl From<Composition> for Resource {
     fn from(r: Composition) -> Resource {

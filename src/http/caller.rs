@@ -40,7 +40,10 @@ impl FromRequest for Caller {
                 }
             })?;
             state.rate_limiter.check(&verified)?;
-            principal(&state, verified).await.map(Caller)
+            let principal = principal(&state, verified).await?;
+            // Who called, for this request's access-log record.
+            crate::audit::note::principal(&principal);
+            Ok(Caller(principal))
         })
     }
 }

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::access::Wanted;
-use crate::access::access_log::WholeRecord;
+use crate::audit::note;
 use crate::fhir::datatypes::Meta;
 use crate::fhir::resources::{Bundle, BundleEntry, EntryResource, EntrySearch};
 use crate::fhir::search::{PageState, SearchLimits};
@@ -47,12 +47,33 @@ pub async fn everything(
     };
     let record = state
         .access
-        .patient_record(&principal, &patient_id, wanted, WholeRecord::Everything)
+        .patient_record(&principal, &patient_id, wanted)
         .await?;
     let mut resources = record.into_resources(wanted);
     if let Some(since) = request.since {
         resources.retain(|r| updated_since(r, since));
     }
+    let shown = match export {
+        Export::Ndjson => resources.len(),
+        Export::Bundle(_) => request.count,
+    };
+    note::disclosed(
+        resources
+            .iter()
+            .skip(if export == Export::Ndjson {
+                0
+            } else {
+                request.offset
+            })
+            .take(shown)
+            .map(|r| {
+                (
+                    r.type_name(),
+                    r.id().unwrap_or_default(),
+                    Some(patient_id.as_str()),
+                )
+            }),
+    );
     match export {
         Export::Ndjson => Ok(ndjson(&patient_id, resources)),
         Export::Bundle(format) => {

@@ -1,5 +1,7 @@
 //! Routes and handlers. Thin: they negotiate, authenticate, call `access`, and shape the answer.
 
+mod audit_event;
+mod audited;
 mod body;
 mod caller;
 mod consent_write;
@@ -27,6 +29,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(health::metrics))
         .service(
             web::scope("/fhir")
+                // One access-log record per request, committed before the response leaves.
+                .wrap(audited::Audited)
+                .service(
+                    web::resource("/AuditEvent")
+                        .route(web::get().to(audit_event::search))
+                        .default_service(web::to(audit_event::immutable)),
+                )
+                .service(
+                    web::resource("/AuditEvent/_search")
+                        .route(web::post().to(audit_event::search_post))
+                        .default_service(web::to(audit_event::immutable)),
+                )
+                .service(
+                    web::resource("/AuditEvent/{id}")
+                        .route(web::get().to(audit_event::read))
+                        .default_service(web::to(audit_event::immutable)),
+                )
                 .service(
                     web::resource("/metadata")
                         .route(web::get().to(metadata::metadata))

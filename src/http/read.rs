@@ -41,6 +41,10 @@ pub async fn read(
             let consent = state.consents.read(&principal, &id).await?;
             respond(&req, consent, format)
         }
+        // Routed to `audit_event` before this handler; `resource_type` never names it.
+        ResourceType::AuditEvent => {
+            Err(FhirError::NotFound(format!("AuditEvent/{id} is not known")))
+        }
     }
 }
 

@@ -37,6 +37,16 @@ pub async fn search_post(
 ) -> Result<HttpResponse, FhirError> {
     let mut query = query_pairs(&req)?;
     let format = Format::negotiate(&req, &query)?;
+    query.extend(form_parameters(&req, &state, body).await?);
+    run(&req, &state, &principal, &path.into_inner(), query, format).await
+}
+
+/// The parameters of a `POST _search` form body.
+pub(super) async fn form_parameters(
+    req: &HttpRequest,
+    state: &AppState,
+    body: web::Payload,
+) -> Result<Vec<(String, String)>, FhirError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -48,11 +58,9 @@ pub async fn search_post(
         ));
     }
     let bytes = super::body::read_limited(body, state.max_body_bytes).await?;
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+    serde_urlencoded::from_bytes(&bytes).map_err(|_| {
         FhirError::Invalid("the form body is not valid application/x-www-form-urlencoded".into())
-    })?;
-    query.extend(form);
-    run(&req, &state, &principal, &path.into_inner(), query, format).await
+    })
 }
 
 async fn run(
@@ -91,6 +99,10 @@ async fn run(
             let result = state.consents.search(principal, &request).await?;
             Ok(respond(state, &request, result, format))
         }
+        // The access log is searched with GET (`audit_event`); `resource_type` never names it.
+        ResourceType::AuditEvent => Err(FhirError::NotFound(
+            "AuditEvent is searched with GET /fhir/AuditEvent?patient=...".into(),
+        )),
     }
 }
 
@@ -107,7 +119,7 @@ pub(super) async fn search_as<R: Loadable>(
     Ok(respond(state, &request, result, format))
 }
 
-fn parse<R: Searchable>(
+pub(super) fn parse<R: Searchable>(
     state: &AppState,
     params: &[(String, String)],
     page: Option<(usize, usize)>,
@@ -126,7 +138,7 @@ fn parse<R: Searchable>(
     Ok(request)
 }
 
-fn respond<R: Searchable>(
+pub(super) fn respond<R: Searchable>(
     state: &AppState,
     request: &SearchRequest,
     result: SearchPage<R>,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::access::{ConsentAccess, DataAccess};
+use crate::audit::AuditLog;
 use crate::auth::verifier::TokenVerifier;
 use crate::fhir::search::{PageSealer, SearchLimits};
 use crate::http::rate_limit::ClientRateLimiter;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub consents: ConsentAccess,
     /// The gateway's own state; `/readyz` checks it.
     pub store: Store,
+    /// The access log every FHIR request is recorded in (`http::audited`).
+    pub audit: AuditLog,
     pub verifier: Arc<TokenVerifier>,
     pub sealer: PageSealer,
     pub limits: SearchLimits,

@@ -7,10 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use time::OffsetDateTime;
 
 use crate::access::Wanted;
-use crate::access::access_log::WholeRecord;
+use crate::audit::note;
 use crate::auth::principal::Principal;
 use crate::fhir::ips::{self, DocumentContext, IPS_BUNDLE, PatientData};
-use crate::fhir::{FhirError, Resource, uuid};
+use crate::fhir::{DomainResource, FhirError, Resource, uuid};
 use crate::http::caller::Caller;
 use crate::http::format::{Format, query_pairs};
 use crate::http::state::AppState;
@@ -98,8 +98,28 @@ pub(super) async fn respond(
 ) -> Result<HttpResponse, FhirError> {
     let record = state
         .access
-        .patient_record(principal, patient_id, Wanted::All, WholeRecord::Summary)
+        .patient_record(principal, patient_id, Wanted::All)
         .await?;
+    // The document discloses the Patient and the records its sections list.
+    note::disclosed(
+        std::iter::once(("Patient", record.patient.id.as_str(), Some(patient_id)))
+            .chain(listed("Condition", record.conditions.shown(), patient_id))
+            .chain(listed(
+                "AllergyIntolerance",
+                record.allergy_intolerances.shown(),
+                patient_id,
+            ))
+            .chain(listed(
+                "MedicationRequest",
+                record.medication_requests.shown(),
+                patient_id,
+            ))
+            .chain(listed(
+                "Immunization",
+                record.immunizations.shown(),
+                patient_id,
+            )),
+    );
     let fhir_base = state.fhir_base();
     let document_id = uuid::random();
     // A document's timestamp and date to the millisecond, as documents usually carry them.
@@ -126,4 +146,16 @@ pub(super) async fn respond(
         header::HeaderValue::from_static("no-store"),
     );
     Ok(response)
+}
+
+/// `(type, id, patient)` of the records a section lists, for the access log.
+fn listed<'a, R: DomainResource>(
+    type_name: &'static str,
+    shown: Option<&'a [R]>,
+    patient_id: &'a str,
+) -> impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)> {
+    shown
+        .unwrap_or_default()
+        .iter()
+        .map(move |r| (type_name, r.id(), Some(patient_id)))
 }

@@ -120,6 +120,8 @@ fn state(settings: &Settings, main: &AppState, base_url: &str) -> anyhow::Result
         // No Consent route on this listener; nobody reads Consents through it.
         consents: ConsentAccess::new(main.store.consents(), fhir_base, main.limits, Vec::new()),
         store: main.store.clone(),
+        // The same access log: NCP accesses and refusals are in the patient's log (R37).
+        audit: main.audit.clone(),
         verifier: Arc::new(verifier),
         sealer,
         limits: main.limits,

@@ -5,7 +5,8 @@
 //! One module per job: `connect` turns settings into a pool, `migrate` brings the schema up
 //! to date at start-up, `sql` runs statements on whichever backend there is, `consents`
 //! keeps Consent resources with their version history, `consent_index` and
-//! `consent_search` derive and query the columns searches need, `error` says what failed.
+//! `consent_search` derive and query the columns searches need, `audit` keeps the access
+//! log's hash chain, `error` says what failed.
 //!
 //! Durability (R42): every write is one transaction, and a write is acknowledged only after
 //! its commit returned. SQLite runs in WAL mode with `synchronous=FULL` (the WAL is synced
@@ -14,6 +15,7 @@
 //! Fail closed (R31): any error reaching the store is a `StoreError`, which the HTTP layer
 //! answers with 503 and an OperationOutcome; nothing is served from a store it cannot read.
 
+mod audit;
 mod connect;
 mod consent_index;
 mod consent_search;
@@ -28,6 +30,7 @@ use std::time::Duration;
 
 use sqlx::{PgPool, SqlitePool};
 
+pub use audit::{AuditRow, AuditStore, ChainState, NewAuditRow};
 pub use connect::DatabaseUrl;
 pub use consent_search::{CodeFilter, ConsentQuery, DateWindow};
 pub use consents::{ConsentStore, StoredConsent};
@@ -115,5 +118,10 @@ impl Store {
 
     pub fn consents(&self) -> ConsentStore {
         ConsentStore::new(self.clone())
+    }
+
+    /// The access log's rows.
+    pub fn audit(&self) -> AuditStore {
+        AuditStore::new(self.clone())
     }
 }

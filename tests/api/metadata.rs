@@ -38,6 +38,7 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
         "AllergyIntolerance",
         "Condition",
         "Consent",
+        "AuditEvent",
     ] {
         assert!(types.contains(&expected), "{expected} declared");
     }
@@ -56,8 +57,8 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
         } else {
             assert_eq!(interactions, ["read", "search-type"]);
         }
-        // Consent has no IPS profile: the gateway keeps the citizen's own Consents.
-        if resource["type"] != "Consent" {
+        // Consent and AuditEvent have no IPS profile: the gateway keeps them itself.
+        if resource["type"] != "Consent" && resource["type"] != "AuditEvent" {
             assert!(
                 resource["supportedProfile"][0]
                     .as_str()
@@ -159,13 +160,13 @@ fn sample_value(kind: &str) -> &'static str {
 async fn every_declared_search_parameter_is_accepted_and_nothing_else() {
     let app = spawn_app().await;
     let professional = user_token("user/*.rs");
-    // Consents are shown to the patient they belong to only.
+    // Consents and the access log are shown to the patient they belong to only.
     let own = patient_token(data::NO_ADULT, "patient/*.rs");
     let (_, capability) = app.get_json("/metadata", None).await;
     let mut checked = 0;
     for resource in resources(&capability) {
         let type_name = resource["type"].as_str().unwrap();
-        let token = if type_name == "Consent" {
+        let token = if type_name == "Consent" || type_name == "AuditEvent" {
             &own
         } else {
             &professional

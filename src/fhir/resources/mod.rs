@@ -1,6 +1,7 @@
 //! The resource types the gateway emits.
 
 pub mod allergy_intolerance;
+pub mod audit_event;
 pub mod bundle;
 pub mod capability_statement;
 pub mod composition;
@@ -14,6 +15,7 @@ pub mod operation_outcome;
 pub mod patient;
 
 pub use allergy_intolerance::{AllergyIntolerance, AllergyReaction};
+pub use audit_event::{AuditAgent, AuditEntity, AuditEntityDetail, AuditEvent, AuditSource};
 pub use bundle::{Bundle, BundleEntry, BundleLink, EntryResource, EntrySearch};
 pub use capability_statement::CapabilityStatement;
 pub use composition::{Composition, CompositionSection};

@@ -4,7 +4,7 @@
 //! what the server declares cannot drift from what it does.
 
 use crate::fhir::resources::{
-    AllergyIntolerance, Condition, Consent, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, AuditEvent, Condition, Consent, Immunization, MedicationRequest, Patient,
 };
 use crate::fhir::search::params::{
     IndexValue, ParamDef, ParamType, Searchable, code, codeable_concept, date, identifiers,
@@ -488,5 +488,124 @@ impl Searchable for Consent {
     }
     fn default_sort() -> &'static str {
         "-_lastUpdated"
+    }
+}
+
+static AUDIT_EVENT_PARAMS: std::sync::LazyLock<Vec<ParamDef<AuditEvent>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/AuditEvent-patient",
+                "The patient whose data was accessed (required)",
+                Some("Patient"),
+                |r: &AuditEvent| r
+                    .entity
+                    .iter()
+                    .filter_map(|e| e.what.as_ref())
+                    .filter_map(reference)
+                    .filter(|v| matches!(v, IndexValue::Reference(s) if s.starts_with("Patient/")))
+                    .collect()
+            ),
+            param!(
+                "date",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/AuditEvent-date",
+                "When the access was recorded",
+                None,
+                |r: &AuditEvent| date(&r.recorded).into_iter().collect()
+            ),
+            param!(
+                "agent",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/AuditEvent-agent",
+                "Who took part: the person (Patient/...) who used the data",
+                None,
+                |r: &AuditEvent| r
+                    .agent
+                    .iter()
+                    .filter_map(|a| a.who.as_ref())
+                    .filter_map(reference)
+                    .collect()
+            ),
+            param!(
+                "agent-name",
+                String,
+                "http://hl7.org/fhir/SearchParameter/AuditEvent-agent-name",
+                "Name of an agent: the professional, the organisation or the app",
+                None,
+                |r: &AuditEvent| r
+                    .agent
+                    .iter()
+                    .flat_map(|a| {
+                        a.name
+                            .as_deref()
+                            .into_iter()
+                            .chain(a.who.as_ref().and_then(|w| w.display.as_deref()))
+                    })
+                    .map(IndexValue::Str)
+                    .collect()
+            ),
+            param!(
+                "type",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/AuditEvent-type",
+                "Type of event: rest (data access), 110114 (user authentication), ...",
+                None,
+                |r: &AuditEvent| token_of(&r.type_).into_iter().collect()
+            ),
+            param!(
+                "subtype",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/AuditEvent-subtype",
+                "read | search-type | operation | create | update | delete | login | logout | ...",
+                None,
+                |r: &AuditEvent| r.subtype.iter().filter_map(token_of).collect()
+            ),
+            param!(
+                "action",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/AuditEvent-action",
+                "C | R | U | D | E",
+                None,
+                |r: &AuditEvent| r
+                    .action
+                    .as_deref()
+                    .map(|a| code("http://hl7.org/fhir/audit-event-action", a))
+                    .into_iter()
+                    .collect()
+            ),
+            param!(
+                "outcome",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/AuditEvent-outcome",
+                "0 success | 4 minor failure (refused, not found) | 8 serious failure",
+                None,
+                |r: &AuditEvent| r
+                    .outcome
+                    .as_deref()
+                    .map(|o| code("http://hl7.org/fhir/audit-event-outcome", o))
+                    .into_iter()
+                    .collect()
+            ),
+        ]
+    });
+
+fn token_of(c: &crate::fhir::datatypes::Coding) -> Option<IndexValue<'_>> {
+    Some(IndexValue::Token {
+        system: c.system.as_deref(),
+        code: c.code.as_deref()?,
+        text: c.display.as_deref(),
+    })
+}
+
+impl Searchable for AuditEvent {
+    fn params() -> &'static [ParamDef<Self>] {
+        &AUDIT_EVENT_PARAMS
+    }
+    fn default_sort() -> &'static str {
+        "-date"
     }
 }

@@ -76,7 +76,7 @@ impl FromRequest for NcpCaller {
             let assertion =
                 ProfessionalAssertion::from_claims(&verified.claims, country, peer.name.as_deref())
                     .map_err(|e| FhirError::Forbidden(e.to_string()))?;
-            Ok(NcpCaller(Principal {
+            let principal = Principal {
                 token: verified,
                 patient: None,
                 is_subject: false,
@@ -84,7 +84,10 @@ impl FromRequest for NcpCaller {
                 professional_id: None,
                 emergency: assertion.purpose_of_use == PurposeOfUse::Emergency,
                 professional: Some(Arc::new(assertion)),
-            }))
+            };
+            // Who called, for this request's access-log record.
+            crate::audit::note::principal(&principal);
+            Ok(NcpCaller(principal))
         })
     }
 }

@@ -13,6 +13,8 @@ pub use caller::{NcpCaller, NcpPolicy};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/fhir")
+            // One access-log record per request, as on the main listener.
+            .wrap(super::audited::Audited)
             // The operations before `/Patient`, as on the main listener.
             .service(
                 web::resource("/Patient/$summary")

@@ -170,3 +170,16 @@ impl Drop for TestCluster {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The machine's shared PostgreSQL (`127.0.0.1:5432`, database `test`, or
+/// `EHDS_TEST_DATABASE_URL`), in a schema of this gateway's own. The schema's name carries
+/// the test process's id, so that the store's tests sweep it once this process is gone.
+pub fn use_shared_postgres(settings: &mut ehds_gateway::config::Settings) {
+    settings.database.url = std::env::var("EHDS_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    settings.database.schema = format!(
+        "ehds_test_{}_{}",
+        std::process::id(),
+        10_000 + NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+}

@@ -1,0 +1,48 @@
+//! Who may read a patient's access log (R36): the patient, and people acting for the
+//! patient whose rights include the access log (e.g. DK parents of a child under 15). Not
+//! professionals, not systems: the log is the citizen's, not the data holder's.
+
+use time::OffsetDateTime;
+
+use crate::auth::principal::{Principal, Reach};
+use crate::auth::scopes::Action;
+use crate::consent::policy::{Category, Decision};
+use crate::fhir::FhirError;
+
+use super::DataAccess;
+
+impl DataAccess {
+    /// `Ok` when `principal` may read the access log of `patient_id`; 403 otherwise.
+    pub async fn may_read_access_log(
+        &self,
+        principal: &Principal,
+        patient_id: &str,
+    ) -> Result<(), FhirError> {
+        let refused = || {
+            FhirError::Forbidden(
+                "an access log is shown to the patient and to those acting for the patient \
+                 with access-log rights only"
+                    .into(),
+            )
+        };
+        let (reach, _) = principal
+            .reach("AuditEvent", Action::Search)
+            .ok_or_else(|| {
+                FhirError::InsufficientScope(
+                    "the token's scopes do not allow search of AuditEvent".into(),
+                )
+            })?;
+        match reach {
+            Reach::Compartment(own) if own == patient_id => {}
+            _ => return Err(refused()),
+        }
+        let person = self.person(patient_id).await?.ok_or_else(refused)?;
+        let today = OffsetDateTime::now_utc().date();
+        match self.decide(principal, patient_id, &person, today).await? {
+            Decision::Permit { categories, .. } if categories.contains(Category::AccessLog) => {
+                Ok(())
+            }
+            _ => Err(refused()),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! What one request did, noted while it is served, for its access-log record.
+//!
+//! The audit middleware (`http::audited`) opens a note around every FHIR request; the
+//! `Caller` extractor notes who called, and the `access` room notes whose data the request
+//! touched and which resources it disclosed. When the handler has answered, the middleware
+//! turns the note into exactly one [`AuditRecord`](super::AuditRecord) and waits for its
+//! commit before the response leaves. A task-local, like `request_context`, so that the
+//! access code does not carry an audit parameter through every call: actix-web serves a
+//! request on one task. Outside a request (tests of the access code, start-up) noting is a
+//! no-op.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use crate::auth::principal::Principal;
+
+/// How many disclosed resources a record lists by reference; beyond that it gives the count.
+pub const MAX_LISTED: usize = 20;
+
+/// In what relation a person acted for the patient, when not as the patient themself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Guardian,
+    Attorney,
+}
+
+#[derive(Debug, Default)]
+pub struct Note {
+    pub principal: Option<Principal>,
+    /// Patient ids whose data the request read, named or was refused, in first-seen order.
+    pub patients: Vec<String>,
+    /// `Type/id` of disclosed resources, the first [`MAX_LISTED`].
+    pub disclosed: Vec<String>,
+    /// How many resources were disclosed in all.
+    pub disclosed_total: usize,
+    pub relation: Option<Relation>,
+    /// The request is not to be recorded (a read of the access log itself).
+    pub unrecorded: bool,
+}
+
+tokio::task_local! {
+    static CURRENT: Arc<Mutex<Note>>;
+}
+
+/// Runs `future` with `note` as the current request's note.
+pub async fn scope<F: Future>(note: Arc<Mutex<Note>>, future: F) -> F::Output {
+    CURRENT.scope(note, future).await
+}
+
+/// Runs `f` with `note` as the current request's note (the synchronous part of a call).
+pub fn sync_scope<R>(note: Arc<Mutex<Note>>, f: impl FnOnce() -> R) -> R {
+    CURRENT.sync_scope(note, f)
+}
+
+fn with(f: impl FnOnce(&mut Note)) {
+    let _ = CURRENT.try_with(|note| {
+        if let Ok(mut note) = note.lock() {
+            f(&mut note);
+        }
+    });
+}
+
+/// The caller, once its token is verified.
+pub fn principal(principal: &Principal) {
+    with(|n| n.principal = Some(principal.clone()));
+}
+
+/// A patient whose data the request touches (or tried to).
+pub fn patient(patient_id: &str) {
+    with(|n| {
+        if !n.patients.iter().any(|p| p == patient_id) {
+            n.patients.push(patient_id.to_owned());
+        }
+    });
+}
+
+/// Resources the response discloses, as `(type, id, patient id)`.
+pub fn disclosed<'a>(resources: impl IntoIterator<Item = (&'a str, &'a str, Option<&'a str>)>) {
+    with(|n| {
+        for (type_name, id, patient_id) in resources {
+            n.disclosed_total += 1;
+            if n.disclosed.len() < MAX_LISTED {
+                n.disclosed.push(format!("{type_name}/{id}"));
+            }
+            if let Some(p) = patient_id
+                && !n.patients.iter().any(|known| known == p)
+            {
+                n.patients.push(p.to_owned());
+            }
+        }
+    });
+}
+
+/// The relation in which the caller acted for the patient.
+pub fn relation(relation: Relation) {
+    with(|n| n.relation = Some(relation));
+}
+
+/// This request is not recorded (see `http::audit_event` for why).
+pub fn unrecorded() {
+    with(|n| n.unrecorded = true);
+}
