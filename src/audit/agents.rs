@@ -132,7 +132,10 @@ fn professional(principal: &Principal, purpose: Vec<CodeableConcept>) -> AuditAg
 
 /// The professional abroad for whom a National Contact Point asks (R37), as the NCP asserts
 /// them: their name and role, their organisation, and the NCP with its country.
-fn cross_border(assertion: &ProfessionalAssertion, purpose: Vec<CodeableConcept>) -> [AuditAgent; 3] {
+fn cross_border(
+    assertion: &ProfessionalAssertion,
+    purpose: Vec<CodeableConcept>,
+) -> [AuditAgent; 3] {
     let text = |t: &str| CodeableConcept {
         coding: Vec::new(),
         text: Some(t.to_owned()),
@@ -154,7 +157,11 @@ fn cross_border(assertion: &ProfessionalAssertion, purpose: Vec<CodeableConcept>
     };
     let organisation = AuditAgent {
         type_: Some(text("organization")),
-        role: vec![CodeableConcept::coded(ROLE_CLASS, "PROV", "healthcare provider")],
+        role: vec![CodeableConcept::coded(
+            ROLE_CLASS,
+            "PROV",
+            "healthcare provider",
+        )],
         who: Some(Reference {
             identifier: Some(Identifier {
                 system: Some(URI_SYSTEM.into()),

@@ -731,3 +731,101 @@ async fn a_revocation_published_while_running_is_enforced_after_the_crl_reload()
         .await
         .unwrap();
 }
+
+// ---- the access log (R37) -------------------------------------------------------------------
+
+/// The events of a patient's log in which the German doctor acted.
+async fn ncp_events(ncp: &NcpApp, patient: &str) -> Vec<Value> {
+    let own = crate::support::app::patient_token(patient, "patient/*.rs");
+    ncp.app
+        .all_pages(&format!("/AuditEvent?patient={patient}&_count=50"), &own)
+        .await
+        .iter()
+        .flat_map(matches)
+        .filter(|event| {
+            event["agent"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["name"] == "Dr. Anna Schmidt")
+        })
+        .collect()
+}
+
+fn agent_named<'a>(event: &'a Value, name: &str) -> &'a Value {
+    event["agent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no agent {name}: {event:#}"))
+}
+
+fn purposes(event: &Value) -> Vec<String> {
+    let doctor = agent_named(event, "Dr. Anna Schmidt");
+    doctor["purposeOfUse"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["coding"].as_array().unwrap().iter())
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_patient_sees_each_ncp_access_and_refusal_with_the_professional_country_and_purpose() {
+    let ncp = app().await;
+    let treatment = ncp_token(germany());
+    let emergency = ncp_token_with(Some(germany()), |c| {
+        c["purpose_of_use"] = json!("EMERGENCY")
+    });
+    let patient = "no.p-no-008";
+    ncp.ok(
+        germany(),
+        &format!("/Patient/{patient}/$summary"),
+        &treatment,
+    )
+    .await;
+    ncp.ok(
+        germany(),
+        &format!("/MedicationRequest?patient={patient}&status=active"),
+        &emergency,
+    )
+    .await;
+
+    let events = ncp_events(&ncp, patient).await;
+    assert_eq!(events.len(), 2, "{events:#?}");
+    for event in &events {
+        assert_eq!(event["outcome"], "0", "{event:#}");
+        let doctor = agent_named(event, "Dr. Anna Schmidt");
+        assert_eq!(doctor["requestor"], true);
+        assert_eq!(doctor["role"][1]["text"], "221");
+        let organisation = agent_named(event, "Charité Universitätsmedizin Berlin");
+        assert_eq!(
+            organisation["who"]["identifier"]["value"],
+            "urn:oid:1.2.276.0.76.4.8.1"
+        );
+        let ncp_agent = agent_named(event, "NCPeH Germany");
+        assert_eq!(
+            ncp_agent["who"]["identifier"]["system"],
+            "urn:iso:std:iso:3166"
+        );
+        assert_eq!(ncp_agent["who"]["identifier"]["value"], "DE");
+    }
+    // Newest first: the emergency search, then the summary.
+    assert_eq!(purposes(&events[0]), ["ETREAT", "BTG"]);
+    assert_eq!(purposes(&events[1]), ["TREAT"]);
+
+    // A refusal for the opt-out is in that patient's log too.
+    let opted_out = "no.p-no-012";
+    let (status, body) = summary_status(&ncp, opted_out, &treatment).await;
+    assert_refused_without_detail(status, &body);
+    let refused = ncp_events(&ncp, opted_out).await;
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_ne!(refused[0]["outcome"], "0");
+    assert_eq!(
+        agent_named(&refused[0], "NCPeH Germany")["who"]["identifier"]["value"],
+        "DE"
+    );
+    assert_eq!(purposes(&refused[0]), ["TREAT"]);
+}
