@@ -8,6 +8,8 @@ mod cross_border;
 mod loadable;
 mod log_rights;
 mod patient_record;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

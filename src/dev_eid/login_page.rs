@@ -7,6 +7,7 @@
 use time::Date;
 
 use crate::consent::policy::age;
+use crate::fhir::ips::narrative::escape;
 use crate::national_id::Country;
 
 use super::assurance::Level;
@@ -106,22 +107,6 @@ pub fn error_page(message: &str) -> String {
 ",
         escape(message)
     )
-}
-
-/// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ mod error;
 mod migrate;
 mod sql;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::time::Duration;
 

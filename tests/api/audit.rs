@@ -9,34 +9,18 @@ use std::collections::BTreeMap;
 use ehds_gateway::audit::{AuditKind, AuditLog, AuditRecord, Outcome, verify};
 use ehds_gateway::config::Settings;
 use ehds_gateway::store::Store;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::support::app::{
-    AUDIENCE, IDP, TestApp, assert_outcome, matches, patient_token, read_fhir, spawn_with,
-    test_settings,
+    IDP, TestApp, acting_token as acting, assert_outcome, matches, patient_token,
+    professional_token as professional, read_fhir, spawn_with, test_settings,
+    test_settings_on_sqlite,
 };
 use crate::support::data;
 use crate::support::db::{TestCluster, fresh_path, use_shared_postgres};
 
 const DK_PARENT_CPR: &str = "1902850204"; // dk.p-dk-001
 const DK_CHILD_14: &str = "dk.p-dk-004";
-
-/// A citizen logged in as `actor` (national identifier), acting for `patient`.
-fn acting(actor_id: &str, patient: &str) -> String {
-    let mut claims = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(patient));
-    claims["pid"] = json!(actor_id);
-    IDP.token(claims)
-}
-
-/// A professional's token, with a purpose of use if given.
-fn professional(hpr: &str, purpose: Option<&str>) -> String {
-    let mut claims = IDP.standard_claims(AUDIENCE, "user/*.rs", None);
-    claims["fhirUser"] = json!(format!("Practitioner/{hpr}"));
-    if let Some(p) = purpose {
-        claims["purpose_of_use"] = json!(p);
-    }
-    IDP.token(claims)
-}
 
 /// GETs `path` and returns the status and the request id the gateway gave it.
 async fn request(app: &TestApp, path: &str, token: &str) -> (u16, String) {
@@ -485,7 +469,7 @@ async fn audit_events_are_immutable() {
 /// R31: when the log cannot be written, the request fails with 503 and nothing is served.
 #[actix_web::test]
 async fn when_the_log_cannot_be_written_nothing_is_served() {
-    let settings = test_settings(&IDP);
+    let settings = test_settings_on_sqlite(&IDP);
     let url = settings.database.url.clone();
     let app = spawn_with(settings).await;
     let p = data::NO_ADULT;
@@ -742,7 +726,7 @@ async fn verify_finds_an_edited_a_deleted_and_a_reordered_record_on_postgres() {
 /// `ehds-gateway audit verify`: exit 0 on an intact log, 1 naming the first broken record.
 #[actix_web::test]
 async fn the_verify_command_exits_non_zero_on_a_broken_chain() {
-    let settings = test_settings(&IDP);
+    let settings = test_settings_on_sqlite(&IDP);
     let app = spawn_with(settings.clone()).await;
     let own = patient_token(data::NO_ADULT, "patient/*.rs");
     for _ in 0..4 {

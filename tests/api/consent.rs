@@ -6,8 +6,8 @@ use ehds_gateway::store::{Store, StoredConsent};
 use serde_json::json;
 
 use crate::support::app::{
-    IDP, TestApp, assert_outcome, ids, patient_token, read_fhir, spawn_with, test_settings,
-    user_token,
+    IDP, TestApp, assert_outcome, ids, patient_token, read_fhir, spawn_with, store_on_postgres,
+    test_settings, user_token,
 };
 use crate::support::data;
 use crate::support::db::TestCluster;
@@ -165,7 +165,12 @@ async fn readyz_reports_the_store() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["store"], json!({"backend": "sqlite", "ready": true}));
+    let backend = if store_on_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(body["store"], json!({"backend": backend, "ready": true}));
 }
 
 async fn readyz(app: &TestApp) -> (u16, serde_json::Value) {

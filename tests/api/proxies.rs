@@ -2,25 +2,12 @@
 //! blocked professionals and locked prescriptions (R25), break-the-glass (R26): the rules the
 //! portals' own data carries, checked over HTTP.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::support::app::{AUDIENCE, IDP, TestApp, assert_outcome, ids, spawn_app, user_token};
-
-/// A citizen's token: logged in as `actor` (national identifier), acting for `patient`.
-fn acting(actor_id: &str, patient: &str) -> String {
-    let mut claims = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(patient));
-    claims["pid"] = json!(actor_id);
-    IDP.token(claims)
-}
-
-fn professional(hpr: &str, purpose: Option<&str>) -> String {
-    let mut claims = IDP.standard_claims(AUDIENCE, "user/*.rs", None);
-    claims["fhirUser"] = json!(format!("Practitioner/{hpr}"));
-    if let Some(p) = purpose {
-        claims["purpose_of_use"] = json!(p);
-    }
-    IDP.token(claims)
-}
+use crate::support::app::{
+    TestApp, acting_token as acting, assert_outcome, ids, professional_token as professional,
+    spawn_app, user_token,
+};
 
 async fn total(app: &TestApp, path: &str, token: &str) -> u64 {
     app.fhir_ok(path, token).await["total"].as_u64().unwrap()

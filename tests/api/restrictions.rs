@@ -5,7 +5,8 @@ use ehds_gateway::store::Store;
 use serde_json::{Value, json};
 
 use crate::support::app::{
-    AUDIENCE, IDP, TestApp, assert_outcome, ids, spawn_with, test_settings, user_token,
+    AUDIENCE, IDP, TestApp, assert_outcome, ids, professional_token as professional, spawn_with,
+    test_settings, user_token,
 };
 
 const PATIENT: &str = "no.p-no-008";
@@ -28,15 +29,6 @@ async fn restrict(store: &Store, provision: Value) -> String {
     }))
     .unwrap();
     store.consents().create(consent).await.unwrap().id
-}
-
-fn professional(hpr: &str, purpose: Option<&str>) -> String {
-    let mut claims = IDP.standard_claims(AUDIENCE, "user/*.rs", None);
-    claims["fhirUser"] = json!(format!("Practitioner/{hpr}"));
-    if let Some(p) = purpose {
-        claims["purpose_of_use"] = json!(p);
-    }
-    IDP.token(claims)
 }
 
 fn own_token() -> String {

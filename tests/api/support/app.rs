@@ -34,6 +34,17 @@ pub fn portal_over_http() -> bool {
     }
 }
 
+/// `EHDS_TEST_STORE=postgres` puts every test gateway's state in the shared PostgreSQL (a
+/// schema per gateway) instead of a SQLite file of its own, so that the HTTP tests of the
+/// store's users (Consents, restrictions, the access log) run on both backends.
+pub fn store_on_postgres() -> bool {
+    match std::env::var("EHDS_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("EHDS_TEST_STORE is 'postgres' or 'sqlite', not '{other}'"),
+    }
+}
+
 pub struct TestApp {
     pub base_url: String,
     pub fhir_base: String,
@@ -46,7 +57,11 @@ pub struct TestApp {
 /// issuer trusted through its discovery document, and neither dev issuer nor dev eID.
 pub fn test_settings(idp: &TestIdp) -> Settings {
     let mut settings = Settings::defaults();
-    settings.database.url = crate::support::db::fresh_sqlite_url();
+    if store_on_postgres() {
+        crate::support::db::use_shared_postgres(&mut settings);
+    } else {
+        settings.database.url = crate::support::db::fresh_sqlite_url();
+    }
     settings.server.port = 0;
     settings.server.workers = 1;
     settings.auth.dev_issuer.enabled = false;
@@ -56,6 +71,15 @@ pub fn test_settings(idp: &TestIdp) -> Settings {
     if portal_over_http() {
         UPSTREAM.serve_all(&mut settings, |_| {});
     }
+    settings
+}
+
+/// `test_settings` on a SQLite file of the gateway's own whatever `EHDS_TEST_STORE` says, for
+/// tests that reach into the SQLite file itself.
+pub fn test_settings_on_sqlite(idp: &TestIdp) -> Settings {
+    let mut settings = test_settings(idp);
+    settings.database.url = crate::support::db::fresh_sqlite_url();
+    settings.database.schema = String::new();
     settings
 }
 
@@ -111,6 +135,24 @@ fn init_test_tracing() {
 /// A patient-context access token from the shared issuer.
 pub fn patient_token(patient: &str, scope: &str) -> String {
     IDP.token(IDP.standard_claims(AUDIENCE, scope, Some(patient)))
+}
+
+/// A citizen's token: logged in as `actor_id` (national identifier, `pid`), acting for
+/// `patient` (themself when it is their own Patient id).
+pub fn acting_token(actor_id: &str, patient: &str) -> String {
+    let mut claims = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(patient));
+    claims["pid"] = serde_json::json!(actor_id);
+    IDP.token(claims)
+}
+
+/// A professional's token (`fhirUser` = `Practitioner/<hpr>`), with a purpose of use if given.
+pub fn professional_token(hpr: &str, purpose: Option<&str>) -> String {
+    let mut claims = IDP.standard_claims(AUDIENCE, "user/*.rs", None);
+    claims["fhirUser"] = serde_json::json!(format!("Practitioner/{hpr}"));
+    if let Some(p) = purpose {
+        claims["purpose_of_use"] = serde_json::json!(p);
+    }
+    IDP.token(claims)
 }
 
 /// A user (professional) or system token without patient context.
