@@ -8,7 +8,9 @@ use ehds_gateway::store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::app::{AUDIENCE, IDP, assert_outcome, ids, matches, read_fhir, user_token};
+use crate::support::app::{
+    AUDIENCE, IDP, acting_token, assert_outcome, ids, matches, read_fhir, user_token,
+};
 use crate::support::ncp::{
     Identity, NcpApp, PKI, client_config, ncp_settings, ncp_settings_in, ncp_token, ncp_token_with,
     roots, spawn_ncp, try_connection,
@@ -463,11 +465,12 @@ async fn the_portal_s_opt_out_refuses_each_service_on_its_own() {
     let (status, body) = summary_status(&ncp, "dk.p-dk-007", &emergency).await;
     assert_refused_without_detail(status, &body);
     // The patient's own access is untouched.
-    let mut claims = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some("no.p-no-012"));
-    claims["pid"] = json!("05905825404");
     let own = ncp
         .app
-        .fhir_ok("/Patient/no.p-no-012/$summary", &IDP.token(claims))
+        .fhir_ok(
+            "/Patient/no.p-no-012/$summary",
+            &acting_token("05905825404", "no.p-no-012"),
+        )
         .await;
     assert_eq!(own["type"], "document");
 }
