@@ -92,6 +92,7 @@ async fn main() {
         actor: None,
         professional_id: None,
         emergency: false,
+        professional: None,
     };
     let bytes = one_summary(&access, &principal, &patient).await;
     for _ in 0..iterations / 10 {

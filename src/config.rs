@@ -28,6 +28,7 @@ pub struct Settings {
     pub dev_eid: DevEidSettings,
     pub consent: ConsentSettings,
     pub audit: crate::audit::AuditSettings,
+    pub ncp: crate::ncp::NcpSettings,
 }
 
 /// Who besides the patients reads Consents; see `[consent]` in `config/default.toml`.
@@ -227,6 +228,7 @@ impl Settings {
         if !self.fhir.page_link_key.is_empty() && self.page_link_key().is_none() {
             return invalid("fhir.page_link_key must be base64 of exactly 32 bytes");
         }
+        self.ncp.validate().map_err(ConfigError::Invalid)?;
         if self.server.rate_limit_per_second > 0 && self.server.rate_limit_burst == 0 {
             return invalid("server.rate_limit_burst must be at least 1 when a rate limit is set");
         }

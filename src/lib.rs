@@ -17,6 +17,7 @@ pub mod fhir;
 pub mod http;
 pub mod mapping;
 pub mod national_id;
+pub mod ncp;
 pub mod portal;
 pub mod request_context;
 pub mod startup;

@@ -30,6 +30,7 @@ pub struct Application {
     base_url: String,
     portals: Portals,
     server: Server,
+    ncp: Option<crate::ncp::NcpListener>,
 }
 
 impl Application {
@@ -57,6 +58,7 @@ impl Application {
             }
         }
         let authz = authz.map(web::Data::from);
+        let ncp = crate::ncp::start(&settings, &state)?;
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
@@ -96,7 +98,13 @@ impl Application {
             base_url,
             portals,
             server,
+            ncp,
         })
+    }
+
+    /// The NCP listener's port and base URL (`https://...`), when `[ncp]` enables it.
+    pub fn ncp(&self) -> Option<(u16, &str)> {
+        self.ncp.as_ref().map(|n| (n.port, n.base_url.as_str()))
     }
 
     pub fn port(&self) -> u16 {
@@ -114,7 +122,12 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.ncp {
+            None => self.server.await,
+            Some(ncp) => futures_util::future::try_join(self.server, ncp.server)
+                .await
+                .map(drop),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! `$everything`.
 
 mod consents;
+mod cross_border;
 mod loadable;
 mod log_rights;
 mod patient_record;
@@ -425,6 +426,13 @@ impl DataAccess {
         // The patient's own restrictions bind others, not the patient's side; break-the-glass
         // overrides them where national policy allows (the decision says so).
         let patient_side = principal.patient.as_deref() == Some(patient_id);
+        // An NCP's request is made for its asserted purpose of use; provisions that name
+        // another purpose do not bind it.
+        let purposes: Vec<&str> = principal
+            .professional
+            .iter()
+            .map(|p| p.purpose_of_use.code())
+            .collect();
         let restrictions = if patient_side || emergency_override {
             Restrictions::default()
         } else {
@@ -432,7 +440,7 @@ impl DataAccess {
                 &consents,
                 &Requester {
                     professional_id: principal.professional_id.as_deref(),
-                    purposes: &[],
+                    purposes: &purposes,
                 },
                 today,
             )
@@ -453,11 +461,13 @@ impl DataAccess {
         today: Date,
     ) -> Result<Decision, FhirError> {
         if principal.patient.as_deref() != Some(patient_id) {
-            let actor = if principal
-                .token
-                .scopes
-                .contexts()
-                .any(|c| c == ScopeContext::User)
+            // A professional: by a user token, or asserted by a National Contact Point.
+            let actor = if principal.professional.is_some()
+                || principal
+                    .token
+                    .scopes
+                    .contexts()
+                    .any(|c| c == ScopeContext::User)
             {
                 Actor::Professional {
                     id: principal.professional_id.as_deref(),

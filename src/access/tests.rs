@@ -62,6 +62,7 @@ fn professional() -> Principal {
         actor: None,
         professional_id: Some(DOCTOR.into()),
         emergency: false,
+        professional: None,
     }
 }
 

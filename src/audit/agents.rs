@@ -1,13 +1,13 @@
 //! The agents of a record (who took part), built from the verified caller in one place.
 //!
-//! [`agents`] is the only function that reads a `Principal` for the access log. When the
-//! Principal learns more about a professional (name, role, organisation and its id,
-//! country, purpose of use, as NCP accesses carry them, R37), they are added to the user
-//! agent here, in `professional`, and to the purpose of use in `purpose_of_use`; nothing
-//! else changes.
+//! [`agents`] is the only function that reads a `Principal` for the access log. A National
+//! Contact Point's request (R37) names the professional abroad with their name and role,
+//! their organisation with its id, and the NCP with its country (`cross_border`); its
+//! purpose is TREAT, or ETREAT and BTG for break-the-glass (`purpose_of_use`).
 
 use crate::audit::note::Relation;
 use crate::auth::principal::Principal;
+use crate::auth::professional::{ProfessionalAssertion, PurposeOfUse};
 use crate::auth::scopes::ScopeContext;
 use crate::fhir::datatypes::{CodeableConcept, Coding, Identifier, Reference};
 use crate::fhir::resources::AuditAgent;
@@ -17,6 +17,10 @@ const ROLE_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
 const ROLE_CLASS: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleClass";
 const ACT_REASON: &str = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
 const DICOM: &str = "http://dicom.nema.org/resources/ontology/DCM";
+/// Identifiers that are URIs (`urn:oid:...`).
+const URI_SYSTEM: &str = "urn:ietf:rfc:3986";
+/// ISO 3166-1 alpha-2 country codes.
+const COUNTRY_SYSTEM: &str = "urn:iso:std:iso:3166";
 /// The system of a professional's id when the issuer says nothing more.
 const PROFESSIONAL_ID: &str = "urn:ehds-gateway:professional-id";
 
@@ -47,6 +51,8 @@ pub fn agents(principal: &Principal, relation: Option<Relation>) -> Vec<AuditAge
         }];
         user.purpose_of_use = purpose;
         agents.push(user);
+    } else if let Some(assertion) = &principal.professional {
+        agents.extend(cross_border(assertion, purpose));
     } else if user_context || principal.professional_id.is_some() {
         agents.push(professional(principal, purpose));
     } else {
@@ -124,6 +130,75 @@ fn professional(principal: &Principal, purpose: Vec<CodeableConcept>) -> AuditAg
     }
 }
 
+/// The professional abroad for whom a National Contact Point asks (R37), as the NCP asserts
+/// them: their name and role, their organisation, and the NCP with its country.
+fn cross_border(
+    assertion: &ProfessionalAssertion,
+    purpose: Vec<CodeableConcept>,
+) -> [AuditAgent; 3] {
+    let text = |t: &str| CodeableConcept {
+        coding: Vec::new(),
+        text: Some(t.to_owned()),
+    };
+    let professional = AuditAgent {
+        type_: Some(CodeableConcept::coded(ROLE_TYPE, "humanuser", "human user")),
+        role: vec![
+            CodeableConcept::coded(ROLE_CLASS, "PROV", "healthcare provider"),
+            text(&assertion.subject_role),
+        ],
+        who: Some(Reference {
+            display: Some(assertion.subject_name.clone()),
+            ..Default::default()
+        }),
+        name: Some(assertion.subject_name.clone()),
+        requestor: true,
+        purpose_of_use: purpose,
+        ..Default::default()
+    };
+    let organisation = AuditAgent {
+        type_: Some(text("organization")),
+        role: vec![CodeableConcept::coded(
+            ROLE_CLASS,
+            "PROV",
+            "healthcare provider",
+        )],
+        who: Some(Reference {
+            identifier: Some(Identifier {
+                system: Some(URI_SYSTEM.into()),
+                value: Some(assertion.subject_organization_id.clone()),
+                ..Default::default()
+            }),
+            display: Some(assertion.subject_organization.clone()),
+            ..Default::default()
+        }),
+        name: Some(assertion.subject_organization.clone()),
+        requestor: false,
+        ..Default::default()
+    };
+    let ncp_name = assertion
+        .ncp_name
+        .clone()
+        .unwrap_or_else(|| format!("National Contact Point of {}", assertion.country));
+    let ncp = AuditAgent {
+        type_: Some(text("National Contact Point for eHealth")),
+        who: Some(Reference {
+            identifier: Some(Identifier {
+                system: Some(COUNTRY_SYSTEM.into()),
+                value: Some(assertion.country.clone()),
+                ..Default::default()
+            }),
+            display: Some(ncp_name.clone()),
+            ..Default::default()
+        }),
+        name: Some(ncp_name),
+        requestor: false,
+        // The NCP's home community, as it identifies itself in MyHealth@EU.
+        policy: vec![assertion.home_community_id.clone()],
+        ..Default::default()
+    };
+    [professional, organisation, ncp]
+}
+
 /// Why: break-the-glass is emergency treatment and BTG; a purpose the token states is
 /// kept; otherwise the patient's own request, a family member's or an attorney's, or
 /// treatment.
@@ -136,6 +211,13 @@ fn purpose_of_use(principal: &Principal, relation: Option<Relation>) -> Vec<Code
             ],
             text: None,
         }];
+    }
+    if principal
+        .professional
+        .as_ref()
+        .is_some_and(|a| a.purpose_of_use == PurposeOfUse::Treatment)
+    {
+        return vec![CodeableConcept::coded(ACT_REASON, "TREAT", "treatment")];
     }
     let stated: Vec<CodeableConcept> = match principal.token.claims.get("purpose_of_use") {
         Some(serde_json::Value::Array(items)) => items.iter().filter_map(stated_reason).collect(),

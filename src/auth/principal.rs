@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::professional::ProfessionalAssertion;
 use crate::auth::scopes::{Action, ScopeContext};
 use crate::auth::verifier::VerifiedToken;
 use crate::consent::Viewer;
@@ -20,6 +21,9 @@ pub struct Principal {
     pub professional_id: Option<String>,
     /// The token asserts an emergency (break-the-glass) purpose of use.
     pub emergency: bool,
+    /// A National Contact Point asking for a professional abroad: who they are, their
+    /// organisation, the purpose of use, and the NCP's country (R8, R37).
+    pub professional: Option<Arc<ProfessionalAssertion>>,
 }
 
 /// The `?query` parts of v2 scopes, one parameter list per scope.

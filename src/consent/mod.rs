@@ -6,6 +6,7 @@
 //! protected identities (R13), to national records before mapping, so that what is hidden is
 //! never mapped, counted or paged.
 
+pub mod cross_border;
 pub mod policy;
 pub mod provisions;
 pub mod validation;

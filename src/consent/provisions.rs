@@ -77,7 +77,7 @@ pub fn restrictions(consents: &[Consent], requester: &Requester<'_>, today: Date
     out
 }
 
-fn is_privacy(consent: &Consent) -> bool {
+pub(crate) fn is_privacy(consent: &Consent) -> bool {
     consent.scope.coding.iter().any(|c| {
         c.system.as_deref() == Some(CONSENT_SCOPE_SYSTEM)
             && c.code.as_deref() == Some("patient-privacy")
@@ -110,7 +110,7 @@ fn apply(rule: &ConsentProvision, requester: &Requester<'_>, today: Date, out: &
         .extend(resources.into_iter().map(str::to_owned));
 }
 
-fn in_period(period: Option<&Period>, today: Date) -> bool {
+pub(crate) fn in_period(period: Option<&Period>, today: Date) -> bool {
     let Some(period) = period else {
         return true;
     };

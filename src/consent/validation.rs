@@ -2,6 +2,7 @@
 //! so that a stored Consent always means something the policy can apply. Structural faults
 //! are 400 (`invalid`); a well-formed Consent the gateway cannot accept is 422 (`processing`).
 
+use crate::consent::cross_border::{CROSS_BORDER_SERVICE_SYSTEM, SERVICE_CODES};
 use crate::consent::provisions::RESOURCE_TYPES_SYSTEM;
 use crate::fhir::FhirError;
 use crate::fhir::ResourceType;
@@ -76,6 +77,17 @@ fn check_provision(rule: &ConsentProvision) -> Result<(), FhirError> {
             }
         }
     }
+    for purpose in &rule.purpose {
+        if purpose.system.as_deref() == Some(CROSS_BORDER_SERVICE_SYSTEM) {
+            let code = purpose.code.as_deref().unwrap_or_default();
+            if !SERVICE_CODES.contains(&code) {
+                return refuse(format!(
+                    "provision.purpose: '{code}' is not a cross-border service ({})",
+                    SERVICE_CODES.join(", ")
+                ));
+            }
+        }
+    }
     for data in &rule.data {
         let reference = data.reference.reference.as_deref().unwrap_or_default();
         let known = reference
@@ -137,6 +149,12 @@ mod tests {
         assert_eq!(status_of(validate(&consent(|_| {}), OWN)), 200);
         let research = consent(|c| c["scope"]["coding"][0]["code"] = json!("research"));
         assert_eq!(status_of(validate(&research, OWN)), 200);
+        let opt_out = consent(|c| {
+            c["provision"] = json!({"type": "deny", "purpose": [
+                {"system": CROSS_BORDER_SERVICE_SYSTEM, "code": "patient-summary"},
+                {"system": CROSS_BORDER_SERVICE_SYSTEM, "code": "e-prescription"}]})
+        });
+        assert_eq!(status_of(validate(&opt_out, OWN)), 200);
     }
 
     #[test]
@@ -200,6 +218,14 @@ mod tests {
                 Box::new(|c| {
                     c["provision"]["actor"] =
                         json!([{"role": {"text": "x"}, "reference": {"display": "Dr X"}}])
+                }),
+                422,
+            ),
+            (
+                "unknown cross-border service",
+                Box::new(|c| {
+                    c["provision"]["purpose"] =
+                        json!([{"system": CROSS_BORDER_SERVICE_SYSTEM, "code": "lab-results"}])
                 }),
                 422,
             ),

@@ -48,14 +48,16 @@ impl FromRequest for Caller {
     }
 }
 
-fn invalid_token(description: &str) -> FhirError {
+pub(super) fn invalid_token(description: &str) -> FhirError {
     FhirError::Unauthorized {
         error: Some("invalid_token"),
         description: description.to_owned(),
     }
 }
 
-fn bearer_token(header: Option<Result<String, header::ToStrError>>) -> Result<String, FhirError> {
+pub(super) fn bearer_token(
+    header: Option<Result<String, header::ToStrError>>,
+) -> Result<String, FhirError> {
     let Some(value) = header else {
         return Err(FhirError::Unauthorized {
             error: None,
@@ -125,6 +127,7 @@ async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Princi
         actor: claimed_person,
         professional_id,
         emergency,
+        professional: None,
     })
 }
 

@@ -10,6 +10,7 @@ mod everything;
 mod format;
 mod health;
 mod metadata;
+pub mod ncp;
 mod page_link;
 pub mod rate_limit;
 mod read;

@@ -106,7 +106,7 @@ async fn run(
     }
 }
 
-async fn search_as<R: Loadable>(
+pub(super) async fn search_as<R: Loadable>(
     state: &AppState,
     principal: &Principal,
     params: Vec<(String, String)>,

@@ -56,7 +56,7 @@ pub async fn by_identifier(
 /// The operation's parameters (the IPS OperationDefinition's `identifier` and `profile`);
 /// returns the identifier as `(system, value)` if one was given. The OperationDefinition of
 /// IPS 1.1.0 spells the parameter `identifer`; that spelling is accepted too.
-fn parameters(query: &[(String, String)]) -> Result<Option<(&str, &str)>, FhirError> {
+pub(super) fn parameters(query: &[(String, String)]) -> Result<Option<(&str, &str)>, FhirError> {
     let mut identifier = None;
     for (name, value) in query {
         match name.as_str() {
@@ -90,7 +90,7 @@ fn parameters(query: &[(String, String)]) -> Result<Option<(&str, &str)>, FhirEr
     Ok(identifier)
 }
 
-async fn respond(
+pub(super) async fn respond(
     state: &AppState,
     principal: &Principal,
     patient_id: &str,

@@ -16,6 +16,7 @@ mod everything;
 mod health;
 mod logs;
 mod metadata;
+mod ncp;
 mod oidc_provider;
 mod paging;
 mod profiles;

@@ -100,14 +100,20 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(settings: Settings) -> TestApp {
+    spawn_from(settings).await.0
+}
+
+/// Like `spawn_with`, and also the NCP listener's port and base URL when it is on.
+pub async fn spawn_from(settings: Settings) -> (TestApp, Option<(u16, String)>) {
     init_test_tracing();
     let app = Application::build(settings)
         .await
         .expect("the gateway starts");
     let base_url = app.base_url().to_owned();
     let portals = app.portals();
+    let ncp = app.ncp().map(|(port, base)| (port, base.to_owned()));
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
+    let app = TestApp {
         fhir_base: format!("{base_url}/fhir"),
         base_url,
         portals,
@@ -115,7 +121,8 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
-    }
+    };
+    (app, ncp)
 }
 
 /// Logs go to the test output only when TEST_LOG is set.

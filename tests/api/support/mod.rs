@@ -4,6 +4,7 @@ pub mod browser;
 pub mod data;
 pub mod db;
 pub mod idp;
+pub mod ncp;
 pub mod oidc_op;
 pub mod profiles;
 pub mod tls_upstream;

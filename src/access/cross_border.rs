@@ -1,0 +1,49 @@
+//! The cross-border opt-out (R27) checked for a National Contact Point's request, before the
+//! service runs: refused with 403 and nothing about the patient's data.
+
+use time::OffsetDateTime;
+
+use crate::auth::principal::Principal;
+use crate::consent::cross_border;
+use crate::fhir::FhirError;
+use crate::portal::model::CrossBorderService;
+
+use super::DataAccess;
+
+impl DataAccess {
+    /// Refuses (403 `forbidden`) when the patient opted out of `service`, in the national
+    /// portal or by an active Consent. The Consents are read from the store on every call, so
+    /// a withdrawal counts at once; an unreadable store refuses with 503 (R31). A patient who
+    /// is not known passes: the service itself then answers 404 as for anyone.
+    pub async fn check_cross_border(
+        &self,
+        principal: &Principal,
+        patient_id: &str,
+        service: CrossBorderService,
+    ) -> Result<(), FhirError> {
+        debug_assert!(principal.professional.is_some());
+        // The patient whose data was asked for, so that a refusal is in their log too.
+        crate::audit::note::patient(patient_id);
+        let Some(person) = self.person(patient_id).await? else {
+            return Ok(());
+        };
+        let consents: Vec<_> = self
+            .consents
+            .active_for_patient(patient_id)
+            .await?
+            .into_iter()
+            .map(|stored| stored.consent)
+            .collect();
+        let today = OffsetDateTime::now_utc().date();
+        if cross_border::opted_out(&person, &consents, service, today) {
+            return Err(FhirError::Forbidden(format!(
+                "the patient does not take part in the cross-border {} service",
+                match service {
+                    CrossBorderService::PatientSummary => "patient summary",
+                    CrossBorderService::EPrescription => "ePrescription",
+                }
+            )));
+        }
+        Ok(())
+    }
+}
