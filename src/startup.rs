@@ -58,7 +58,7 @@ impl Application {
             }
         }
         let authz = authz.map(web::Data::from);
-        let ncp = crate::ncp::start(&settings, &state)?;
+        let ncp = crate::ncp::start(&settings, &state, authz.as_ref())?;
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,

@@ -110,6 +110,13 @@ impl TokenVerifier {
         self.not_revoked(token)
     }
 
+    /// This verifier refusing the revoked token ids of `revoked` (another verifier's set),
+    /// e.g. the NCP listener's, which accepts tokens the main listener's AS revokes.
+    pub fn sharing_revocations(mut self, revoked: Arc<RevokedTokens>) -> Self {
+        self.revoked = revoked;
+        self
+    }
+
     /// The set of revoked token ids this verifier refuses; shared with whoever revokes.
     pub fn revocations(&self) -> Arc<RevokedTokens> {
         self.revoked.clone()

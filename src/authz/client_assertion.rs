@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::auth::jwks::Selection;
 use crate::auth::jwt::{UnverifiedJwt, signature_algorithm};
 use crate::authz::AuthServer;
-use crate::authz::clients::Client;
+use crate::authz::clients::{Client, ClientRegistry};
 use crate::authz::error::OAuthError;
 use crate::authz::settings::MAX_ASSERTION_SECONDS;
 
@@ -29,6 +29,45 @@ pub async fn authenticate(
     client_id_param: Option<&str>,
     now: i64,
 ) -> Result<std::sync::Arc<Client>, OAuthError> {
+    let endpoint = server.token_endpoint();
+    let call = AssertionCall {
+        clients: &server.clients,
+        token_endpoint: &endpoint,
+        assertion_type,
+        assertion,
+        client_id_param,
+        now,
+    };
+    authenticate_at(server, call)
+        .await
+        .map(|(client, _)| client)
+}
+
+/// Where and how a client assertion arrived: which registry names its clients and which
+/// token endpoint it must be addressed to (the NCP listener has its own of both).
+pub struct AssertionCall<'a> {
+    pub clients: &'a ClientRegistry,
+    pub token_endpoint: &'a str,
+    pub assertion_type: Option<&'a str>,
+    pub assertion: Option<&'a str>,
+    pub client_id_param: Option<&'a str>,
+    pub now: i64,
+}
+
+/// [`authenticate`] against `call`'s registry and endpoint; also returns the assertion's
+/// verified claims (an NCP asserts the professional's IUA claims there).
+pub async fn authenticate_at(
+    server: &AuthServer,
+    call: AssertionCall<'_>,
+) -> Result<(std::sync::Arc<Client>, serde_json::Map<String, Value>), OAuthError> {
+    let AssertionCall {
+        clients,
+        token_endpoint,
+        assertion_type,
+        assertion,
+        client_id_param,
+        now,
+    } = call;
     match assertion_type {
         Some(ASSERTION_TYPE) => {}
         Some(_) => {
@@ -60,9 +99,7 @@ pub async fn authenticate(
     if client_id_param.is_some_and(|id| id != issuer) {
         return Err(bad("names another client than client_id"));
     }
-    let token_endpoint = server.token_endpoint();
-    let token_endpoint = token_endpoint.as_str();
-    let (clients, store, http) = (&server.clients, &server.store, &server.http);
+    let (store, http) = (&server.store, &server.http);
     let client = clients
         .get(issuer)
         .filter(|c| !c.is_public())
@@ -110,5 +147,5 @@ pub async fn authenticate(
     if !store.use_assertion(client.id(), jti, expires_ms).await? {
         return Err(bad("was used before (jti replay)"));
     }
-    Ok(client)
+    Ok((client, jwt.claims))
 }

@@ -6,7 +6,9 @@
 //! key, trust store and CRLs are reloaded on SIGHUP and when the files change, without
 //! dropping connections (`reload.rs`). It serves only the cross-border services
 //! (`crate::http::ncp`), from the same data access and store as the main listener, with its
-//! own token verifier: NCP tokens must be bound to the connection's certificate.
+//! own token verifier: NCP tokens must be bound to the connection's certificate. With the
+//! authorization server on, the listener has its own token endpoint for `[[ncp.clients]]`
+//! (`crate::http::ncp::token`), whose certificate-bound tokens its verifier accepts.
 
 pub mod peer;
 pub mod reload;
@@ -25,9 +27,11 @@ use tracing_actix_web::TracingLogger;
 
 use crate::access::{ConsentAccess, DataAccess};
 use crate::auth::verifier::{TokenVerifier, VerifierSettings};
+use crate::authz::AuthServer;
+use crate::authz::clients::ClientRegistry;
 use crate::config::Settings;
 use crate::fhir::search::PageSealer;
-use crate::http::ncp::NcpPolicy;
+use crate::http::ncp::{NcpPolicy, NcpTokenEndpoint};
 use crate::http::rate_limit::ClientRateLimiter;
 use crate::http::state::AppState;
 use crate::telemetry::GatewayRootSpan;
@@ -42,8 +46,13 @@ pub struct NcpListener {
 }
 
 /// Starts the NCP listener when `[ncp]` enables it. `main` is the main listener's state,
-/// whose data access, store and metrics it shares.
-pub fn start(settings: &Settings, main: &AppState) -> anyhow::Result<Option<NcpListener>> {
+/// whose data access, store and metrics it shares; `authz`, the authorization server, whose
+/// keys sign the tokens of the listener's own token endpoint.
+pub fn start(
+    settings: &Settings,
+    main: &AppState,
+    authz: Option<&web::Data<AuthServer>>,
+) -> anyhow::Result<Option<NcpListener>> {
     let ncp = &settings.ncp;
     if !ncp.enabled {
         return Ok(None);
@@ -53,7 +62,8 @@ pub fn start(settings: &Settings, main: &AppState) -> anyhow::Result<Option<NcpL
     let listener = TcpListener::bind((ncp.host.as_str(), ncp.port))?;
     let port = listener.local_addr()?.port();
     let base_url = ncp.public_base_url(port);
-    let state = web::Data::new(state(settings, main, &base_url)?);
+    let state = web::Data::new(state(settings, main, &base_url, authz)?);
+    let token_endpoint = token_endpoint(settings, &base_url, authz)?;
     let policy = web::Data::new(NcpPolicy {
         countries: ncp.countries.clone(),
     });
@@ -72,6 +82,11 @@ pub fn start(settings: &Settings, main: &AppState) -> anyhow::Result<Option<NcpL
             .wrap(TracingLogger::<GatewayRootSpan>::new())
             .app_data(state.clone())
             .app_data(policy.clone())
+            .configure(|cfg| {
+                if let Some(endpoint) = &token_endpoint {
+                    cfg.app_data(endpoint.clone());
+                }
+            })
             .configure(crate::http::ncp::routes)
     })
     .on_connect(peer::on_connect)
@@ -90,22 +105,61 @@ pub fn start(settings: &Settings, main: &AppState) -> anyhow::Result<Option<NcpL
     }))
 }
 
+/// The listener's `/auth/token` for `[[ncp.clients]]`, when the authorization server is on.
+fn token_endpoint(
+    settings: &Settings,
+    base_url: &str,
+    authz: Option<&web::Data<AuthServer>>,
+) -> anyhow::Result<Option<web::Data<NcpTokenEndpoint>>> {
+    let Some(server) = authz else {
+        if !settings.ncp.clients.is_empty() {
+            anyhow::bail!("ncp.clients need the authorization server (auth.server.enabled)");
+        }
+        return Ok(None);
+    };
+    let clients =
+        ClientRegistry::new(&settings.ncp.clients, base_url).map_err(anyhow::Error::msg)?;
+    Ok(Some(web::Data::new(NcpTokenEndpoint {
+        server: server.clone(),
+        clients,
+        url: format!("{base_url}/auth/token"),
+        audience: format!("{base_url}/fhir"),
+    })))
+}
+
 /// The NCP listener's state: the main listener's data and store, its own FHIR base (for
-/// fullUrls and page links) and its own token verifier.
-fn state(settings: &Settings, main: &AppState, base_url: &str) -> anyhow::Result<AppState> {
+/// fullUrls and page links) and its own token verifier, which trusts the configured NCP
+/// token issuers and the gateway's own authorization server for this listener's audience
+/// (sharing its revocations).
+fn state(
+    settings: &Settings,
+    main: &AppState,
+    base_url: &str,
+    authz: Option<&web::Data<AuthServer>>,
+) -> anyhow::Result<AppState> {
     let fhir_base = format!("{base_url}/fhir");
+    let mut issuers = settings.ncp.trusted_issuers.clone();
+    issuers.extend(authz.map(|server| {
+        let mut own = crate::authz::own_trusted_issuer(&server.keys, &server.issuer);
+        own.audiences = vec![fhir_base.clone()];
+        own
+    }));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(settings.auth.http_timeout_seconds))
         .build()?;
     let verifier = TokenVerifier::new(
         VerifierSettings {
-            issuers: settings.ncp.trusted_issuers.clone(),
+            issuers,
             token_cache_capacity: settings.auth.token_cache_capacity,
             jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
             jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
         },
         http,
     )?;
+    let verifier = match authz {
+        Some(server) => verifier.sharing_revocations(server.revoked.clone()),
+        None => verifier,
+    };
     let sealer = match settings.page_link_key() {
         Some(key) => PageSealer::new(&key),
         None => PageSealer::random(),

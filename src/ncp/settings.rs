@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::auth::verifier::TrustedIssuer;
+use crate::authz::settings::{ClientKind, ClientSettings};
 
 /// The NCP listener's settings; see `[ncp]` in `config/default.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +32,11 @@ pub struct NcpSettings {
     /// Countries (ISO 3166-1 alpha-2) whose NCPs may connect; empty: any the trust store vouches for.
     #[serde(default)]
     pub countries: Vec<String>,
+    /// The NCPs that get certificate-bound tokens at the listener's own `/auth/token`
+    /// (SMART Backend Services), registered as in `[[auth.clients]]`; confidential-asymmetric
+    /// only. They are not clients of the main listener's token endpoint.
+    #[serde(default)]
+    pub clients: Vec<ClientSettings>,
 }
 
 impl NcpSettings {
@@ -62,6 +68,18 @@ impl NcpSettings {
                 .validate()
                 .map_err(|e| format!("ncp.trusted_issuers: {e}"))?;
         }
+        if let Some(public) = self
+            .clients
+            .iter()
+            .find(|c| c.kind != ClientKind::ConfidentialAsymmetric)
+        {
+            return Err(format!(
+                "ncp.clients.{}: NCP clients must be confidential-asymmetric (private_key_jwt)",
+                public.client_id
+            ));
+        }
+        crate::authz::clients::ClientRegistry::new(&self.clients, &self.public_base_url(self.port))
+            .map_err(|e| e.replacen("auth.clients", "ncp.clients", 1))?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@ mod health;
 mod logs;
 mod metadata;
 mod ncp;
+mod ncp_token;
 mod oidc_provider;
 mod paging;
 mod profiles;

@@ -1,5 +1,6 @@
 //! The NCP listener (MyHealth@EU): mutual TLS on loopback with certificates made by the
-//! tests, certificate-bound tokens with the IUA claims, patient identification with
+//! tests, certificate-bound tokens with the IUA claims (from the test issuer, and for the
+//! services from the listener's own token endpoint, see `ncp_token.rs`), patient identification with
 //! demographic cross-checks, the patient summary and ePrescription services, the
 //! cross-border opt-out per service (portal register and Consent, and its withdrawal),
 //! break-the-glass, and the reload of the server certificate.
@@ -360,7 +361,7 @@ fn assert_refused_without_detail(status: StatusCode, body: &Value) {
 #[actix_web::test]
 async fn the_summary_and_active_prescriptions_are_served_to_a_patient_without_opt_out() {
     let ncp = app().await;
-    let token = ncp_token(germany());
+    let token = ncp.endpoint_token(germany()).await;
     let patient = "no.p-no-008";
     let document = ncp
         .ok(germany(), &format!("/Patient/{patient}/$summary"), &token)
@@ -427,7 +428,7 @@ async fn the_summary_and_active_prescriptions_are_served_to_a_patient_without_op
 #[actix_web::test]
 async fn the_portal_s_opt_out_refuses_each_service_on_its_own() {
     let ncp = app().await;
-    let token = ncp_token(germany());
+    let token = ncp.endpoint_token(germany()).await;
     // (patient, opted out of the summary, of ePrescription)
     let cases = [
         ("no.p-no-012", true, false),
@@ -459,9 +460,9 @@ async fn the_portal_s_opt_out_refuses_each_service_on_its_own() {
         .await;
     assert_refused_without_detail(status, &body);
     // Break-the-glass does not cross an opt-out.
-    let emergency = ncp_token_with(Some(germany()), |c| {
-        c["purpose_of_use"] = json!("EMERGENCY")
-    });
+    let emergency = ncp
+        .endpoint_token_with(germany(), |c| c["purpose_of_use"] = json!("EMERGENCY"))
+        .await;
     let (status, body) = summary_status(&ncp, "dk.p-dk-007", &emergency).await;
     assert_refused_without_detail(status, &body);
     // The patient's own access is untouched.
@@ -507,7 +508,7 @@ fn opt_out(services: &[&str]) -> Value {
 #[actix_web::test]
 async fn a_consent_opts_out_per_service_and_its_withdrawal_restores_access_at_once() {
     let ncp = app().await;
-    let token = ncp_token(germany());
+    let token = ncp.endpoint_token(germany()).await;
     let own = fi_own_token();
     for (services, summary_out, eprescription_out) in [
         (&["patient-summary"][..], true, false),
@@ -778,10 +779,10 @@ fn purposes(event: &Value) -> Vec<String> {
 #[actix_web::test]
 async fn the_patient_sees_each_ncp_access_and_refusal_with_the_professional_country_and_purpose() {
     let ncp = app().await;
-    let treatment = ncp_token(germany());
-    let emergency = ncp_token_with(Some(germany()), |c| {
-        c["purpose_of_use"] = json!("EMERGENCY")
-    });
+    let treatment = ncp.endpoint_token(germany()).await;
+    let emergency = ncp
+        .endpoint_token_with(germany(), |c| c["purpose_of_use"] = json!("EMERGENCY"))
+        .await;
     let patient = "no.p-no-008";
     ncp.ok(
         germany(),

@@ -1,17 +1,30 @@
 //! The NCP listener's routes (MyHealth@EU, issue R8–R15, R27): patient identification, the
 //! patient summary and the active prescriptions (ePrescription), and nothing else: every
-//! other path is 404. Each handler takes an [`NcpCaller`] (certificate + bound token + IUA
+//! other path is 404, but for the NCPs' own token endpoint `/auth/token` (`token.rs`). Each handler takes an [`NcpCaller`] (certificate + bound token + IUA
 //! claims) and checks the patient's cross-border opt-out of its service before serving it.
 
 mod caller;
 mod services;
+pub mod token;
 
 use actix_web::web;
 
 pub use caller::{NcpCaller, NcpPolicy};
+pub use token::NcpTokenEndpoint;
+
+/// Whether the listener has a token endpoint (the authorization server is on).
+fn issues_tokens(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.app_data::<web::Data<NcpTokenEndpoint>>().is_some()
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        web::resource("/auth/token")
+            .guard(actix_web::guard::fn_guard(issues_tokens))
+            .route(web::post().to(token::token))
+            .default_service(web::to(super::method_not_allowed)),
+    )
+    .service(
         web::scope("/fhir")
             // One access-log record per request, as on the main listener.
             .wrap(super::audited::Audited)

@@ -50,7 +50,8 @@ pub fn assertion(app: &TestApp) -> String {
     IDP.token_with("RS384", Some(RSA_KID), assertion_claims(app, BACKEND))
 }
 
-fn uuid_like() -> String {
+/// 128 random bits in hex, for unique `jti`s.
+pub fn uuid_like() -> String {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).unwrap();
     bytes.iter().map(|b| format!("{b:02x}")).collect()

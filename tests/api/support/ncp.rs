@@ -2,7 +2,8 @@
 //! server's certificate, NCP client certificates of two countries, one revoked in the CA's
 //! CRL, one from a CA the gateway does not trust, one that names no country), a gateway with
 //! the NCP listener on, TLS clients that present a certificate, and NCP tokens from the test
-//! issuer that are bound to a certificate and carry the IUA claims.
+//! issuer that are bound to a certificate and carry the IUA claims, or from the listener's own
+//! token endpoint (`NcpApp::endpoint_token`), asked with a private_key_jwt assertion.
 
 #![allow(dead_code)]
 
@@ -26,6 +27,10 @@ use crate::support::app::{IDP, read_fhir, spawn_from, test_settings};
 
 /// The audience of NCP tokens (fixed before the port is known).
 pub const NCP_AUDIENCE: &str = "https://ncp.ehds-gateway.test/fhir";
+
+/// The NCP registered in `[[ncp.clients]]`; its keys are the test IdP's (so that
+/// `IDP.token_with` signs its client assertions).
+pub const NCP_CLIENT: &str = "ncp-de";
 
 /// A certificate and its key, as an NCP (or the server) holds them.
 pub struct Identity {
@@ -260,6 +265,16 @@ pub fn ncp_settings_in(dir: &Path) -> Settings {
         }))
         .unwrap(),
     ];
+    ncp.clients = vec![
+        serde_json::from_value(json!({
+            "client_id": NCP_CLIENT,
+            "name": "NCPeH Germany",
+            "kind": "confidential-asymmetric",
+            "scopes": ["system/*.rs"],
+            "jwks": IDP.jwks(),
+        }))
+        .unwrap(),
+    ];
     settings
 }
 
@@ -407,6 +422,73 @@ pub fn ncp_token(identity: &Identity) -> String {
 }
 
 impl NcpApp {
+    /// The NCP listener's token endpoint (the `aud` of client assertions).
+    pub fn token_endpoint(&self) -> String {
+        format!(
+            "{}/auth/token",
+            self.ncp_fhir_base.trim_end_matches("/fhir")
+        )
+    }
+
+    /// The claims of a good ES384 client assertion of [`NCP_CLIENT`] with the IUA claims,
+    /// changed by `change`.
+    pub fn assertion_claims(&self, change: impl FnOnce(&mut Value)) -> Value {
+        let now = crate::support::authz::now();
+        let mut claims = json!({
+            "iss": NCP_CLIENT, "sub": NCP_CLIENT, "aud": self.token_endpoint(),
+            "iat": now, "exp": now + 60,
+            "jti": format!("ncp-{}", crate::support::authz::uuid_like()),
+        });
+        for (name, value) in iua_claims().as_object().unwrap() {
+            claims[name] = value.clone();
+        }
+        change(&mut claims);
+        claims
+    }
+
+    /// POSTs `form` to the token endpoint as `identity`: status, headers, JSON body.
+    pub async fn post_token(
+        &self,
+        identity: &Identity,
+        form: &[(String, String)],
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let response = ncp_client(identity)
+            .post(self.token_endpoint())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).unwrap())
+            .send()
+            .await
+            .expect("the NCP listener answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+        (status, headers, body)
+    }
+
+    /// A token from the listener's own token endpoint, asked over `identity`'s connection
+    /// (and so bound to its certificate) with an assertion whose claims `change` alters.
+    pub async fn endpoint_token_with(
+        &self,
+        identity: &Identity,
+        change: impl FnOnce(&mut Value),
+    ) -> String {
+        let assertion = IDP.token_with(
+            "ES384",
+            Some(crate::support::idp::ES384_KID),
+            self.assertion_claims(change),
+        );
+        let form = crate::support::authz::client_credentials(&assertion, "system/*.rs");
+        let (status, _, body) = self.post_token(identity, &form).await;
+        assert_eq!(status, StatusCode::OK, "{body:#}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A TREATMENT token from the listener's token endpoint, bound to `identity`.
+    pub async fn endpoint_token(&self, identity: &Identity) -> String {
+        self.endpoint_token_with(identity, |_| {}).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http") {
             path.to_owned()
