@@ -117,6 +117,7 @@ mod tests {
         example.validate().unwrap();
         assert!(example.ncp.enabled);
         assert_eq!(example.ncp.trusted_issuers.len(), 1);
+        assert_eq!(example.ncp.clients.len(), 1);
         assert_eq!(
             example.ncp.public_base_url(8443),
             "https://ncp.gateway.example.no"
@@ -136,6 +137,20 @@ mod tests {
                 "{files}[[ncp.trusted_issuers]]\nissuer = \"https://sts.example.eu\"\naudiences = []"
             ))
             .contains("ncp.trusted_issuers")
+        );
+        let client = |kind: &str, keys: &str| {
+            format!(
+                "{files}[[ncp.clients]]\nclient_id = \"ncp-de\"\nname = \"NCPeH Germany\"\nkind = \"{kind}\"\nscopes = [\"system/*.rs\"]\nredirect_uris = [\"https://ncp.example.de/cb\"]\n{keys}"
+            )
+        };
+        let jwks_uri = "jwks_uri = \"https://ncp.example.de/jwks\"";
+        with(&client("confidential-asymmetric", jwks_uri))
+            .validate()
+            .unwrap();
+        assert!(error(&client("public", "")).contains("must be confidential-asymmetric"));
+        assert!(
+            error(&client("confidential-asymmetric", ""))
+                .contains("ncp.clients.ncp-de: a confidential-asymmetric client needs jwks")
         );
     }
 }

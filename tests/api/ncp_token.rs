@@ -140,7 +140,8 @@ async fn only_client_credentials_is_granted() {
 #[actix_web::test]
 async fn an_assertion_without_purpose_of_use_or_with_malformed_claims_gets_no_token() {
     let ncp = app().await;
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>, &str)> = vec![
+    type Change = Box<dyn FnOnce(&mut Value)>;
+    let cases: Vec<(&str, Change, &str)> = vec![
         (
             "no purpose",
             Box::new(|c| {
