@@ -228,3 +228,40 @@ async fn assertions_and_scopes_beyond_the_registration_are_refused() {
         assert_oauth_error(case, status, &headers, &body, expected_status, error);
     }
 }
+
+/// A revocation the authorization server learns of (here: made by another instance, in the
+/// store) reaches the NCP listener's verifier: the token is refused from then on.
+#[actix_web::test]
+async fn a_revoked_token_is_refused_on_the_ncp_listener() {
+    let mut settings = ncp_settings();
+    settings.auth.server.revocation_poll_seconds = 1;
+    let store = ehds_gateway::store::Store::open(&settings.database)
+        .await
+        .unwrap();
+    let ncp = spawn_ncp(settings).await;
+    let token = ncp.endpoint_token(germany()).await;
+    ncp.ok(germany(), SUMMARY, &token).await;
+    let claims = jwt_claims(&token);
+    let now_ms = crate::support::authz::now() * 1000;
+    store
+        .authz()
+        .revoke_access_token(
+            claims["jti"].as_str().unwrap(),
+            claims["exp"].as_i64().unwrap() * 1000,
+            now_ms,
+        )
+        .await
+        .unwrap();
+    // The poller reads revocations every second; give it at most ten.
+    let mut refused = None;
+    for _ in 0..40 {
+        let (status, body) = ncp.get(germany(), SUMMARY, &token).await;
+        if status == StatusCode::UNAUTHORIZED {
+            refused = Some(body);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let body = refused.expect("the revoked token is refused within ten seconds");
+    assert_outcome(StatusCode::UNAUTHORIZED, &body, 401, "login");
+}

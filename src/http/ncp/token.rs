@@ -121,7 +121,8 @@ async fn handle(
     )
     .await?;
     let scope = granted_scope(&client, param("scope"))?;
-    // Checked as the listener will check them; the country does not matter here.
+    // Checked as the listener will check them; the country does not matter here. The
+    // texts name the claim, never its value; here the claims come from the assertion.
     let country = peer.country.as_deref().unwrap_or_default();
     ProfessionalAssertion::from_claims(&assertion, country, None).map_err(|e| {
         OAuthError::invalid_request(e.to_string().replace("access token", "client assertion"))
