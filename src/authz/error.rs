@@ -75,6 +75,18 @@ impl OAuthError {
     }
 }
 
+/// The answer of a token, introspection or similar endpoint: its JSON with `no-store` and
+/// `no-cache` (RFC 6749 §5.1), or the OAuth error.
+pub fn oauth_json(result: Result<serde_json::Value, OAuthError>) -> HttpResponse {
+    match result {
+        Ok(answer) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header(("Pragma", "no-cache"))
+            .json(answer),
+        Err(error) => error.response(),
+    }
+}
+
 impl From<StoreError> for OAuthError {
     fn from(error: StoreError) -> OAuthError {
         tracing::error!(%error, "the authorization server's store failed");

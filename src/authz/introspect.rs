@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 use crate::authz::AuthServer;
-use crate::authz::error::OAuthError;
+use crate::authz::error::{OAuthError, oauth_json};
 use crate::authz::flow::now_ms;
 use crate::authz::token::{client_of, form_params};
 use crate::authz::tokens::digest;
@@ -22,13 +22,7 @@ pub async fn introspect(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> HttpResponse {
-    match handle(&req, &server, &state, &body).await {
-        Ok(answer) => HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header(("Pragma", "no-cache"))
-            .json(answer),
-        Err(error) => error.response(),
-    }
+    oauth_json(handle(&req, &server, &state, &body).await)
 }
 
 async fn handle(

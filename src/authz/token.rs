@@ -13,7 +13,7 @@ use crate::authz::approve::CodeDetails;
 use crate::authz::audit::{self, Event};
 use crate::authz::client_assertion::authenticate;
 use crate::authz::clients::{Client, context_of, within};
-use crate::authz::error::OAuthError;
+use crate::authz::error::{OAuthError, oauth_json};
 use crate::authz::flow::now_ms;
 use crate::authz::settings::MAX_SYSTEM_TOKEN_SECONDS;
 use crate::authz::tokens::{
@@ -88,13 +88,7 @@ pub async fn token(
     server: web::Data<AuthServer>,
     body: web::Bytes,
 ) -> HttpResponse {
-    match handle(&req, &server, &body).await {
-        Ok(answer) => HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header(("Pragma", "no-cache"))
-            .json(answer),
-        Err(error) => error.response(),
-    }
+    oauth_json(handle(&req, &server, &body).await)
 }
 
 async fn handle(req: &HttpRequest, server: &AuthServer, body: &[u8]) -> Result<Value, OAuthError> {

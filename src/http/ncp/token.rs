@@ -20,7 +20,7 @@ use crate::authz::AuthServer;
 use crate::authz::audit::{self, Event};
 use crate::authz::client_assertion::{AssertionCall, authenticate_at};
 use crate::authz::clients::{ClientRegistry, context_of};
-use crate::authz::error::OAuthError;
+use crate::authz::error::{OAuthError, oauth_json};
 use crate::authz::settings::MAX_SYSTEM_TOKEN_SECONDS;
 use crate::authz::token::form_params;
 use crate::authz::tokens::{AccessClaims, random_id};
@@ -63,13 +63,7 @@ pub async fn token(
     endpoint: web::Data<NcpTokenEndpoint>,
     body: web::Bytes,
 ) -> HttpResponse {
-    match handle(&req, &endpoint, &body).await {
-        Ok(answer) => HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header(("Pragma", "no-cache"))
-            .json(answer),
-        Err(error) => error.response(),
-    }
+    oauth_json(handle(&req, &endpoint, &body).await)
 }
 
 async fn handle(
