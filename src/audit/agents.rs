@@ -95,8 +95,8 @@ pub fn app(client_id: &str, issuer: Option<&str>) -> AuditAgent {
     }
 }
 
-/// A health professional: their id, and (to come with NCP principals) name, role,
-/// organisation and country.
+/// A domestic health professional, by their national professional id (or the token's
+/// issuer and subject). A professional abroad, asking through an NCP, is `cross_border`.
 fn professional(principal: &Principal, purpose: Vec<CodeableConcept>) -> AuditAgent {
     let who = Reference {
         identifier: principal
