@@ -21,6 +21,8 @@ use crate::authz::tokens::{
     sign_id_token, valid_pkce_text,
 };
 use crate::store::authz::{IssuedToken, NewRefresh, Redeemed, Rotation};
+use serde::Serialize;
+use serde_json::Map;
 
 type Params = HashMap<String, String>;
 
@@ -389,8 +391,13 @@ async fn client_credentials(
             "client_credentials needs a confidential client with a private_key_jwt assertion",
         ));
     }
-    let asked =
-        param(params, "scope").ok_or_else(|| OAuthError::invalid_scope("scope is required"))?;
+    let scope = system_scope(client, param(params, "scope"))?;
+    issue_system_token(server, client, scope, &server.fhir_base, Map::new()).await
+}
+
+/// The requested scopes, when all are `system/*` ones registered for the client (R7).
+pub(crate) fn system_scope(client: &Client, asked: Option<&str>) -> Result<String, OAuthError> {
+    let asked = asked.ok_or_else(|| OAuthError::invalid_scope("scope is required"))?;
     let scopes: Vec<&str> = asked.split_ascii_whitespace().collect();
     if scopes
         .iter()
@@ -400,31 +407,56 @@ async fn client_credentials(
             "only system scopes registered for this client can be granted",
         ));
     }
-    let scope = scopes.join(" ");
+    Ok(scopes.join(" "))
+}
+
+/// A backend token's claims: the AS's own, and whatever a listener adds (an NCP's
+/// certificate binding and IUA claims).
+#[derive(Serialize)]
+struct SystemClaims<E: Serialize> {
+    #[serde(flatten)]
+    access: AccessClaims,
+    #[serde(flatten)]
+    extra: E,
+}
+
+/// A `system/*` access token of `client` for `audience` (≤ 300 s, R7), with `extra` claims
+/// beside the AS's own; recorded, so that it can be revoked, and in the access log before it
+/// is given (fail closed).
+pub(crate) async fn issue_system_token<E: Serialize>(
+    server: &AuthServer,
+    client: &Client,
+    scope: String,
+    audience: &str,
+    extra: E,
+) -> Result<Value, OAuthError> {
     let now_s = crate::auth::verifier::unix_now();
     let lifetime = server
         .settings
         .system_token_seconds
         .min(MAX_SYSTEM_TOKEN_SECONDS) as i64;
     let jti = random_id();
-    let claims = AccessClaims {
-        iss: server.issuer.clone(),
-        aud: server.fhir_base.clone(),
-        sub: client.id().to_owned(),
-        exp: now_s + lifetime,
-        iat: now_s,
-        nbf: now_s,
-        jti: jti.clone(),
-        scope: scope.clone(),
-        client_id: client.id().to_owned(),
-        patient: None,
-        acting_for: None,
-        fhir_user: None,
+    let claims = SystemClaims {
+        access: AccessClaims {
+            iss: server.issuer.clone(),
+            aud: audience.to_owned(),
+            sub: client.id().to_owned(),
+            exp: now_s + lifetime,
+            iat: now_s,
+            nbf: now_s,
+            jti: jti.clone(),
+            scope: scope.clone(),
+            client_id: client.id().to_owned(),
+            patient: None,
+            acting_for: None,
+            fhir_user: None,
+        },
+        extra,
     };
     server
         .store
         .record_access_token(&IssuedToken {
-            jti: jti.clone(),
+            jti,
             client_id: client.id().to_owned(),
             grant_id: None,
             family: None,
@@ -438,7 +470,7 @@ async fn client_credentials(
     };
     audit::record(server, event).await.map_err(|_| unlogged())?;
     Ok(json!({
-        "access_token": sign_access_token(&server.keys, &claims),
+        "access_token": server.keys.sign("at+jwt", &claims),
         "token_type": "Bearer",
         "expires_in": lifetime,
         "scope": scope,

@@ -8,24 +8,17 @@
 //! assertion. Those claims are checked here: missing or malformed ones refuse the token with
 //! 400 `invalid_request` (a token is never issued that the listener would refuse anyway).
 
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::auth::professional::ProfessionalAssertion;
-use crate::auth::scopes::ScopeContext;
 use crate::authz::AuthServer;
-use crate::authz::audit::{self, Event};
 use crate::authz::client_assertion::{AssertionCall, authenticate_at};
-use crate::authz::clients::{ClientRegistry, context_of};
+use crate::authz::clients::ClientRegistry;
 use crate::authz::error::{OAuthError, oauth_json};
-use crate::authz::settings::MAX_SYSTEM_TOKEN_SECONDS;
-use crate::authz::token::form_params;
-use crate::authz::tokens::{AccessClaims, random_id};
+use crate::authz::token::{form_params, issue_system_token, system_scope};
 use crate::ncp::peer::ConnectionPeer;
-use crate::store::authz::IssuedToken;
 
 /// The IUA claims copied from the client assertion into the access token.
 pub const IUA_CLAIMS: [&str; 6] = [
@@ -48,11 +41,10 @@ pub struct NcpTokenEndpoint {
     pub audience: String,
 }
 
-/// An NCP access token: the AS's claims, the certificate binding and the IUA claims.
+/// What an NCP access token adds to the AS's claims: the certificate binding and the IUA
+/// claims.
 #[derive(Serialize)]
-struct NcpAccessClaims {
-    #[serde(flatten)]
-    access: AccessClaims,
+struct CertificateBound {
     cnf: Value,
     #[serde(flatten)]
     iua: Map<String, Value>,
@@ -114,7 +106,7 @@ async fn handle(
         },
     )
     .await?;
-    let scope = granted_scope(&client, param("scope"))?;
+    let scope = system_scope(&client, param("scope"))?;
     // Checked as the listener will check them; the country does not matter here. The
     // texts name the claim, never its value; here the claims come from the assertion.
     let country = peer.country.as_deref().unwrap_or_default();
@@ -126,72 +118,9 @@ async fn handle(
         .filter_map(|name| Some(((*name).to_owned(), assertion.get(*name)?.clone())))
         .collect();
 
-    let now_s = crate::auth::verifier::unix_now();
-    let lifetime = server
-        .settings
-        .system_token_seconds
-        .min(MAX_SYSTEM_TOKEN_SECONDS) as i64;
-    let jti = random_id();
-    let claims = NcpAccessClaims {
-        access: AccessClaims {
-            iss: server.issuer.clone(),
-            aud: endpoint.audience.clone(),
-            sub: client.id().to_owned(),
-            exp: now_s + lifetime,
-            iat: now_s,
-            nbf: now_s,
-            jti: jti.clone(),
-            scope: scope.clone(),
-            client_id: client.id().to_owned(),
-            patient: None,
-            acting_for: None,
-            fhir_user: None,
-        },
+    let binding = CertificateBound {
         cnf: json!({ "x5t#S256": peer.thumbprint }),
         iua,
     };
-    // Recorded like the AS's other tokens, so that `/auth/revoke` and the revocation poller
-    // know it.
-    server
-        .store
-        .record_access_token(&IssuedToken {
-            jti,
-            client_id: client.id().to_owned(),
-            grant_id: None,
-            family: None,
-            session_id: None,
-            expires_ms: (now_s + lifetime) * 1000,
-        })
-        .await?;
-    let event = Event::TokenIssued {
-        client_id: client.id(),
-        user: None,
-    };
-    audit::record(server, event).await.map_err(|_| {
-        OAuthError::temporarily_unavailable("the access log cannot record this now")
-    })?;
-    Ok(json!({
-        "access_token": server.keys.sign("at+jwt", &claims),
-        "token_type": "Bearer",
-        "expires_in": lifetime,
-        "scope": scope,
-    }))
-}
-
-/// The requested scopes when all are `system/*` ones registered for the client.
-fn granted_scope(
-    client: &Arc<crate::authz::clients::Client>,
-    asked: Option<&str>,
-) -> Result<String, OAuthError> {
-    let asked = asked.ok_or_else(|| OAuthError::invalid_scope("scope is required"))?;
-    let scopes: Vec<&str> = asked.split_ascii_whitespace().collect();
-    if scopes
-        .iter()
-        .any(|s| context_of(s) != Some(ScopeContext::System) || !client.may_have(s))
-    {
-        return Err(OAuthError::invalid_scope(
-            "only system scopes registered for this NCP can be granted",
-        ));
-    }
-    Ok(scopes.join(" "))
+    issue_system_token(server, &client, scope, &endpoint.audience, binding).await
 }
