@@ -89,8 +89,9 @@ async fn main() {
         }),
         patient: Some(patient.clone()),
         is_subject: true,
-        actor: None,
+        actor: Some(patient.clone()),
         professional_id: None,
+        organization: None,
         emergency: false,
         professional: None,
     };

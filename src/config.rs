@@ -26,17 +26,9 @@ pub struct Settings {
     pub portal: PortalSettings,
     pub database: DatabaseSettings,
     pub dev_eid: DevEidSettings,
-    pub consent: ConsentSettings,
+    pub consent: crate::consent::settings::ConsentSettings,
     pub audit: crate::audit::AuditSettings,
     pub ncp: crate::ncp::NcpSettings,
-}
-
-/// Who besides the patients reads Consents; see `[consent]` in `config/default.toml`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ConsentSettings {
-    /// Client ids (the `client_id` or `azp` of system tokens) of health data access bodies,
-    /// which may search who opted out of secondary use (R29).
-    pub health_data_access_bodies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

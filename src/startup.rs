@@ -192,6 +192,8 @@ fn app_state(
                 national_id_country: i.national_id_country,
                 professional_id_claim: i.professional_id_claim.clone(),
                 actor_from_fhir_user: own_issuer.as_ref().is_some_and(|o| o.issuer == i.issuer),
+                organization_claim: i.organization_claim.clone(),
+                professional_issuer: i.professional_issuer,
             };
             (i.issuer.clone(), claims)
         })
@@ -246,7 +248,8 @@ fn app_state(
         None => None,
     };
     let state = AppState {
-        access: DataAccess::new(portals, store.consents(), fhir_base.clone(), limits),
+        access: DataAccess::new(portals, store.consents(), fhir_base.clone(), limits)
+            .with_break_the_glass(settings.consent.break_the_glass.clone()),
         consents: ConsentAccess::new(
             store.consents(),
             fhir_base.clone(),

@@ -255,11 +255,11 @@ impl ConsentAccess {
                 ));
             }
         };
-        // Without a national-identifier claim the issuer vouches for the patient context
-        // alone, and the user counts as the patient (as for the portal data).
-        // Someone acting for the patient (a guardian, the holder of a power of attorney)
-        // neither sees nor changes the patient's Consents (R32).
-        if principal.actor.as_deref().is_some_and(|actor| actor != own) {
+        // Only the patient themself, identified as such (not by a `patient` claim alone):
+        // someone acting for the patient (a guardian, the holder of a power of attorney)
+        // neither sees nor changes the patient's Consents (R32), nor does a professional
+        // whose token carries the patient's context.
+        if !principal.is_patient(&own) {
             return Err(FhirError::Forbidden(
                 "Consent resources are read and changed by the patient they belong to only".into(),
             ));

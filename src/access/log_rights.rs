@@ -33,7 +33,9 @@ impl DataAccess {
                 )
             })?;
         match reach {
-            Reach::Compartment(own) if own == patient_id => {}
+            // The patient's side only: a professional's token with the patient's context
+            // does not make its user the patient.
+            Reach::Compartment(own) if own == patient_id && principal.acts_for(patient_id) => {}
             _ => return Err(refused()),
         }
         let person = self.person(patient_id).await?.ok_or_else(refused)?;

@@ -19,9 +19,9 @@ use time::{Date, OffsetDateTime};
 use crate::audit::note::{self, Relation};
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
-use crate::auth::scopes::ScopeContext;
 use crate::consent::policy::{self, Actor, Categories, Decision, DenyReason};
 use crate::consent::provisions::{self, Requester, Restrictions};
+use crate::consent::settings::BreakTheGlass;
 use crate::consent::{self, RecordView};
 use crate::fhir::FhirError;
 use crate::fhir::resources::Patient;
@@ -55,6 +55,8 @@ pub struct DataAccess {
     consents: ConsentStore,
     base_url: String,
     limits: SearchLimits,
+    /// Where national policy allows break-the-glass (R26).
+    break_the_glass: BreakTheGlass,
 }
 
 /// What one caller may see of one patient.
@@ -79,7 +81,18 @@ impl DataAccess {
             consents,
             base_url: fhir_base_url,
             limits,
+            break_the_glass: BreakTheGlass::default(),
         }
+    }
+
+    /// Allows break-the-glass for patients of these countries (none by default).
+    pub fn with_break_the_glass(mut self, countries: BreakTheGlass) -> DataAccess {
+        self.break_the_glass = countries;
+        self
+    }
+
+    pub fn break_the_glass(&self) -> &BreakTheGlass {
+        &self.break_the_glass
     }
 
     pub fn portals(&self) -> &Portals {
@@ -425,7 +438,7 @@ impl DataAccess {
             .collect();
         // The patient's own restrictions bind others, not the patient's side; break-the-glass
         // overrides them where national policy allows (the decision says so).
-        let patient_side = principal.patient.as_deref() == Some(patient_id);
+        let patient_side = principal.acts_for(patient_id);
         // An NCP's request is made for its asserted purpose of use; provisions that name
         // another purpose do not bind it.
         let purposes: Vec<&str> = principal
@@ -460,29 +473,28 @@ impl DataAccess {
         patient: &Person,
         today: Date,
     ) -> Result<Decision, FhirError> {
-        if principal.patient.as_deref() != Some(patient_id) {
-            // A professional: by a user token, or asserted by a National Contact Point.
-            let actor = if principal.professional.is_some()
-                || principal
-                    .token
-                    .scopes
-                    .contexts()
-                    .any(|c| c == ScopeContext::User)
-            {
+        let Some(actor_id) = principal
+            .actor
+            .as_deref()
+            .filter(|_| principal.acts_for(patient_id))
+        else {
+            // Not the patient's side: a professional (by a user token, a patient-context
+            // token of an EHR launch, or asserted by a National Contact Point), or a system.
+            let actor = if principal.is_system() {
+                Actor::System
+            } else {
                 Actor::Professional {
                     id: principal.professional_id.as_deref(),
-                    emergency: principal.emergency,
+                    emergency: principal.emergency
+                        && self.break_the_glass.allows(patient.national_id.country()),
                 }
-            } else {
-                Actor::System
             };
             return Ok(policy::decide(patient, actor, today));
-        }
-        // A patient-context token. Without a national-identifier claim the issuer vouches for
-        // the patient context alone, and the user counts as the patient.
-        let Some(actor_id) = principal.actor.as_deref().filter(|a| *a != patient_id) else {
-            return Ok(policy::decide(patient, Actor::Subject, today));
         };
+        // A citizen's token, identified by national identifier or the gateway's own login.
+        if actor_id == patient_id {
+            return Ok(policy::decide(patient, Actor::Subject, today));
+        }
         let Some(actor) = self.person(actor_id).await? else {
             return Ok(Decision::Deny(DenyReason::NoRelation));
         };

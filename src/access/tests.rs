@@ -61,6 +61,7 @@ fn professional() -> Principal {
         is_subject: false,
         actor: None,
         professional_id: Some(DOCTOR.into()),
+        organization: None,
         emergency: false,
         professional: None,
     }

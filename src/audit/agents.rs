@@ -8,7 +8,6 @@
 use crate::audit::note::Relation;
 use crate::auth::principal::Principal;
 use crate::auth::professional::{ProfessionalAssertion, PurposeOfUse};
-use crate::auth::scopes::ScopeContext;
 use crate::fhir::datatypes::{CodeableConcept, Coding, Identifier, Reference};
 use crate::fhir::resources::AuditAgent;
 
@@ -34,11 +33,9 @@ pub fn agents(principal: &Principal, relation: Option<Relation>) -> Vec<AuditAge
         token.client_id.as_deref().unwrap_or("unknown client"),
         Some(&token.issuer),
     )];
-    let user_context = token.scopes.contexts().any(|c| c == ScopeContext::User);
-    if let Some(patient) = &principal.patient {
-        // A patient-context token: the person who acts is the actor named by the national
-        // identifier, or the patient themself.
-        let actor = principal.actor.as_deref().unwrap_or(patient);
+    if let (Some(patient), Some(actor)) = (&principal.patient, &principal.actor) {
+        // A citizen's token: the person who acts, identified by national identifier or the
+        // gateway's own login, for themself or for the patient in context.
         let mut user = citizen(actor);
         user.role = vec![match (actor == patient, relation) {
             (true, _) => CodeableConcept::coded(ROLE_CODE, "ONESELF", "self"),
@@ -53,8 +50,8 @@ pub fn agents(principal: &Principal, relation: Option<Relation>) -> Vec<AuditAge
         agents.push(user);
     } else if let Some(assertion) = &principal.professional {
         agents.extend(cross_border(assertion, purpose));
-    } else if user_context || principal.professional_id.is_some() {
-        agents.push(professional(principal, purpose));
+    } else if !principal.is_system() {
+        agents.extend(professional(principal, purpose));
     } else {
         // A system token: the app is the requestor.
         agents[0].requestor = true;
@@ -96,36 +93,75 @@ pub fn app(client_id: &str, issuer: Option<&str>) -> AuditAgent {
 }
 
 /// A domestic health professional, by their national professional id (or the token's
-/// issuer and subject). A professional abroad, asking through an NCP, is `cross_border`.
-fn professional(principal: &Principal, purpose: Vec<CodeableConcept>) -> AuditAgent {
-    let who = Reference {
-        identifier: principal
-            .professional_id
-            .as_ref()
-            .map(|id| Identifier {
-                system: Some(PROFESSIONAL_ID.into()),
-                value: Some(id.clone()),
-                ..Default::default()
-            })
-            .or_else(|| {
-                Some(Identifier {
-                    system: Some(principal.token.issuer.clone()),
-                    value: Some(principal.token.subject.clone()),
-                    ..Default::default()
-                })
-            }),
-        ..Default::default()
+/// issuer and subject), with the `fhirUser` the token names as the display, and their
+/// organisation when the issuer tells it. A professional abroad, asking through an NCP, is
+/// `cross_border`.
+fn professional(principal: &Principal, purpose: Vec<CodeableConcept>) -> Vec<AuditAgent> {
+    let token = &principal.token;
+    let identifier = match &principal.professional_id {
+        Some(id) => Identifier {
+            system: Some(PROFESSIONAL_ID.into()),
+            value: Some(id.clone()),
+            ..Default::default()
+        },
+        None => Identifier {
+            system: Some(token.issuer.clone()),
+            value: Some(token.subject.clone()),
+            ..Default::default()
+        },
     };
-    AuditAgent {
+    let user = AuditAgent {
         type_: Some(CodeableConcept::coded(ROLE_TYPE, "humanuser", "human user")),
         role: vec![CodeableConcept::coded(
             ROLE_CLASS,
             "PROV",
             "healthcare provider",
         )],
-        who: Some(who),
+        who: Some(Reference {
+            identifier: Some(identifier),
+            display: token.fhir_user.clone(),
+            ..Default::default()
+        }),
+        // The token's subject at its issuer, whatever else names the user.
+        name: Some(format!("{} at {}", token.subject, token.issuer)),
         requestor: true,
         purpose_of_use: purpose,
+        ..Default::default()
+    };
+    let mut agents = vec![user];
+    if let Some(organization) = &principal.organization {
+        agents.push(organization_agent(organization));
+    }
+    agents
+}
+
+/// The organisation a domestic professional works for, as their issuer names it
+/// (`<id>` or `<system>|<id>`).
+fn organization_agent(organization: &str) -> AuditAgent {
+    let (system, value) = match organization.split_once('|') {
+        Some((system, value)) => (system.to_owned(), value.to_owned()),
+        None => (URI_SYSTEM.to_owned(), organization.to_owned()),
+    };
+    AuditAgent {
+        type_: Some(CodeableConcept {
+            coding: Vec::new(),
+            text: Some("organization".into()),
+        }),
+        role: vec![CodeableConcept::coded(
+            ROLE_CLASS,
+            "PROV",
+            "healthcare provider",
+        )],
+        who: Some(Reference {
+            identifier: Some(Identifier {
+                system: Some(system),
+                value: Some(value.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        name: Some(value),
+        requestor: false,
         ..Default::default()
     }
 }
@@ -227,13 +263,12 @@ fn purpose_of_use(principal: &Principal, relation: Option<Relation>) -> Vec<Code
     if !stated.is_empty() {
         return stated;
     }
-    let (code, display) = match (&principal.patient, relation) {
-        (Some(p), _) if principal.actor.as_deref().is_none_or(|a| a == p) => {
-            ("PATRQT", "patient requested")
-        }
-        (Some(_), Some(Relation::Guardian)) => ("FAMRQT", "family requested"),
-        (Some(_), _) => ("PWATRNY", "power of attorney"),
-        (None, _) => ("TREAT", "treatment"),
+    let on_patient_side = principal.patient.is_some() && principal.actor.is_some();
+    let (code, display) = match (on_patient_side, relation) {
+        (true, _) if principal.actor == principal.patient => ("PATRQT", "patient requested"),
+        (true, Some(Relation::Guardian)) => ("FAMRQT", "family requested"),
+        (true, _) => ("PWATRNY", "power of attorney"),
+        (false, _) => ("TREAT", "treatment"),
     };
     vec![CodeableConcept::coded(ACT_REASON, code, display)]
 }

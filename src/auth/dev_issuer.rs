@@ -47,6 +47,9 @@ impl DevIssuer {
             national_id_claim: Some("pid".into()),
             national_id_country: None,
             professional_id_claim: None,
+            organization_claim: Some("organization".into()),
+            // The dev profile's tokens are a developer's tool for every role, break-the-glass too.
+            professional_issuer: true,
             leeway_seconds: 30,
         }
     }

@@ -42,6 +42,16 @@ pub struct TrustedIssuer {
     /// `helseid://claims/hpr/hpr_number`. Without it, a `fhirUser` of `Practitioner/<id>` is used.
     #[serde(default)]
     pub professional_id_claim: Option<String>,
+    /// The claim with the professional's organisation (e.g. `helseid://claims/client/claims/orgnr_parent`,
+    /// an HSA-id of the care unit), as `<id>` or `<system>|<id>`: a deny provision naming an
+    /// organisation (R24) binds the professionals whose token carries it. Without it, no
+    /// organisation is known for this issuer's users.
+    #[serde(default)]
+    pub organization_claim: Option<String>,
+    /// Whether this issuer is a professionals' issuer (HelseID, SITHS, ...) whose users may
+    /// break the glass (R26). An emergency purpose of use from any other issuer is ignored.
+    #[serde(default)]
+    pub professional_issuer: bool,
     /// Tolerated clock skew for `exp` and `nbf`.
     #[serde(default = "default_leeway")]
     pub leeway_seconds: u64,

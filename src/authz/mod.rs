@@ -110,6 +110,8 @@ pub fn own_trusted_issuer(keys: &SigningKeys, base_url: &str) -> TrustedIssuer {
         national_id_claim: None,
         national_id_country: None,
         professional_id_claim: None,
+        organization_claim: None,
+        professional_issuer: false,
         leeway_seconds: 30,
     }
 }

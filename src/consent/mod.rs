@@ -9,6 +9,7 @@
 pub mod cross_border;
 pub mod policy;
 pub mod provisions;
+pub mod settings;
 pub mod validation;
 
 use std::sync::Arc;

@@ -90,7 +90,7 @@ pub enum Actor<'a> {
     System,
 }
 
-/// Each nation's rules for minors and break-the-glass.
+/// Each nation's rules for minors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CountryRules {
     /// Youngest age at which a citizen uses the portal for themself (R44).
@@ -100,8 +100,6 @@ pub struct CountryRules {
     /// From `guardian_full_below` up to this age, guardians have limited access (what is
     /// limited is the country's rule); from this age on, none.
     pub guardian_limited_below: u8,
-    /// Whether a professional may override restrictions in an emergency (R26).
-    pub break_the_glass: bool,
 }
 
 impl CountryRules {
@@ -112,28 +110,24 @@ impl CountryRules {
                 own_use_minimum_age: 16,
                 guardian_full_below: 12,
                 guardian_limited_below: 16,
-                break_the_glass: true,
             },
             // 1177: own record from 16; guardians until 13; 13-15 neither.
             Country::Se => CountryRules {
                 own_use_minimum_age: 16,
                 guardian_full_below: 13,
                 guardian_limited_below: 13,
-                break_the_glass: true,
             },
             // sundhed.dk: parents of children under 15 see medicines, vaccinations and the access log.
             Country::Dk => CountryRules {
                 own_use_minimum_age: 15,
                 guardian_full_below: 0,
                 guardian_limited_below: 15,
-                break_the_glass: true,
             },
             // MyKanta: guardians under 10; from 10 until 18 per-visit restrictions apply.
             Country::Fi => CountryRules {
                 own_use_minimum_age: 10,
                 guardian_full_below: 10,
                 guardian_limited_below: 18,
-                break_the_glass: true,
             },
         }
     }
@@ -258,6 +252,12 @@ pub fn decide(patient: &Person, actor: Actor<'_>, today: Date) -> Decision {
             if !in_force {
                 return Decision::Deny(DenyReason::PowerOfAttorneyNotInForce);
             }
+            // R30: a grantor who withdrew their consent to use the portal has stopped all app
+            // access to their data, through their attorneys too. (The holder's own level
+            // bounds what the holder's apps get, below.)
+            if let Err(reason) = portal_level(country, patient) {
+                return Decision::Deny(reason);
+            }
             let levels = match portal_level(country, holder) {
                 Err(reason) => return Decision::Deny(reason),
                 Ok(levels) => levels,
@@ -267,7 +267,9 @@ pub fn decide(patient: &Person, actor: Actor<'_>, today: Date) -> Decision {
             permit(levels.and(Categories::of(&granted)), false)
         }
         Actor::Professional { id, emergency } => {
-            if emergency && rules.break_the_glass {
+            // The caller sets `emergency` only where national policy allows break-the-glass
+            // and the token's issuer may assert it (`[consent] break_the_glass`).
+            if emergency {
                 return Decision::Permit {
                     categories: Categories::ALL,
                     hide_locked: false,
@@ -603,6 +605,38 @@ mod tests {
         assert_eq!(
             actor(&power),
             Decision::Deny(DenyReason::PowerOfAttorneyNotInForce)
+        );
+    }
+
+    #[test]
+    fn a_norwegian_grantor_who_withdrew_portal_consent_stops_their_attorneys_too() {
+        let mut grantor = person(Country::No, date!(1940 - 02 - 11));
+        let mut holder = person(Country::No, date!(1968 - 07 - 21));
+        holder.portal_consent = Some(PortalConsentLevel::Full);
+        let power = PowerOfAttorney {
+            key: "poa-1".into(),
+            grantor: grantor.key.clone(),
+            holder: holder.key.clone(),
+            service_areas: vec![ServiceArea::Prescriptions],
+            valid_from: date!(2025 - 01 - 01),
+            valid_to: None,
+        };
+        let attorney = |grantor: &Person| {
+            decide(
+                grantor,
+                Actor::Attorney {
+                    holder: &holder,
+                    power: &power,
+                },
+                TODAY,
+            )
+        };
+        grantor.portal_consent = Some(PortalConsentLevel::Full);
+        assert!(categories(attorney(&grantor)).is_some());
+        grantor.portal_consent = Some(PortalConsentLevel::Withdrawn);
+        assert_eq!(
+            attorney(&grantor),
+            Decision::Deny(DenyReason::PortalConsentWithdrawn)
         );
     }
 

@@ -78,25 +78,23 @@ pub(super) fn bearer_token(
     Ok(token.trim().to_owned())
 }
 
-/// The patient context of a patient-scoped token: its `patient` claim, or the person its
-/// national-identifier claim names.
+/// Who calls, decided from the user behind the token, never from its `patient` claim alone.
+///
+/// The `patient` claim is a context: the compartment a patient-scoped token reaches. Whether
+/// the caller is that patient (or someone acting for them) is a separate question, answered
+/// by the user's identity: a national-identifier claim, or the `fhirUser` of the gateway's
+/// own authorization server, resolved to a person in the portals. A token with `user/` or
+/// `system/` scopes, a professional's id, or a `fhirUser` that is not a Patient is never the
+/// patient's side: SMART EHR launches put `patient` into professionals' tokens routinely.
 async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Principal, FhirError> {
-    let claimed_person = match &token.national_id {
-        Some(raw) => {
-            let country = state
-                .issuer_claims
-                .get(&token.issuer)
-                .and_then(|c| c.national_id_country);
-            let id = parse_national_id(raw, country)
-                .ok_or_else(|| invalid_token("the national identifier claim is not valid"))?;
-            Some(state.access.patient_id_of(&id).await?.ok_or_else(|| {
-                invalid_token("the token's national identifier is not known to the portals")
-            })?)
-        }
-        None => own_issuer_user(state, &token),
+    let professional_id = professional_id(state, &token);
+    let citizen = if is_citizen_token(&token, professional_id.is_some()) {
+        citizen(state, &token).await?
+    } else {
+        None
     };
     let patient_scoped = token.scopes.contexts().any(|c| c == ScopeContext::Patient);
-    let patient = match (&token.patient, &claimed_person) {
+    let patient = match (&token.patient, &citizen) {
         (Some(p), _) => {
             if ids::parse(p).is_none_or(|id| id.record.is_some()) {
                 return Err(invalid_token(
@@ -111,24 +109,69 @@ async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Princi
     if patient_scoped && patient.is_none() {
         return Err(invalid_token("patient-context scopes need a patient claim"));
     }
-    let is_subject = match &patient {
-        Some(p) => {
-            claimed_person.as_deref() == Some(p.as_str())
-                || token.fhir_user.as_deref() == Some(format!("Patient/{p}").as_str())
-        }
-        None => false,
-    };
-    let professional_id = professional_id(state, &token);
-    let emergency = emergency(&token);
+    let names_professional = professional_id.is_some()
+        || token
+            .fhir_user
+            .as_deref()
+            .is_some_and(|u| u.contains("Practitioner"));
+    if patient_scoped && citizen.is_none() && !names_professional {
+        // Nobody to hold to anything: neither the patient's side nor a professional bound
+        // by the patient's restrictions.
+        return Err(invalid_token(
+            "a patient-context token must name its user: a national-identifier claim, or a \
+             fhirUser",
+        ));
+    }
+    let is_subject = citizen.is_some() && citizen == patient;
+    let emergency = emergency(state, &token);
+    let organization = organization(state, &token);
     Ok(Principal {
         token,
         patient,
         is_subject,
-        actor: claimed_person,
+        actor: citizen,
         professional_id,
+        organization,
         emergency,
         professional: None,
     })
+}
+
+/// Whether the token may be a citizen's at all: only patient-context scopes, no
+/// professional's id, and no `fhirUser` other than a Patient.
+fn is_citizen_token(token: &VerifiedToken, has_professional_id: bool) -> bool {
+    let only_patient_scopes = token.scopes.contexts().all(|c| c == ScopeContext::Patient);
+    let fhir_user_is_patient = token
+        .fhir_user
+        .as_deref()
+        .is_none_or(|u| u.starts_with("Patient/"));
+    only_patient_scopes && fhir_user_is_patient && !has_professional_id
+}
+
+/// The citizen behind a citizen's token, as a Patient id: the person its national-identifier
+/// claim names, or the `fhirUser` of a token of the gateway's own authorization server. A
+/// `fhirUser` that names someone else than the national identifier is a contradiction.
+async fn citizen(state: &AppState, token: &VerifiedToken) -> Result<Option<String>, FhirError> {
+    let Some(raw) = &token.national_id else {
+        return Ok(own_issuer_user(state, token));
+    };
+    let country = state
+        .issuer_claims
+        .get(&token.issuer)
+        .and_then(|c| c.national_id_country);
+    let id = parse_national_id(raw, country)
+        .ok_or_else(|| invalid_token("the national identifier claim is not valid"))?;
+    let person = state.access.patient_id_of(&id).await?.ok_or_else(|| {
+        invalid_token("the token's national identifier is not known to the portals")
+    })?;
+    if let Some(user) = token.fhir_user.as_deref()
+        && user != format!("Patient/{person}")
+    {
+        return Err(invalid_token(
+            "the token's fhirUser and national identifier name different people",
+        ));
+    }
+    Ok(Some(person))
 }
 
 /// The user of a token of the gateway's own authorization server: its `fhirUser`
@@ -163,19 +206,38 @@ fn professional_id(state: &AppState, token: &VerifiedToken) -> Option<String> {
         .map(|(_, id)| id.to_owned())
 }
 
-/// Break-the-glass: an IUA-style `purpose_of_use` of EMERGENCY (or BTG), as a string or in a list.
-fn emergency(token: &VerifiedToken) -> bool {
+/// Break-the-glass: an IUA-style `purpose_of_use` of EMERGENCY (or BTG), as a string or in a
+/// list, from a professionals' issuer only (`professional_issuer`). Whether the patient's
+/// country allows it is decided with the patient (`[consent] break_the_glass`).
+fn emergency(state: &AppState, token: &VerifiedToken) -> bool {
+    let from_professionals = state
+        .issuer_claims
+        .get(&token.issuer)
+        .is_some_and(|c| c.professional_issuer);
     let is_emergency = |v: &serde_json::Value| {
         v.as_str().is_some_and(|s| {
             let code = s.rsplit(['|', ':', '/']).next().unwrap_or(s);
             code.eq_ignore_ascii_case("EMERGENCY") || code.eq_ignore_ascii_case("BTG")
         })
     };
-    match token.claims.get("purpose_of_use") {
-        Some(serde_json::Value::Array(items)) => items.iter().any(is_emergency),
-        Some(value) => is_emergency(value),
-        None => false,
-    }
+    from_professionals
+        && match token.claims.get("purpose_of_use") {
+            Some(serde_json::Value::Array(items)) => items.iter().any(is_emergency),
+            Some(value) => is_emergency(value),
+            None => false,
+        }
+}
+
+/// The professional's organisation, from the issuer's configured claim (a string; other
+/// shapes are ignored rather than guessed at).
+fn organization(state: &AppState, token: &VerifiedToken) -> Option<String> {
+    let claim = state
+        .issuer_claims
+        .get(&token.issuer)?
+        .organization_claim
+        .as_deref()?;
+    let value = token.claims.get(claim)?.as_str()?.trim();
+    (!value.is_empty() && value.len() <= 256).then(|| value.to_owned())
 }
 
 /// A national identifier claim carries no system. The issuer's configured country decides

@@ -44,6 +44,10 @@ pub struct IssuerClaims {
     /// The gateway's own authorization server names the user by `fhirUser` (`Patient/<id>`)
     /// instead of a national identifier: who acts (R34).
     pub actor_from_fhir_user: bool,
+    /// Where the professional's organisation is.
+    pub organization_claim: Option<String>,
+    /// Whether its users may break the glass.
+    pub professional_issuer: bool,
 }
 
 impl AppState {

@@ -170,7 +170,8 @@ fn state(
             main.store.consents(),
             fhir_base.clone(),
             main.limits,
-        ),
+        )
+        .with_break_the_glass(main.access.break_the_glass().clone()),
         // No Consent route on this listener; nobody reads Consents through it.
         consents: ConsentAccess::new(main.store.consents(), fhir_base, main.limits, Vec::new()),
         store: main.store.clone(),

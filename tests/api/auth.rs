@@ -106,9 +106,22 @@ async fn the_r9_token_attacks_are_refused() {
         ("missing sub", IDP.token(without("sub"))),
         ("missing scope", IDP.token(without("scope"))),
         ("missing aud", IDP.token(without("aud"))),
+        ("patient scopes without a patient or a user", {
+            let mut c = without("patient");
+            c.as_object_mut().unwrap().remove("pid");
+            IDP.token(c)
+        }),
+        // F1: a patient claim alone does not make anyone the patient.
         (
-            "patient scopes without a patient",
-            IDP.token(without("patient")),
+            "patient scopes with a patient and no user",
+            IDP.token(without("pid")),
+        ),
+        (
+            "a fhirUser of another patient than the national identifier",
+            IDP.token(with(
+                "fhirUser",
+                json!(format!("Patient/{}", data::NO_POLYPHARMACY)),
+            )),
         ),
         (
             "patient claim that is no Patient id",

@@ -29,5 +29,6 @@ mod research_opt_out;
 mod restrictions;
 mod search_clinical;
 mod search_patient;
+mod security;
 mod summary;
 mod upstream;

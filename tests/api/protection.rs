@@ -25,10 +25,13 @@ async fn a_protected_person_s_contact_details_are_shown_to_nobody_but_themself()
                 .await,
         );
         assert!(found[0].get("address").is_none());
-        // A patient-context token used by someone else (a proxy) does not see them either.
-        let proxy = patient_token(patient, "patient/*.rs");
+        // A patient-context token of someone else (a professional's EHR launch) does not see
+        // them either.
+        let mut launch = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(patient));
+        launch.as_object_mut().unwrap().remove("pid");
+        launch["fhirUser"] = json!("Practitioner/1234567");
         assert!(
-            app.fhir_ok(&format!("/Patient/{patient}"), &proxy)
+            app.fhir_ok(&format!("/Patient/{patient}"), &IDP.token(launch))
                 .await
                 .get("address")
                 .is_none()

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::support::app::{
-    IDP, TestApp, assert_outcome, ids, patient_token, read_fhir, spawn_with, test_settings,
+    IDP, TestApp, assert_outcome, ids, professional_token, read_fhir, spawn_with, test_settings,
     user_token,
 };
 use crate::support::data;
@@ -41,8 +41,10 @@ struct Answer {
 }
 
 /// GET as the patient, waiting at most `GENEROUS`.
+/// A read by a professional, whose token names no citizen: the upstream's requests are the
+/// reads alone (a citizen's token adds the lookup of its national identifier).
 async fn get(app: &TestApp, path: &str) -> Answer {
-    get_as(app, path, &patient_token(PATIENT, "patient/*.rs")).await
+    get_as(app, path, &professional_token("1234567", None)).await
 }
 
 async fn get_as(app: &TestApp, path: &str, token: &str) -> Answer {

@@ -82,6 +82,7 @@ impl FromRequest for NcpCaller {
                 is_subject: false,
                 actor: None,
                 professional_id: None,
+                organization: None,
                 emergency: assertion.purpose_of_use == PurposeOfUse::Emergency,
                 professional: Some(Arc::new(assertion)),
             };

@@ -89,6 +89,9 @@ pub fn trusted(idp: &TestIdp) -> TrustedIssuer {
         // The audience is fixed before the port is known, so tests use this value in `aud`.
         "audiences": [AUDIENCE],
         "national_id_claim": "pid",
+        "organization_claim": "organization",
+        // Its professionals may break the glass; tests of other issuers say otherwise.
+        "professional_issuer": true,
     }))
     .expect("a valid trusted issuer")
 }
@@ -132,7 +135,8 @@ fn init_test_tracing() {
     }
 }
 
-/// A patient-context access token from the shared issuer.
+/// The patient's own access token from the shared issuer: the patient context, and the
+/// patient's national identifier as the user (`pid`), as a citizen's eID-backed token has.
 pub fn patient_token(patient: &str, scope: &str) -> String {
     IDP.token(IDP.standard_claims(AUDIENCE, scope, Some(patient)))
 }

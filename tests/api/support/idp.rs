@@ -247,6 +247,10 @@ impl TestIdp {
         });
         if let Some(patient) = patient {
             claims["patient"] = json!(patient);
+            // A citizen's token names its user: the patient themself, by national identifier.
+            if let Some(national_id) = national_id_of(patient) {
+                claims["pid"] = json!(national_id);
+            }
         }
         claims
     }
@@ -339,4 +343,28 @@ fn sign(header: &Value, claims: &Value, signer: impl FnOnce(&[u8]) -> Vec<u8>) -
     );
     let signature = signer(input.as_bytes());
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// The national identifier of a Patient id of the embedded data set (`no.p-no-001` →
+/// `12848801265`), read from the data set itself; `None` for an id that names nobody.
+pub fn national_id_of(patient_id: &str) -> Option<String> {
+    static PEOPLE: std::sync::LazyLock<std::collections::HashMap<String, String>> =
+        std::sync::LazyLock::new(|| {
+            let mut people = std::collections::HashMap::new();
+            for (country, json) in [
+                ("no", include_str!("../../../src/portal/embedded/no.json")),
+                ("se", include_str!("../../../src/portal/embedded/se.json")),
+                ("dk", include_str!("../../../src/portal/embedded/dk.json")),
+                ("fi", include_str!("../../../src/portal/embedded/fi.json")),
+            ] {
+                let data: serde_json::Value = serde_json::from_str(json).expect("the data set");
+                for person in data["persons"].as_array().expect("persons") {
+                    let key = person["key"].as_str().expect("a key");
+                    let value = person["national_id"]["value"].as_str().expect("an id");
+                    people.insert(format!("{country}.{key}"), value.to_owned());
+                }
+            }
+            people
+        });
+    PEOPLE.get(patient_id).cloned()
 }
