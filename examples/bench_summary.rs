@@ -71,6 +71,7 @@ async fn main() {
             default_count: 50,
             max_count: 500,
             max_params: 40,
+            max_patients: 20,
         },
     );
     let principal = Principal {

@@ -70,6 +70,8 @@ pub struct FhirSettings {
     pub default_count: usize,
     pub max_count: usize,
     pub max_search_params: usize,
+    /// How many patients one search may name (400 beyond it).
+    pub max_patients_per_search: usize,
     pub page_link_key: String,
 }
 
@@ -213,6 +215,9 @@ impl Settings {
         self.audit.validate().map_err(ConfigError::Invalid)?;
         if self.fhir.default_count == 0 || self.fhir.max_count < self.fhir.default_count {
             return invalid("fhir.default_count must be at least 1 and at most fhir.max_count");
+        }
+        if self.fhir.max_patients_per_search == 0 || self.fhir.max_patients_per_search > 1000 {
+            return invalid("fhir.max_patients_per_search must be from 1 to 1000");
         }
         if self.fhir.max_search_params == 0 {
             return invalid("fhir.max_search_params must be at least 1");

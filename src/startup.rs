@@ -171,6 +171,7 @@ fn app_state(
         default_count: settings.fhir.default_count,
         max_count: settings.fhir.max_count,
         max_params: settings.fhir.max_search_params,
+        max_patients: settings.fhir.max_patients_per_search,
     };
     let fhir_base = format!("{base_url}/fhir");
     let mut issuers = settings.auth.trusted_issuers.clone();

@@ -4,6 +4,7 @@
 
 use time::OffsetDateTime;
 
+use crate::audit::view::LogReader;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
 use crate::consent::policy::{Category, Decision};
@@ -12,12 +13,14 @@ use crate::fhir::FhirError;
 use super::DataAccess;
 
 impl DataAccess {
-    /// `Ok` when `principal` may read the access log of `patient_id`; 403 otherwise.
+    /// How `principal` reads the access log of `patient_id` (the patient, or a person acting
+    /// for them with access-log rights, who sees the categories their rights show); 403
+    /// otherwise.
     pub async fn may_read_access_log(
         &self,
         principal: &Principal,
         patient_id: &str,
-    ) -> Result<(), FhirError> {
+    ) -> Result<LogReader, FhirError> {
         let refused = || {
             FhirError::Forbidden(
                 "an access log is shown to the patient and to those acting for the patient \
@@ -42,7 +45,10 @@ impl DataAccess {
         let today = OffsetDateTime::now_utc().date();
         match self.decide(principal, patient_id, &person, today).await? {
             Decision::Permit { categories, .. } if categories.contains(Category::AccessLog) => {
-                Ok(())
+                Ok(LogReader {
+                    patient: patient_id.to_owned(),
+                    shown: (!principal.is_patient(patient_id)).then_some(categories),
+                })
             }
             _ => Err(refused()),
         }

@@ -151,19 +151,32 @@ impl DataAccess {
         principal: &Principal,
         request: &SearchRequest,
     ) -> Result<SearchPage<R>, FhirError> {
-        if R::IS_RECORD {
-            note_named_patients(principal, request);
-        }
-        let (reach, filters) = self.authorize::<R>(principal, Action::Search)?;
-        let candidates = if R::IS_RECORD {
-            self.record_candidates(request, &reach)?
-        } else {
-            self.patient_candidates(request, &reach).await?
+        note_named_patients(request);
+        self.check_patient_bound(request)?;
+        let reached = match self.authorize::<R>(principal, Action::Search) {
+            Ok((reach, filters)) if R::IS_RECORD => self
+                .record_candidates(request, &reach)
+                .map(|candidates| (reach, filters, candidates)),
+            Ok((reach, filters)) => self
+                .patient_candidates(request, &reach)
+                .await
+                .map(|candidates| (reach, filters, candidates)),
+            Err(e) => Err(e),
         };
-        // A search of clinical data is about the patients it names (or the token's own),
-        // whatever it finds; a Patient search is about those it finds.
-        if R::IS_RECORD || matches!(reach, Reach::Compartment(_)) {
-            candidates.iter().for_each(|p| note::patient(p));
+        let (reach, filters, candidates) = match reached {
+            Ok(reached) => reached,
+            Err(refusal) => {
+                // A refused attempt on people who exist is on their record (R35); names of
+                // nobody stay the request's query.
+                self.note_existing(request).await;
+                return Err(refusal);
+            }
+        };
+        // A search of clinical data is about the patients it names (or the token's own)
+        // who exist: `load` notes them once found, whatever the search finds. A Patient
+        // search is about those it finds, and a patient token's about its own patient.
+        if let (false, Reach::Compartment(own)) = (R::IS_RECORD, &reach) {
+            note::patient(own);
         }
         let now = OffsetDateTime::now_utc();
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
@@ -199,6 +212,45 @@ impl DataAccess {
             matches: page,
             included,
         })
+    }
+
+    /// Notes the patients a refused search named who exist, as patients of the record.
+    async fn note_existing(&self, request: &SearchRequest) {
+        for criterion in request
+            .criteria
+            .iter()
+            .filter(|c| PATIENT_CRITERIA.contains(&c.name))
+        {
+            for value in &criterion.values {
+                if let SearchValue::Reference(r) = value
+                    && let Some(patient) = r.strip_prefix("Patient/")
+                    && matches!(self.person(patient).await, Ok(Some(_)))
+                {
+                    note::patient(patient);
+                }
+            }
+        }
+    }
+
+    /// One search names at most `fhir.max_patients_per_search` patients (by reference,
+    /// `_id` or identifier), so that no request can make the server look up, decide for and
+    /// log an unbounded list of people (400 beyond it).
+    fn check_patient_bound(&self, request: &SearchRequest) -> Result<(), FhirError> {
+        let named = request
+            .criteria
+            .iter()
+            .filter(|c| {
+                PATIENT_CRITERIA.contains(&c.name) || c.name == "identifier" || c.name == "_id"
+            })
+            .map(|c| c.values.len())
+            .sum::<usize>();
+        if named > self.limits.max_patients {
+            return Err(FhirError::Invalid(format!(
+                "a search names at most {} patients; this one names {named}",
+                self.limits.max_patients
+            )));
+        }
+        Ok(())
     }
 
     /// The scopes' reach for this type and action, and their query restrictions parsed.
@@ -262,8 +314,8 @@ impl DataAccess {
         }
         match (candidates, reach) {
             (Some(named), Reach::Compartment(own)) => {
-                // A refused search of someone else's data is on their record too.
-                named.iter().for_each(|p| note::patient(p));
+                // Someone else's data is out of reach: the names stay the request's query
+                // (noted above), not entries in those people's logs.
                 if named.iter().any(|p| p != own) {
                     return Err(FhirError::Forbidden(
                         "a patient-context token can only search its own patient's data".into(),
@@ -379,6 +431,11 @@ impl DataAccess {
         let Some(person) = source.person(parsed.person).await? else {
             return Ok(Vec::new());
         };
+        if R::IS_RECORD {
+            // A person the portals know, whose data the request reaches for: an entry in
+            // their log, whatever the decision below.
+            note::patient(patient_id);
+        }
         let today = OffsetDateTime::now_utc().date();
         let Gate {
             categories,
@@ -561,28 +618,26 @@ impl DataAccess {
     }
 }
 
-/// Notes whose data a clinical search is about, before anything may refuse it: the
-/// patients it names, or else the token's own.
-fn note_named_patients(principal: &Principal, request: &SearchRequest) {
-    let mut named = false;
-    for criterion in request
+/// Notes the patients a search names in its criteria, before anything may refuse it, as
+/// the request's query: whether they exist and may be reached is decided later, and only
+/// then are they patients whose logs get the entry (`load`, `gate`).
+fn note_named_patients(request: &SearchRequest) {
+    for value in request
         .criteria
         .iter()
-        .filter(|c| c.name == "patient" || c.name == "subject")
+        .filter(|c| PATIENT_CRITERIA.contains(&c.name))
+        .flat_map(|c| c.values.iter())
     {
-        for value in &criterion.values {
-            if let SearchValue::Reference(r) = value
-                && let Some(patient) = r.strip_prefix("Patient/")
-            {
-                note::patient(patient);
-                named = true;
-            }
+        if let SearchValue::Reference(r) = value
+            && let Some(patient) = r.strip_prefix("Patient/")
+        {
+            note::named(patient);
         }
     }
-    if !named && let Some(own) = &principal.patient {
-        note::patient(own);
-    }
 }
+
+/// The criteria whose values name patients.
+const PATIENT_CRITERIA: [&str; 2] = ["patient", "subject"];
 
 /// Notes the resources a response discloses, for the access log.
 fn note_disclosed<R: Searchable>(resources: &[R]) {

@@ -32,6 +32,7 @@ const LIMITS: SearchLimits = SearchLimits {
     default_count: 50,
     max_count: 500,
     max_params: 40,
+    max_patients: 20,
 };
 
 /// Who the provisions are for.

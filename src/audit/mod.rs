@@ -13,6 +13,7 @@ pub mod chain;
 pub mod note;
 pub mod record;
 pub mod verify;
+pub mod view;
 mod writer;
 
 use std::sync::Arc;

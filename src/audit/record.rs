@@ -1,6 +1,8 @@
 //! One access-log record, as the code that produces it describes it, and its AuditEvent
 //! (IHE BALP: PatientRead / PatientQuery for data, DICOM user authentication for logins).
 
+use std::collections::BTreeMap;
+
 use time::OffsetDateTime;
 
 use crate::fhir::datatypes::{CodeableConcept, Coding, Identifier, Meta, Reference};
@@ -139,8 +141,22 @@ pub struct AuditRecord {
     /// `Type/id` of disclosed resources (bounded) and how many there were in all.
     pub disclosed: Vec<String>,
     pub disclosed_total: usize,
+    /// How many resources were disclosed per (patient, resource type).
+    pub disclosed_counts: BTreeMap<(String, String), usize>,
+    /// Patients the request named in its criteria (its query), bounded.
+    pub named: Vec<String>,
+    /// Patients touched beyond the bound of one record.
+    pub patients_left_out: usize,
     pub request_id: Option<String>,
 }
+
+/// The detail of a Query entity that counts one patient's disclosed resources of one type:
+/// `disclosed Patient/<id> <Type>`.
+pub const DISCLOSED_DETAIL: &str = "disclosed";
+/// The detail of a Query entity with the patients the request named.
+pub const CRITERIA_DETAIL: &str = "patient criteria";
+/// The detail of a Query entity with the count of patients left out of the record.
+pub const LEFT_OUT_DETAIL: &str = "patients left out";
 
 impl AuditRecord {
     /// A record of an access to patient data (or of an attempt).
@@ -158,6 +174,9 @@ impl AuditRecord {
             resource_type: None,
             disclosed: Vec::new(),
             disclosed_total: 0,
+            disclosed_counts: BTreeMap::new(),
+            named: Vec::new(),
+            patients_left_out: 0,
             request_id: crate::request_context::request_id(),
         }
     }
@@ -212,6 +231,8 @@ impl AuditRecord {
             ..Default::default()
         }));
         if self.disclosed_total > self.disclosed.len()
+            || !self.named.is_empty()
+            || self.patients_left_out > 0
             || matches!(self.kind, AuditKind::Search | AuditKind::Operation(_))
         {
             // A query's result as a whole: how many resources it disclosed, of which the
@@ -227,10 +248,7 @@ impl AuditRecord {
                         .map(|t| format!(" by a {t} request"))
                         .unwrap_or_default()
                 )),
-                detail: vec![AuditEntityDetail {
-                    type_: "total".into(),
-                    value_string: self.disclosed_total.to_string(),
-                }],
+                detail: self.query_details(),
                 ..Default::default()
             });
         }
@@ -276,6 +294,54 @@ impl AuditRecord {
             entity,
         }
     }
+}
+
+impl AuditRecord {
+    /// The details of the record's Query entity: the total, then the count per patient and
+    /// type (from which each patient's view takes its own), the patients the request named,
+    /// and how many patients the record left out.
+    fn query_details(&self) -> Vec<AuditEntityDetail> {
+        let mut details = vec![AuditEntityDetail {
+            type_: "total".into(),
+            value_string: self.disclosed_total.to_string(),
+        }];
+        details.extend(
+            self.disclosed_counts
+                .iter()
+                .map(|((patient, type_name), count)| AuditEntityDetail {
+                    type_: disclosed_detail(patient, type_name),
+                    value_string: count.to_string(),
+                }),
+        );
+        if !self.named.is_empty() {
+            details.push(AuditEntityDetail {
+                type_: CRITERIA_DETAIL.into(),
+                value_string: self
+                    .named
+                    .iter()
+                    .map(|p| format!("Patient/{p}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            });
+        }
+        if self.patients_left_out > 0 {
+            details.push(AuditEntityDetail {
+                type_: LEFT_OUT_DETAIL.into(),
+                value_string: self.patients_left_out.to_string(),
+            });
+        }
+        details
+    }
+}
+
+/// The detail type that counts `patient`'s resources of `type_name` (no patient: `-`).
+pub fn disclosed_detail(patient: &str, type_name: &str) -> String {
+    let patient = if patient.is_empty() {
+        "-".to_owned()
+    } else {
+        format!("Patient/{patient}")
+    };
+    format!("{DISCLOSED_DETAIL} {patient} {type_name}")
 }
 
 /// Where a disclosed resource came from: the national portal of the country its id names

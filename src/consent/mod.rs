@@ -48,6 +48,19 @@ pub struct RecordView<'a> {
 ///   professionals see them;
 /// - locked prescriptions (NO "låst resept", SE "spärrad", FI per-visit restrictions) are
 ///   hidden where the decision says so, except from the professional who wrote them.
+/// The category a resource type's data belongs to, for those who see some categories only
+/// (the access log's view for a representative). `None` for a type of no category.
+pub fn category_of(resource_type: &str) -> Option<Category> {
+    Some(match resource_type {
+        "Patient" => Category::Demographics,
+        "MedicationRequest" | "MedicationStatement" | "Medication" => Category::Medications,
+        "Immunization" => Category::Vaccinations,
+        "AllergyIntolerance" | "Condition" => Category::PatientRecord,
+        "AuditEvent" => Category::AccessLog,
+        _ => return None,
+    })
+}
+
 pub fn visible_records(
     records: Arc<PersonRecords>,
     view: &RecordView<'_>,

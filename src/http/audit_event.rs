@@ -13,6 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::access::SearchPage;
 use crate::audit::note;
+use crate::audit::view::view;
 use crate::fhir::resources::AuditEvent;
 use crate::fhir::search::date::DatePrefix;
 use crate::fhir::search::matching::{matches_all, sort};
@@ -55,7 +56,7 @@ async fn run(
     let (params, page) = super::page_link::restore(state, "AuditEvent", query)?;
     let request = super::search::parse::<AuditEvent>(state, &params, page, false)?;
     let patient = the_patient(&request)?;
-    state
+    let reader = state
         .access
         .may_read_access_log(principal, &patient)
         .await?;
@@ -72,6 +73,8 @@ async fn run(
         .map(|json| parse_event(json))
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
+        // The reader's own part of each record, before any criterion looks at it.
+        .map(|e| view(e, &reader))
         .filter(|e| matches_all(e, &request.criteria, now_ms))
         .collect();
     // The store gives newest first, in commit order (the default order, `-date`); only an
@@ -110,22 +113,15 @@ pub async fn read(
     let (patients, json) = store.by_id(&id).await?.ok_or_else(not_found)?;
     // Shown to whoever may read the log of one of its patients; to anyone else it does not
     // exist, as for reads of other patients' data.
-    let mut allowed = false;
+    let mut reader = None;
     for patient in patients.split(',').filter(|p| !p.is_empty()) {
-        if state
-            .access
-            .may_read_access_log(&principal, patient)
-            .await
-            .is_ok()
-        {
-            allowed = true;
+        if let Ok(allowed) = state.access.may_read_access_log(&principal, patient).await {
+            reader = Some(allowed);
             break;
         }
     }
-    if !allowed {
-        return Err(not_found());
-    }
-    let event = parse_event(&json)?;
+    let reader = reader.ok_or_else(not_found)?;
+    let event = view(parse_event(&json)?, &reader);
     let mut response = format.respond(
         actix_web::http::StatusCode::OK,
         &Resource::AuditEvent(event),

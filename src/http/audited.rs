@@ -100,6 +100,9 @@ fn record_of<B>(note: Note, response: &ServiceResponse<B>) -> Option<AuditRecord
     record.patients = note.patients;
     record.disclosed = note.disclosed;
     record.disclosed_total = note.disclosed_total;
+    record.disclosed_counts = note.disclosed_counts;
+    record.named = note.named;
+    record.patients_left_out = note.patients_left_out;
     Some(record)
 }
 

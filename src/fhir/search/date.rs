@@ -207,9 +207,11 @@ fn split_zone(text: &str) -> Option<(&str, UtcOffset)> {
     if let Some(clock) = text.strip_suffix('Z') {
         return Some((clock, UtcOffset::UTC));
     }
-    // An offset is the last six characters, `+hh:mm` or `-hh:mm`.
-    if text.len() > 6 {
-        let (clock, zone) = text.split_at(text.len() - 6);
+    // An offset is the last six bytes, `+hh:mm` or `-hh:mm`. The text is the client's: a
+    // multi-byte character may straddle that cut, and then there is no offset to read.
+    let cut = text.len().saturating_sub(6);
+    if cut > 0 && text.is_char_boundary(cut) {
+        let (clock, zone) = text.split_at(cut);
         let sign = match zone.as_bytes()[0] {
             b'+' => 1i8,
             b'-' => -1i8,
@@ -227,6 +229,41 @@ fn split_zone(text: &str) -> Option<(&str, UtcOffset)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
+
+        /// No text, however broken, panics the parser (a multi-byte character where an
+        /// offset would start did).
+        #[test]
+        fn any_text_parses_or_is_refused_without_a_panic(text in "\\PC{0,40}") {
+            let _ = DateRange::parse(&text);
+        }
+
+        #[test]
+        fn date_times_with_any_characters_in_them_never_panic(
+            head in "[0-9]{4}-[0-9]{2}-[0-9]{2}T",
+            tail in "\\PC{0,12}",
+        ) {
+            let _ = DateRange::parse(&format!("{head}{tail}"));
+        }
+    }
+
+    /// Cases per property: a bounded count in CI, ten million with `FUZZ_LONG=1`.
+    fn fuzz_cases() -> u32 {
+        if std::env::var_os("FUZZ_LONG").is_some() {
+            10_000_000
+        } else {
+            20_000
+        }
+    }
+
+    #[test]
+    fn a_multi_byte_character_where_the_offset_would_start_is_refused() {
+        assert_eq!(DateRange::parse("2020-01-01Ta\u{e9}12345"), None);
+        assert_eq!(DateRange::parse("2020-01-01T10:00\u{e9}1:00"), None);
+    }
 
     fn range(text: &str) -> DateRange {
         DateRange::parse(text).unwrap_or_else(|| panic!("{text} should parse"))

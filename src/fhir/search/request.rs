@@ -12,6 +12,8 @@ pub struct SearchLimits {
     pub default_count: usize,
     pub max_count: usize,
     pub max_params: usize,
+    /// How many patients one search may name (`patient`, `subject`, `_id`, `identifier`).
+    pub max_patients: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -433,6 +435,7 @@ mod tests {
         default_count: 20,
         max_count: 100,
         max_params: 10,
+        max_patients: 10,
     };
     const BASE: &str = "http://localhost:8080/fhir";
 
