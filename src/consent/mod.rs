@@ -41,13 +41,6 @@ pub struct RecordView<'a> {
     pub professional_id: Option<&'a str>,
 }
 
-/// The records the view may see:
-/// - only the categories the decision permits;
-/// - records with a release date in the future are hidden from the patient and their
-///   representatives until that date (R21, e.g. the Finnish ReleaseDateForPatientViewing);
-///   professionals see them;
-/// - locked prescriptions (NO "låst resept", SE "spärrad", FI per-visit restrictions) are
-///   hidden where the decision says so, except from the professional who wrote them.
 /// The category a resource type's data belongs to, for those who see some categories only
 /// (the access log's view for a representative). `None` for a type of no category.
 pub fn category_of(resource_type: &str) -> Option<Category> {
@@ -61,6 +54,13 @@ pub fn category_of(resource_type: &str) -> Option<Category> {
     })
 }
 
+/// The records the view may see:
+/// - only the categories the decision permits;
+/// - records with a release date in the future are hidden from the patient and their
+///   representatives until that date (R21, e.g. the Finnish ReleaseDateForPatientViewing);
+///   professionals see them;
+/// - locked prescriptions (NO "låst resept", SE "spärrad", FI per-visit restrictions) are
+///   hidden where the decision says so, except from the professional who wrote them.
 pub fn visible_records(
     records: Arc<PersonRecords>,
     view: &RecordView<'_>,
