@@ -15,6 +15,35 @@ impl DataAccess {
     /// portal or by an active Consent. The Consents are read from the store on every call, so
     /// a withdrawal counts at once; an unreadable store refuses with 503 (R31). A patient who
     /// is not known passes: the service itself then answers 404 as for anyone.
+    /// Identification (`Patient?identifier=` on the NCP listener) is for the cross-border
+    /// services: a patient who opted out of every one of them is refused as the services
+    /// refuse (403, no detail), never shown with name, address and phone (F12).
+    pub async fn check_cross_border_identification(
+        &self,
+        principal: &Principal,
+        patient_id: &str,
+    ) -> Result<(), FhirError> {
+        let mut refusal = None;
+        for service in [
+            CrossBorderService::PatientSummary,
+            CrossBorderService::EPrescription,
+        ] {
+            match self
+                .check_cross_border(principal, patient_id, service)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(FhirError::Forbidden(_)) => {
+                    refusal = Some(FhirError::Forbidden(
+                        "the patient does not take part in the cross-border services".into(),
+                    ))
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        refusal.map_or(Ok(()), Err)
+    }
+
     pub async fn check_cross_border(
         &self,
         principal: &Principal,

@@ -38,7 +38,7 @@ use crate::store::ConsentStore;
 
 pub use consents::ConsentAccess;
 pub use loadable::Loadable;
-pub use patient_record::{PatientRecord, Visible, Wanted};
+pub use patient_record::{PatientRecord, Visible, Wanted, no_patient_with_identifier};
 
 /// One page of a search, with the total that matched and the resources `_include` adds.
 #[derive(Debug)]

@@ -165,6 +165,12 @@ impl Grant {
     }
 }
 
+/// The one answer to a look-up by identifier that finds nobody the caller may see: nobody
+/// has it, or the person is hidden from the caller (F8). Neither tells the other apart.
+pub fn no_patient_with_identifier() -> FhirError {
+    FhirError::NotFound("no patient has this identifier".into())
+}
+
 impl DataAccess {
     /// The record of `patient_id` as `principal` may see it. The operation that shows it
     /// notes what it discloses for the access log (`audit::note`).
@@ -257,7 +263,7 @@ impl DataAccess {
             )));
         }
         let id = NationalId::parse(system, value).map_err(|e| FhirError::Invalid(e.to_string()))?;
-        let not_found = || FhirError::NotFound("no patient has this identifier".into());
+        let not_found = no_patient_with_identifier;
         match reach {
             Reach::Compartment(own) => {
                 let patient: Patient = self.read(principal, &own).await?;

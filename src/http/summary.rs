@@ -50,7 +50,18 @@ pub async fn by_identifier(
         .access
         .patient_by_identifier(&principal, system, value)
         .await?;
-    respond(&state, &principal, &patient_id, format).await
+    respond(&state, &principal, &patient_id, format)
+        .await
+        .map_err(as_unknown_identifier)
+}
+
+/// A person found by identifier but not to be shown to this caller: the answer of an
+/// identifier nobody has (F8), for every `$summary` by identifier.
+pub(super) fn as_unknown_identifier(error: FhirError) -> FhirError {
+    match error {
+        FhirError::NotFound(_) => crate::access::no_patient_with_identifier(),
+        other => other,
+    }
 }
 
 /// The operation's parameters (the IPS OperationDefinition's `identifier` and `profile`);

@@ -833,3 +833,36 @@ async fn the_patient_sees_each_ncp_access_and_refusal_with_the_professional_coun
     );
     assert_eq!(purposes(&refused[0]), ["TREAT"]);
 }
+
+/// F12: identification is for the cross-border services. Someone who opted out of every one
+/// of them is refused as the services refuse, with nothing of their name, address or phone.
+#[actix_web::test]
+async fn identification_of_a_patient_who_opted_out_of_every_service_is_refused_without_detail() {
+    let ncp = app().await;
+    let token = ncp.endpoint_token(germany()).await;
+    let opted_out_of_all = crate::support::idp::national_id_of("dk.p-dk-007").unwrap();
+    let (status, body) = ncp
+        .get(
+            germany(),
+            &format!("/Patient?identifier={DK_CPR}|{opted_out_of_all}"),
+            &token,
+        )
+        .await;
+    assert_refused_without_detail(status, &body);
+    let text = body.to_string();
+    assert!(
+        !text.contains("dk.p-dk-007") && !text.contains("address"),
+        "{text}"
+    );
+    // Opted out of one service only: still identified, for the other.
+    let summary_only = crate::support::idp::national_id_of("no.p-no-012").unwrap();
+    let (status, bundle) = ncp
+        .get(
+            germany(),
+            &format!("/Patient?identifier={NO_FNR}|{summary_only}"),
+            &token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{bundle:#}");
+    assert_eq!(bundle["total"], 1);
+}

@@ -48,6 +48,27 @@ pub async fn identify(
             "Patient identification needs exactly one identifier=system|value".into(),
         ));
     }
+    let identifier = params
+        .iter()
+        .find(|(name, _)| name == "identifier")
+        .and_then(|(_, value)| value.split_once('|'));
+    if let Some((system, value)) = identifier {
+        match state
+            .access
+            .patient_by_identifier(&principal, system, value)
+            .await
+        {
+            Ok(patient_id) => {
+                state
+                    .access
+                    .check_cross_border_identification(&principal, &patient_id)
+                    .await?
+            }
+            // Nobody: the search below answers with an empty Bundle.
+            Err(FhirError::NotFound(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
     search::search_as::<Patient>(&state, &principal, params, page, false, format).await
 }
 
@@ -95,7 +116,9 @@ pub async fn summary_by_identifier(
         .access
         .check_cross_border(&principal, &patient_id, CrossBorderService::PatientSummary)
         .await?;
-    summary::respond(&state, &principal, &patient_id, format).await
+    summary::respond(&state, &principal, &patient_id, format)
+        .await
+        .map_err(summary::as_unknown_identifier)
 }
 
 /// `GET MedicationRequest?patient=<id>&status=active` (ePrescription): one patient's active

@@ -3,4 +3,5 @@
 
 mod access_log_views;
 mod inputs;
+mod refusals;
 mod who_acts;
