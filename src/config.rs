@@ -71,6 +71,9 @@ pub enum LogFormat {
 pub struct TelemetrySettings {
     pub log_format: LogFormat,
     pub log_level: String,
+    /// Key of the national identifiers' pseudonyms in logs (base64 of 32 bytes). Empty: a
+    /// random key per process, which only the dev profile accepts.
+    pub pseudonym_key: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -228,6 +231,17 @@ impl Settings {
         if !self.fhir.page_link_key.is_empty() && self.page_link_key().is_none() {
             return invalid("fhir.page_link_key must be base64 of exactly 32 bytes");
         }
+        if !self.telemetry.pseudonym_key.trim().is_empty() && self.pseudonym_key().is_none() {
+            return invalid("telemetry.pseudonym_key must be base64 of exactly 32 bytes");
+        }
+        if self.profile == Profile::Production && self.pseudonym_key().is_none() {
+            return invalid(
+                "the production profile needs telemetry.pseudonym_key (base64 of 32 random bytes, \
+                 e.g. from `openssl rand -base64 32`): without a key of its own, the pseudonyms \
+                 of national identifiers in the logs of different instances and restarts would \
+                 not match",
+            );
+        }
         self.ncp.validate().map_err(ConfigError::Invalid)?;
         if self.server.rate_limit_per_second > 0 && self.server.rate_limit_burst == 0 {
             return invalid("server.rate_limit_burst must be at least 1 when a rate limit is set");
@@ -279,11 +293,12 @@ impl Settings {
     }
 
     pub fn page_link_key(&self) -> Option<[u8; 32]> {
-        use base64::Engine;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(self.fhir.page_link_key.trim())
-            .ok()?;
-        bytes.try_into().ok()
+        key_32(&self.fhir.page_link_key)
+    }
+
+    /// The configured key of the national identifiers' pseudonyms, if one is.
+    pub fn pseudonym_key(&self) -> Option<[u8; 32]> {
+        key_32(&self.telemetry.pseudonym_key)
     }
 
     /// `http://host:port` unless a public base URL is configured. `port` is the bound port
@@ -296,6 +311,30 @@ impl Settings {
             configured.to_owned()
         }
     }
+}
+
+#[cfg(test)]
+impl Settings {
+    /// The defaults changed as the production profile needs them, for tests of its checks.
+    pub(crate) fn production_for_tests() -> Settings {
+        let mut s = Settings::defaults();
+        s.profile = Profile::Production;
+        s.auth.dev_issuer.enabled = false;
+        s.dev_eid.enabled = false;
+        // Production names its national eIDs instead of the dev eID of the defaults.
+        s.auth.eid.clear();
+        s.telemetry.pseudonym_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=".into();
+        s
+    }
+}
+
+/// The 32 bytes a base64 setting holds, if it holds exactly 32.
+fn key_32(base64_text: &str) -> Option<[u8; 32]> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_text.trim())
+        .ok()?;
+    bytes.try_into().ok()
 }
 
 #[cfg(test)]
@@ -447,7 +486,40 @@ mod tests {
         s.dev_eid.enabled = false;
         assert!(s.validate().unwrap_err().to_string().contains("auth.eid"));
         s.auth.eid.clear();
+        s.telemetry.pseudonym_key = KEY.into();
         s.validate().unwrap();
+    }
+
+    const KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+
+    fn production() -> Settings {
+        let s = Settings::production_for_tests();
+        s.validate().unwrap();
+        s
+    }
+
+    #[test]
+    fn production_needs_a_pseudonym_key() {
+        let mut s = production();
+        s.telemetry.pseudonym_key = String::new();
+        let error = s.validate().unwrap_err().to_string();
+        assert!(error.contains("telemetry.pseudonym_key"), "{error}");
+        s.telemetry.pseudonym_key = "   ".into();
+        assert!(s.validate().is_err(), "blank is no key");
+        s.profile = Profile::Dev;
+        s.validate().unwrap();
+        assert_eq!(s.pseudonym_key(), None, "dev: a random key per process");
+    }
+
+    #[test]
+    fn a_pseudonym_key_must_be_32_bytes() {
+        let mut s = Settings::defaults();
+        s.telemetry.pseudonym_key = "c2hvcnQ=".into();
+        let error = s.validate().unwrap_err().to_string();
+        assert!(error.contains("telemetry.pseudonym_key"), "{error}");
+        s.telemetry.pseudonym_key = KEY.into();
+        s.validate().unwrap();
+        assert_eq!(s.pseudonym_key(), Some([1u8; 32]));
     }
 
     #[test]

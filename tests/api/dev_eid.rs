@@ -656,6 +656,7 @@ async fn the_dev_eid_is_absent_when_disabled() {
 async fn the_production_profile_refuses_to_start_with_the_dev_eid() {
     let mut settings = settings();
     settings.profile = Profile::Production;
+    settings.telemetry.pseudonym_key = crate::support::app::PSEUDONYM_KEY.into();
     let refused = Application::build(settings.clone())
         .await
         .err()
