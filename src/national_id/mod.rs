@@ -5,7 +5,7 @@
 //! checks the format, the embedded birth date and the control digits where the country has them.
 //! The types never print the number: `Debug` masks it, there is no `Display`, and error messages
 //! name the kind of identifier, never its value. Logs and metrics use [`NationalId::pseudonym`],
-//! keyed ([`pseudonym`]).
+//! keyed ([`pseudonym`]); [`redact`] takes identifiers out of text bound for a log.
 //!
 //! The country rules live in one file each (`no`, `se`, `dk`, `fi`); this file holds what they
 //! share: the identifier systems, the error type, the [`NationalId`] sum type with its FHIR token
@@ -68,6 +68,7 @@ mod dk;
 mod fi;
 mod no;
 pub mod pseudonym;
+pub mod redact;
 mod se;
 
 pub use dk::DkCpr;
