@@ -201,11 +201,15 @@ async fn a_national_identifier_in_the_path_does_not_reach_the_log() {
         let response = get(&format!("{base}/fhir/Patient/{escaped}"), Some(&token)).await;
         let (status, body) = read_fhir(response).await;
         assert_outcome(status, &body, 404, "not-found");
+        // Beside a byte that is no UTF-8.
+        let response = get(&format!("{base}/fhir/Patient/%FF{number}"), Some(&token)).await;
+        let (status, body) = read_fhir(response).await;
+        assert_outcome(status, &body, 404, "not-found");
     }
     let log = gateway.stop();
     let spans = log.lines().filter(|l| l.contains("\"path\"")).count();
     assert!(
-        spans >= IN_PATHS.len() * 7,
+        spans >= IN_PATHS.len() * 8,
         "the requests were logged: {log}"
     );
     assert!(
