@@ -63,6 +63,9 @@ pub enum LogFormat {
 pub struct TelemetrySettings {
     pub log_format: LogFormat,
     pub log_level: String,
+    /// Key of the national identifiers' pseudonyms in logs (base64 of 32 bytes). Empty: a
+    /// random key per process, which only the dev profile accepts.
+    pub pseudonym_key: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -212,6 +215,11 @@ impl Settings {
         if self.profile == Profile::Production && !self.audit.enabled {
             return invalid("the production profile refuses audit.enabled = false");
         }
+        if self.profile == Profile::Production
+            && let Some(problem) = self.production_problem()
+        {
+            return Err(problem);
+        }
         self.audit.validate().map_err(ConfigError::Invalid)?;
         if self.fhir.default_count == 0 || self.fhir.max_count < self.fhir.default_count {
             return invalid("fhir.default_count must be at least 1 and at most fhir.max_count");
@@ -224,6 +232,17 @@ impl Settings {
         }
         if !self.fhir.page_link_key.is_empty() && self.page_link_key().is_none() {
             return invalid("fhir.page_link_key must be base64 of exactly 32 bytes");
+        }
+        if !self.telemetry.pseudonym_key.trim().is_empty() && self.pseudonym_key().is_none() {
+            return invalid("telemetry.pseudonym_key must be base64 of exactly 32 bytes");
+        }
+        if self.profile == Profile::Production && self.pseudonym_key().is_none() {
+            return invalid(
+                "the production profile needs telemetry.pseudonym_key (base64 of 32 random bytes, \
+                 e.g. from `openssl rand -base64 32`): without a key of its own, the pseudonyms \
+                 of national identifiers in the logs of different instances and restarts would \
+                 not match",
+            );
         }
         self.ncp.validate().map_err(ConfigError::Invalid)?;
         if self.server.rate_limit_per_second > 0 && self.server.rate_limit_burst == 0 {
@@ -275,12 +294,41 @@ impl Settings {
         Ok(())
     }
 
+    /// What the production profile refuses besides the dev issuer and eID: the example
+    /// app, a public base URL that is not https, and no rate limit.
+    fn production_problem(&self) -> Option<ConfigError> {
+        if let Some(problem) = crate::authz::settings::production_problem(&self.auth) {
+            return Some(ConfigError::Invalid(problem));
+        }
+        let base_url = self.server.public_base_url.trim();
+        if !base_url.starts_with("https://") {
+            return Some(ConfigError::Invalid(format!(
+                "the production profile needs an https:// server.public_base_url (tokens, \
+                 cookies and authorization codes travel over it), not {}",
+                if base_url.is_empty() {
+                    "an empty one (http://host:port)".to_owned()
+                } else {
+                    format!("{base_url:?}")
+                }
+            )));
+        }
+        if self.server.rate_limit_per_second == 0 {
+            return Some(ConfigError::Invalid(
+                "the production profile refuses server.rate_limit_per_second = 0 (no rate limit, \
+                 R41); set a limit per client"
+                    .into(),
+            ));
+        }
+        None
+    }
+
     pub fn page_link_key(&self) -> Option<[u8; 32]> {
-        use base64::Engine;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(self.fhir.page_link_key.trim())
-            .ok()?;
-        bytes.try_into().ok()
+        key_32(&self.fhir.page_link_key)
+    }
+
+    /// The configured key of the national identifiers' pseudonyms, if one is.
+    pub fn pseudonym_key(&self) -> Option<[u8; 32]> {
+        key_32(&self.telemetry.pseudonym_key)
     }
 
     /// `http://host:port` unless a public base URL is configured. `port` is the bound port
@@ -293,6 +341,34 @@ impl Settings {
             configured.to_owned()
         }
     }
+}
+
+#[cfg(test)]
+impl Settings {
+    /// The defaults changed as the production profile needs them, for tests of its checks.
+    pub(crate) fn production_for_tests() -> Settings {
+        let mut s = Settings::defaults();
+        s.profile = Profile::Production;
+        s.auth.dev_issuer.enabled = false;
+        s.dev_eid.enabled = false;
+        // Production names its national eIDs instead of the dev eID of the defaults.
+        s.auth.eid.clear();
+        s.telemetry.pseudonym_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=".into();
+        s.server.public_base_url = "https://gateway.example.org".into();
+        // Production registers its own clients instead of the example app of the defaults.
+        s.auth.server.example_app = false;
+        s.auth.clients.clear();
+        s
+    }
+}
+
+/// The 32 bytes a base64 setting holds, if it holds exactly 32.
+fn key_32(base64_text: &str) -> Option<[u8; 32]> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_text.trim())
+        .ok()?;
+    bytes.try_into().ok()
 }
 
 #[cfg(test)]
@@ -444,7 +520,103 @@ mod tests {
         s.dev_eid.enabled = false;
         assert!(s.validate().unwrap_err().to_string().contains("auth.eid"));
         s.auth.eid.clear();
+        s.telemetry.pseudonym_key = KEY.into();
+        s.server.public_base_url = "https://gateway.example.org".into();
+        s.auth.server.example_app = false;
+        s.auth.clients.clear();
         s.validate().unwrap();
+    }
+
+    fn production_error(change: impl FnOnce(&mut Settings)) -> String {
+        let mut s = production();
+        change(&mut s);
+        s.validate().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn production_refuses_the_example_app() {
+        let error = production_error(|s| s.auth.server.example_app = true);
+        assert!(error.contains("auth.server.example_app"), "{error}");
+        assert!(error.contains("production"), "{error}");
+        let defaults = Settings::defaults();
+        let error = production_error(|s| s.auth.clients = defaults.auth.clients.clone());
+        assert!(error.contains("auth.clients.example-app"), "{error}");
+        let mut renamed = defaults.auth.clients[0].clone();
+        renamed.client_id = "my-app".into();
+        let error = production_error(|s| s.auth.clients = vec![renamed.clone()]);
+        assert!(error.contains("/auth/example-callback"), "{error}");
+        renamed.redirect_uris = vec!["https://app.example.org/callback".into()];
+        let mut s = production();
+        s.auth.clients = vec![renamed];
+        s.validate().unwrap();
+        // Without the authorization server there is no example app to serve.
+        let mut s = production();
+        s.auth.server.enabled = false;
+        s.auth.server.example_app = true;
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn production_refuses_a_public_base_url_without_https() {
+        for url in [
+            "",
+            "http://gateway.example.org",
+            "  http://gateway.example.org/ ",
+        ] {
+            let error = production_error(|s| s.server.public_base_url = url.into());
+            assert!(error.contains("server.public_base_url"), "{url:?}: {error}");
+            assert!(error.contains("https://"), "{url:?}: {error}");
+        }
+        let mut s = production();
+        s.profile = Profile::Dev;
+        s.server.public_base_url = "http://gateway.example.org".into();
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn production_refuses_to_run_without_a_rate_limit() {
+        let error = production_error(|s| s.server.rate_limit_per_second = 0);
+        assert!(
+            error.contains("server.rate_limit_per_second = 0"),
+            "{error}"
+        );
+        assert!(error.contains("production"), "{error}");
+        let mut s = production();
+        s.profile = Profile::Dev;
+        s.server.rate_limit_per_second = 0;
+        s.validate().unwrap();
+    }
+
+    const KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+
+    fn production() -> Settings {
+        let s = Settings::production_for_tests();
+        s.validate().unwrap();
+        s
+    }
+
+    #[test]
+    fn production_needs_a_pseudonym_key() {
+        let mut s = production();
+        s.telemetry.pseudonym_key = String::new();
+        let error = s.validate().unwrap_err().to_string();
+        assert!(error.contains("telemetry.pseudonym_key"), "{error}");
+        s.telemetry.pseudonym_key = "   ".into();
+        assert!(s.validate().is_err(), "blank is no key");
+        s.profile = Profile::Dev;
+        s.validate().unwrap();
+        assert_eq!(s.pseudonym_key(), None, "dev: a random key per process");
+    }
+
+    #[test]
+    fn a_pseudonym_key_must_be_32_bytes() {
+        let mut s = Settings::defaults();
+        s.telemetry.pseudonym_key = "c2hvcnQ=".into();
+        let error = s.validate().unwrap_err().to_string();
+        assert!(error.contains("telemetry.pseudonym_key"), "{error}");
+        s.telemetry.pseudonym_key = KEY.into();
+        s.validate().unwrap();
+        assert_eq!(s.pseudonym_key(), Some([1u8; 32]));
     }
 
     #[test]

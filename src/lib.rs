@@ -19,6 +19,7 @@ pub mod mapping;
 pub mod national_id;
 pub mod ncp;
 pub mod portal;
+pub mod private_fs;
 pub mod request_context;
 pub mod startup;
 pub mod store;

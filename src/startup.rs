@@ -36,6 +36,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         settings.validate()?;
+        install_pseudonym_key(&settings)?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
         let base_url = settings.public_base_url(port);
@@ -129,6 +130,17 @@ impl Application {
                 .map(drop),
         }
     }
+}
+
+/// Installs the configured key of the national identifiers' pseudonyms before anything is
+/// logged. Without one (dev profile only), pseudonyms are made under a random key of the
+/// process.
+fn install_pseudonym_key(settings: &Settings) -> anyhow::Result<()> {
+    use crate::national_id::pseudonym::{self, PseudonymKey};
+    if let Some(bytes) = settings.pseudonym_key() {
+        pseudonym::install(PseudonymKey::new(&bytes))?;
+    }
+    Ok(())
 }
 
 /// Each served country's source, as configured: the embedded data set or an HTTP upstream.

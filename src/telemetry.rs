@@ -1,8 +1,12 @@
 //! Logs, request spans and metrics.
 //!
 //! Request spans record the route pattern and the path, never the query string: search
-//! parameters may hold national identifiers, which must not reach logs (R40). Metrics are
-//! labelled by route pattern, method and status only.
+//! parameters may hold national identifiers, which must not reach logs (R40). A path may hold
+//! one too (`/fhir/Patient/17854110128`, from anyone, authenticated or not), and error
+//! messages quote the path's ids, so both pass through `national_id::redact` before they are
+//! recorded. The error line of a failed request is written here rather than by
+//! tracing-actix-web (whose `emit_event_on_error` feature is off), which would print the
+//! error's `Debug` unredacted. Metrics are labelled by route pattern, method and status only.
 
 use std::sync::OnceLock;
 
@@ -15,6 +19,7 @@ use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, TelemetrySettings};
+use crate::national_id::redact;
 
 /// Installs the global tracing subscriber. Later calls do nothing (tests start many servers).
 pub fn init_tracing(settings: &TelemetrySettings) {
@@ -67,7 +72,7 @@ impl RootSpanBuilder for GatewayRootSpan {
         let route = request
             .match_pattern()
             .unwrap_or_else(|| "unmatched".into());
-        let path = request.path().to_owned();
+        let path = redact::path(request.path()).into_owned();
         let request_id = request
             .extensions()
             .get::<tracing_actix_web::RequestId>()
@@ -92,6 +97,9 @@ impl RootSpanBuilder for GatewayRootSpan {
             Ok(response) => {
                 let status = response.status().as_u16();
                 span.record("status", status);
+                if let Some(error) = response.response().error() {
+                    log_error(&span, response.status(), error);
+                }
                 let route = response
                     .request()
                     .match_pattern()
@@ -105,8 +113,21 @@ impl RootSpanBuilder for GatewayRootSpan {
                 .increment(1);
             }
             Err(error) => {
-                span.record("error", tracing::field::display(error));
+                log_error(&span, error.as_response_error().status_code(), error);
             }
         }
+    }
+}
+
+/// Records a failed request's error on its span and writes its error line (a warning for
+/// 4xx, an error for 5xx), both with national identifiers redacted.
+fn log_error(span: &Span, status: actix_web::http::StatusCode, error: &actix_web::Error) {
+    let detail = format!("{:?}", error.as_response_error());
+    let detail = redact::text(&detail);
+    span.record("error", tracing::field::display(&detail));
+    if status.is_client_error() {
+        tracing::warn!(error = %detail, "the request failed");
+    } else {
+        tracing::error!(error = %detail, "the request failed");
     }
 }

@@ -239,12 +239,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_run_without_the_access_log() {
-        let mut s = Settings::defaults();
-        s.profile = Profile::Production;
-        s.auth.dev_issuer.enabled = false;
-        s.dev_eid.enabled = false;
-        // Production names its national eIDs instead of the dev eID of the defaults.
-        s.auth.eid.clear();
+        let mut s = Settings::production_for_tests();
         s.validate().unwrap();
         s.audit.enabled = false;
         assert!(

@@ -147,9 +147,7 @@ fn load_or_create_key(path: &Path) -> Result<Vec<u8>, KeyError> {
 
 /// Writes a secret readable by its owner only, and makes it durable before it is used.
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
+    crate::private_fs::create_parent(path)?;
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

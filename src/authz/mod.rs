@@ -178,7 +178,10 @@ impl AuthServer {
     /// The example client's authorize URL and its PKCE verifier, printed at start-up in
     /// the dev profile so that a newcomer can try the flow in a browser.
     pub fn example_banner(&self) -> Option<String> {
-        let client = self.clients.get("example-app")?;
+        if !self.settings.example_app {
+            return None;
+        }
+        let client = self.clients.get(settings::EXAMPLE_CLIENT_ID)?;
         let verifier = tokens::random_secret();
         let challenge = {
             use base64::Engine;
@@ -223,6 +226,14 @@ fn enabled(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
     ctx.app_data::<web::Data<AuthServer>>().is_some()
 }
 
+/// Whether the example client's callback page is served (`auth.server.example_app`): it
+/// displays the authorization codes it receives, so it is off unless asked for, and the
+/// production profile refuses it.
+fn example_app(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.app_data::<web::Data<AuthServer>>()
+        .is_some_and(|server| server.settings.example_app)
+}
+
 /// The routes of the authorization server and the discovery documents; absent (404) when
 /// the authorization server is disabled.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -250,9 +261,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/introspect", web::post().to(introspect::introspect))
             .route("/revoke", web::post().to(revoke::revoke))
             .route("/jwks", web::get().to(discovery::jwks))
-            .route(
-                "/example-callback",
-                web::get().to(approve::example_callback),
+            .service(
+                web::resource("/example-callback")
+                    .guard(actix_web::guard::fn_guard(example_app))
+                    .route(web::get().to(approve::example_callback)),
             )
             .route("/account", web::get().to(account::page))
             .route("/account/login", web::get().to(account::login))

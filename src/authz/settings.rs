@@ -32,6 +32,44 @@ pub struct ServerSettings {
     /// Print the example client's authorize URL at start-up (dev profile).
     #[serde(default)]
     pub print_example: bool,
+    /// Serve the example client's callback page, which shows the authorization code it
+    /// receives (dev profile only).
+    #[serde(default)]
+    pub example_app: bool,
+}
+
+/// The example client of the defaults and the page it is sent back to.
+pub const EXAMPLE_CLIENT_ID: &str = "example-app";
+pub const EXAMPLE_CALLBACK_PATH: &str = "/auth/example-callback";
+
+/// What the production profile refuses in the authorization server's settings: the example
+/// app in any form. Its callback page displays authorization codes, which belong to the
+/// app alone, and its registration (a public client of the defaults, redirect URI on this
+/// gateway) would let anyone's browser obtain tokens for a client nobody operates.
+pub fn production_problem(auth: &crate::config::AuthSettings) -> Option<String> {
+    if !auth.server.enabled {
+        return None;
+    }
+    if auth.server.example_app {
+        return Some(format!(
+            "the production profile refuses auth.server.example_app = true: its page \
+             {EXAMPLE_CALLBACK_PATH} displays authorization codes; set it to false \
+             (EHDS_AUTH__SERVER__EXAMPLE_APP=false)"
+        ));
+    }
+    let example = auth.clients.iter().find(|c| {
+        c.client_id == EXAMPLE_CLIENT_ID
+            || c.redirect_uris
+                .iter()
+                .any(|uri| uri.contains(EXAMPLE_CALLBACK_PATH))
+    });
+    example.map(|client| {
+        format!(
+            "auth.clients.{}: the production profile refuses the example client and redirect \
+             URIs to {EXAMPLE_CALLBACK_PATH}; register your own clients in [[auth.clients]]",
+            client.client_id
+        )
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

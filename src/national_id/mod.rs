@@ -4,7 +4,8 @@
 //! portal) is parsed into one of the newtypes here, which can only be built by a parser that
 //! checks the format, the embedded birth date and the control digits where the country has them.
 //! The types never print the number: `Debug` masks it, there is no `Display`, and error messages
-//! name the kind of identifier, never its value. Logs and metrics use [`NationalId::pseudonym`].
+//! name the kind of identifier, never its value. Logs and metrics use [`NationalId::pseudonym`],
+//! keyed ([`pseudonym`]); [`redact`] takes identifiers out of text bound for a log.
 //!
 //! The country rules live in one file each (`no`, `se`, `dk`, `fi`); this file holds what they
 //! share: the identifier systems, the error type, the [`NationalId`] sum type with its FHIR token
@@ -14,7 +15,6 @@ use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use sha2::{Digest, Sha256};
 use time::{Date, Month};
 
 /// Defines the newtype of one identifier kind: the parsed facts behind a private field, the
@@ -67,6 +67,8 @@ macro_rules! checked_identifier {
 mod dk;
 mod fi;
 mod no;
+pub mod pseudonym;
+pub mod redact;
 mod se;
 
 pub use dk::DkCpr;
@@ -311,19 +313,18 @@ impl NationalId {
     }
 
     /// A stable stand-in for logs and metrics: the kind, `#`, and the first 16 hex digits of
-    /// SHA-256 over `system|value`. Equal identifiers give equal pseudonyms, so requests can be
-    /// correlated without the number appearing anywhere.
+    /// HMAC-SHA256 over `system|value` under the process's pseudonym key (see [`pseudonym`]).
+    /// Equal identifiers give equal pseudonyms under one key, so requests can be correlated
+    /// without the number appearing anywhere, and without the key the number cannot be
+    /// found from its pseudonym by trying every possible number.
     pub fn pseudonym(&self) -> String {
-        let digest = Sha256::new()
-            .chain_update(self.system())
-            .chain_update("|")
-            .chain_update(self.value())
-            .finalize();
-        let hex: String = digest[..8]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        format!("{}#{hex}", self.kind().pseudonym_prefix())
+        self.pseudonym_under(pseudonym::current())
+    }
+
+    /// The pseudonym under a given key.
+    pub fn pseudonym_under(&self, key: &pseudonym::PseudonymKey) -> String {
+        let tag = key.tag(self.system(), self.value());
+        format!("{}#{tag}", self.kind().pseudonym_prefix())
     }
 
     fn checked(&self) -> &Checked {
@@ -921,11 +922,31 @@ mod tests {
         }
 
         #[test]
-        fn pseudonym_is_sha256_of_system_and_value() {
+        fn pseudonym_is_keyed_hmac_not_a_plain_hash() {
+            use sha2::{Digest, Sha256};
             let id = NationalId::parse_for_country(Country::Dk, "2110625629").unwrap();
+            let one = pseudonym::PseudonymKey::new(&[1; pseudonym::KEY_BYTES]);
+            let two = pseudonym::PseudonymKey::new(&[2; pseudonym::KEY_BYTES]);
+            let under_one = id.pseudonym_under(&one);
+            assert!(under_one.starts_with("DK-cpr#"), "{under_one}");
+            assert_eq!(
+                under_one,
+                id.pseudonym_under(&pseudonym::PseudonymKey::new(&[1; pseudonym::KEY_BYTES])),
+                "the same key gives the same pseudonym"
+            );
+            assert_ne!(
+                under_one,
+                id.pseudonym_under(&two),
+                "another key, another one"
+            );
             let digest = Sha256::digest(b"urn:oid:1.2.208.176.1.2|2110625629");
-            let expected: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-            assert_eq!(id.pseudonym(), format!("DK-cpr#{expected}"));
+            let plain: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            for pseudonym in [under_one, id.pseudonym_under(&two), id.pseudonym()] {
+                assert!(
+                    !pseudonym.contains(&plain),
+                    "not the plain SHA-256: {pseudonym}"
+                );
+            }
         }
 
         #[test]

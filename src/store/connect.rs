@@ -106,7 +106,7 @@ impl Store {
         let acquire_timeout = Duration::from_secs(settings.acquire_timeout_seconds);
         let backend = match DatabaseUrl::parse(settings)? {
             DatabaseUrl::Sqlite { path, options } => {
-                create_parent(&path)?;
+                prepare_sqlite_files(&path)?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
                     .min_connections(settings.min_connections)
@@ -140,13 +140,34 @@ impl Store {
     }
 }
 
-fn create_parent(path: &Path) -> Result<(), StoreError> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::Config(format!("cannot create the folder {}: {e}", dir.display()))
-        }),
-        _ => Ok(()),
+/// The SQLite files readable by the gateway's user only: the folder (when the gateway creates
+/// it) 0700, the database and its `-wal`, `-shm` and `-journal` files 0600.
+///
+/// The database file is created here, 0600, before SQLite opens it, and an existing one is
+/// made 0600. The others need no umask and no chmod after the fact: SQLite's unix VFS
+/// creates a database's WAL, shared-memory and journal files with the permissions of the
+/// database file itself (`findCreateFileMode`), and sets them with `fchmod`, so that the
+/// umask cannot widen or narrow them. Changing the process's umask instead would touch every
+/// file of the process, and a chmod after opening would leave a window in which the files
+/// are readable. Sidecar files left by an earlier run (perhaps of an older version, 0644)
+/// are made 0600 here, since SQLite reuses them as they are.
+fn prepare_sqlite_files(path: &Path) -> Result<(), StoreError> {
+    let failed = |what: &Path, e: std::io::Error| {
+        StoreError::Config(format!("cannot prepare {}: {e}", what.display()))
+    };
+    crate::private_fs::create_parent(path).map_err(|e| failed(path, e))?;
+    crate::private_fs::create_private_file(path).map_err(|e| failed(path, e))?;
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut sidecar = path.as_os_str().to_owned();
+        sidecar.push(suffix);
+        let sidecar = PathBuf::from(sidecar);
+        match crate::private_fs::restrict(&sidecar) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(failed(&sidecar, e)),
+        }
     }
+    Ok(())
 }
 
 async fn create_schema(pool: &sqlx::PgPool, schema: &str) -> Result<(), StoreError> {

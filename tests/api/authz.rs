@@ -645,3 +645,24 @@ fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// The example app's callback page displays the authorization codes it receives: it is
+/// served only while `auth.server.example_app` is on (the dev default, which the production
+/// profile refuses).
+#[actix_web::test]
+async fn the_example_callback_is_not_served_when_the_example_app_is_off() {
+    let path = "/auth/example-callback?code=c0de-from-the-as&state=s-1";
+    let on = spawn_with(authz_settings()).await;
+    let page = on.get_plain(path).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("c0de-from-the-as"));
+
+    let mut settings = authz_settings();
+    settings.auth.server.example_app = false;
+    let off = spawn_with(settings).await;
+    let (status, body) = read_fhir(off.get_plain(path).await).await;
+    assert_outcome(status, &body, 404, "not-found");
+    assert!(!body.to_string().contains("c0de-from-the-as"), "{body}");
+    // The rest of the authorization server is there.
+    assert_eq!(off.get_plain("/auth/jwks").await.status(), StatusCode::OK);
+}

@@ -656,6 +656,7 @@ async fn the_dev_eid_is_absent_when_disabled() {
 async fn the_production_profile_refuses_to_start_with_the_dev_eid() {
     let mut settings = settings();
     settings.profile = Profile::Production;
+    settings.telemetry.pseudonym_key = crate::support::app::PSEUDONYM_KEY.into();
     let refused = Application::build(settings.clone())
         .await
         .err()
@@ -671,6 +672,10 @@ async fn the_production_profile_refuses_to_start_with_the_dev_eid() {
         .expect("refused");
     assert!(refused.to_string().contains("auth.eid"), "{refused}");
     settings.auth.eid.clear();
+    // Nor the example app, http:// or an unlimited rate (see the config tests).
+    settings.auth.server.example_app = false;
+    settings.auth.clients.clear();
+    settings.server.public_base_url = "https://gateway.example.org".into();
     Application::build(settings)
         .await
         .expect("starts without it");

@@ -13,6 +13,7 @@ mod consent_write;
 mod dev_eid;
 mod errors;
 mod everything;
+mod file_modes;
 mod health;
 mod logs;
 mod metadata;

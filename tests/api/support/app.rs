@@ -98,6 +98,10 @@ pub fn trusted(idp: &TestIdp) -> TrustedIssuer {
 
 pub const AUDIENCE: &str = "https://ehds-gateway.test/fhir";
 
+/// The pseudonym key of test gateways that configure one (the production profile needs
+/// one). The key is process-wide, so every in-process gateway with a key uses this one.
+pub const PSEUDONYM_KEY: &str = "dGVzdCBwc2V1ZG9ueW0ga2V5LCAzMiBieXRlcyEhISE=";
+
 pub async fn spawn_app() -> TestApp {
     spawn_with(test_settings(&IDP)).await
 }
