@@ -198,7 +198,7 @@ fn app_state(
         .as_ref()
         .map(|keys| crate::authz::own_trusted_issuer(keys, base_url));
     issuers.extend(own_issuer.clone());
-    let issuer_claims = issuers
+    let issuer_claims: std::collections::HashMap<String, IssuerClaims> = issuers
         .iter()
         .map(|i| {
             let claims = IssuerClaims {
@@ -268,7 +268,12 @@ fn app_state(
             fhir_base.clone(),
             limits,
             settings.consent.health_data_access_bodies.clone(),
-        ),
+        )
+        .enforcing(crate::consent::validation::Enforceable {
+            organizations: issuer_claims
+                .values()
+                .any(|c| c.organization_claim.is_some()),
+        }),
         audit,
         store,
         verifier,

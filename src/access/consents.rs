@@ -16,7 +16,7 @@ use crate::access::SearchPage;
 use crate::audit::note;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
-use crate::consent::validation::validate;
+use crate::consent::validation::{Enforceable, validate};
 use crate::fhir::resources::Consent;
 use crate::fhir::resources::consent::CONSENT_SCOPE_SYSTEM;
 use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
@@ -36,6 +36,7 @@ pub struct ConsentAccess {
     limits: SearchLimits,
     /// Client ids with the health-data-access-body role (R29).
     access_bodies: Vec<String>,
+    enforceable: Enforceable,
 }
 
 /// Whose Consents a reader reaches.
@@ -58,7 +59,14 @@ impl ConsentAccess {
             base_url: fhir_base_url,
             limits,
             access_bodies,
+            enforceable: Enforceable::default(),
         }
+    }
+
+    /// What provisions this gateway can apply, beyond the basics (see `Enforceable`).
+    pub fn enforcing(mut self, enforceable: Enforceable) -> Self {
+        self.enforceable = enforceable;
+        self
     }
 
     pub async fn read(&self, principal: &Principal, id: &str) -> Result<Consent, FhirError> {
@@ -149,7 +157,7 @@ impl ConsentAccess {
         mut consent: Consent,
     ) -> Result<StoredConsent, FhirError> {
         let (own, _) = self.authorize(principal, Action::Create)?;
-        validate(&consent, &own)?;
+        validate(&consent, &own, self.enforceable)?;
         // The server names the resource (R4 create ignores a client's id).
         consent.id = String::new();
         let stored = self.consents.create(consent).await?;
@@ -174,7 +182,7 @@ impl ConsentAccess {
             )));
         }
         self.owned(id, &own).await?;
-        validate(&consent, &own)?;
+        validate(&consent, &own, self.enforceable)?;
         let stored =
             stale_is_precondition(self.consents.update(id, expected_version, consent).await)?;
         disclosed(std::slice::from_ref(&stored.consent));

@@ -510,6 +510,7 @@ impl DataAccess {
                 &consents,
                 &Requester {
                     professional_id: principal.professional_id.as_deref(),
+                    organization: principal.organization.as_deref(),
                     purposes: &purposes,
                 },
                 today,

@@ -22,6 +22,8 @@ pub const RESOURCE_TYPES_SYSTEM: &str = "http://hl7.org/fhir/resource-types";
 pub struct Requester<'a> {
     /// A national professional id (HPR-nummer, HSA-id, ...).
     pub professional_id: Option<&'a str>,
+    /// The professional's organisation, as the issuer names it (`<id>` or `<system>|<id>`).
+    pub organization: Option<&'a str>,
     /// The purposes of use the request is made for (IUA `purpose_of_use` codes).
     pub purposes: &'a [&'a str],
 }
@@ -131,26 +133,35 @@ pub(crate) fn in_period(period: Option<&Period>, today: Date) -> bool {
 /// A rule without actors applies to everyone outside the patient's side; one with actors to
 /// those it names, by `Practitioner/<id>` or by identifier.
 fn names_requester(rule: &ConsentProvision, requester: &Requester<'_>) -> bool {
-    if rule.actor.is_empty() {
-        return true;
-    }
-    let Some(id) = requester.professional_id else {
-        return false;
-    };
-    rule.actor.iter().any(|a| names(&a.reference, id))
+    rule.actor.is_empty()
+        || rule.actor.iter().any(|a| {
+            requester
+                .professional_id
+                .is_some_and(|id| names(&a.reference, "Practitioner/", id))
+                || requester
+                    .organization
+                    .is_some_and(|org| names(&a.reference, "Organization/", org))
+        })
 }
 
-fn names(reference: &Reference, id: &str) -> bool {
+/// Whether `reference` names `id`: as `<prefix><id>`, or by an identifier whose value (or
+/// `system|value`) is `id`. `id` may itself be `system|value` (an organisation claim).
+fn names(reference: &Reference, prefix: &str, id: &str) -> bool {
+    let bare = id.rsplit_once('|').map_or(id, |(_, value)| value);
     reference
         .reference
         .as_deref()
-        .and_then(|r| r.strip_prefix("Practitioner/"))
-        .is_some_and(|r| r == id)
-        || reference
-            .identifier
-            .as_ref()
-            .and_then(|i| i.value.as_deref())
-            .is_some_and(|v| v == id)
+        .and_then(|r| r.strip_prefix(prefix))
+        .is_some_and(|r| r == bare)
+        || reference.identifier.as_ref().is_some_and(|i| {
+            let value = i.value.as_deref().unwrap_or_default();
+            match (i.system.as_deref(), id.split_once('|')) {
+                (Some(system), Some((id_system, id_value))) => {
+                    system == id_system && value == id_value
+                }
+                _ => !value.is_empty() && value == bare,
+            }
+        })
 }
 
 fn for_purpose(rule: &ConsentProvision, requester: &Requester<'_>) -> bool {
@@ -191,10 +202,12 @@ mod tests {
 
     const DOCTOR: Requester<'static> = Requester {
         professional_id: Some("9171348"),
+        organization: None,
         purposes: &[],
     };
     const OTHER: Requester<'static> = Requester {
         professional_id: Some("1234567"),
+        organization: None,
         purposes: &[],
     };
 
@@ -288,6 +301,7 @@ mod tests {
         }
         let research = deny(json!({"purpose": [{"code": "HRESCH"}]}));
         let researcher = Requester {
+            organization: None,
             professional_id: None,
             purposes: &["HRESCH"],
         };

@@ -13,8 +13,18 @@ use crate::fhir::search::request::is_valid_id;
 const STATUSES: &[&str] = &["draft", "proposed", "active", "rejected", "inactive"];
 const SCOPES: &[&str] = &["patient-privacy", "research"];
 
+/// What this gateway can hold a requester to, beyond resource types, single resources,
+/// practitioners, purposes and periods: a provision that names anything else would be stored
+/// and do nothing, so it is refused (422) instead.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Enforceable {
+    /// Some trusted issuer tells the professionals' organisation (`organization_claim`), so
+    /// a provision denying an organisation binds its professionals.
+    pub organizations: bool,
+}
+
 /// Checks a Consent the patient `own` (a Patient id) makes or changes.
-pub fn validate(consent: &Consent, own: &str) -> Result<(), FhirError> {
+pub fn validate(consent: &Consent, own: &str, enforceable: Enforceable) -> Result<(), FhirError> {
     let invalid = |m: &str| Err(FhirError::Invalid(m.to_owned()));
     let refuse = |m: String| Err(FhirError::Unprocessable(m));
     if consent.category.is_empty() {
@@ -43,12 +53,35 @@ pub fn validate(consent: &Consent, own: &str) -> Result<(), FhirError> {
         return refuse("a Consent can be made only for the token's own patient".into());
     }
     if let Some(provision) = consent.provision.as_deref() {
-        check_provision(provision)?;
+        check_provision(provision, enforceable)?;
+        check_nesting(provision)?;
     }
     Ok(())
 }
 
-fn check_provision(rule: &ConsentProvision) -> Result<(), FhirError> {
+/// The shapes the policy applies: a deny, or a permit whose nested denies are the
+/// restrictions. Anything nested deeper, or under a deny, would be stored and never applied.
+fn check_nesting(top: &ConsentProvision) -> Result<(), FhirError> {
+    let refuse = |m: &str| Err(FhirError::Unprocessable(m.to_owned()));
+    let is_deny = |p: &ConsentProvision| p.type_.as_deref() == Some("deny");
+    if is_deny(top) && !top.provision.is_empty() {
+        return refuse(
+            "provisions nested in a deny are not applied by this gateway: put each restriction \
+             in a deny of its own under a permit",
+        );
+    }
+    for nested in &top.provision {
+        if !is_deny(nested) {
+            return refuse("a nested provision must be a deny: only those restrict anyone");
+        }
+        if !nested.provision.is_empty() {
+            return refuse("provisions nest one level deep at most");
+        }
+    }
+    Ok(())
+}
+
+fn check_provision(rule: &ConsentProvision, enforceable: Enforceable) -> Result<(), FhirError> {
     let refuse = |m: String| Err(FhirError::Unprocessable(m));
     if let Some(kind) = rule.type_.as_deref()
         && kind != "deny"
@@ -68,14 +101,35 @@ fn check_provision(rule: &ConsentProvision) -> Result<(), FhirError> {
         }
     }
     for class in &rule.class {
-        if class.system.as_deref() == Some(RESOURCE_TYPES_SYSTEM) {
-            let code = class.code.as_deref().unwrap_or_default();
-            if ResourceType::parse(code).is_none() {
-                return refuse(format!(
-                    "provision.class: '{code}' is not a resource type this gateway serves"
-                ));
-            }
+        if class.system.as_deref() != Some(RESOURCE_TYPES_SYSTEM) {
+            return refuse(format!(
+                "provision.class: only resource types ({RESOURCE_TYPES_SYSTEM}) are applied \
+                 by this gateway, not '{}'",
+                class
+                    .system
+                    .as_deref()
+                    .unwrap_or("a class without a system")
+            ));
         }
+        let code = class.code.as_deref().unwrap_or_default();
+        if ResourceType::parse(code).is_none() {
+            return refuse(format!(
+                "provision.class: '{code}' is not a resource type this gateway serves"
+            ));
+        }
+    }
+    let cross_border = rule
+        .purpose
+        .iter()
+        .any(|p| p.system.as_deref() == Some(CROSS_BORDER_SERVICE_SYSTEM));
+    if cross_border && (!rule.class.is_empty() || !rule.data.is_empty() || !rule.actor.is_empty()) {
+        // A cross-border opt-out is per service, whole (R27): the services do not narrow by
+        // type, record or person, and a partial one would be stored and ignored (F5).
+        return refuse(
+            "a cross-border service is opted out of as a whole: a provision naming a \
+             cross-border service cannot also name classes, data or actors"
+                .into(),
+        );
     }
     for purpose in &rule.purpose {
         if purpose.system.as_deref() == Some(CROSS_BORDER_SERVICE_SYSTEM) {
@@ -100,21 +154,39 @@ fn check_provision(rule: &ConsentProvision) -> Result<(), FhirError> {
         }
     }
     for actor in &rule.actor {
-        let by_reference = actor.reference.reference.as_deref().is_some_and(|r| {
-            r.starts_with("Practitioner/")
-                || r.starts_with("Organization/")
-                || r.starts_with("PractitionerRole/")
-        });
+        let reference = actor.reference.reference.as_deref();
         let by_identifier = actor
             .reference
             .identifier
             .as_ref()
             .is_some_and(|i| i.value.is_some());
-        if !by_reference && !by_identifier {
-            return refuse("provision.actor must name a practitioner or an organisation, by reference or identifier".into());
+        match reference {
+            Some(r) if r.starts_with("Practitioner/") => {}
+            Some(r) if r.starts_with("Organization/") => {
+                if !enforceable.organizations {
+                    return refuse(
+                        "provision.actor: no trusted issuer tells a professional's \
+                         organisation here, so a restriction by organisation cannot be applied"
+                            .into(),
+                    );
+                }
+            }
+            Some(r) if r.starts_with("PractitionerRole/") => {
+                return refuse(
+                    "provision.actor: a PractitionerRole cannot be matched to a caller; name \
+                     the Practitioner or the Organization"
+                        .into(),
+                );
+            }
+            None if by_identifier => {}
+            _ => {
+                return refuse("provision.actor must name a practitioner or an organisation, by reference or identifier".into());
+            }
         }
     }
-    rule.provision.iter().try_for_each(check_provision)
+    rule.provision
+        .iter()
+        .try_for_each(|nested| check_provision(nested, enforceable))
 }
 
 #[cfg(test)]
@@ -123,6 +195,9 @@ mod tests {
     use serde_json::{Value, json};
 
     const OWN: &str = "no.p-no-014";
+    const ORGS: Enforceable = Enforceable {
+        organizations: true,
+    };
 
     fn consent(change: impl FnOnce(&mut Value)) -> Consent {
         let mut value = json!({
@@ -146,15 +221,15 @@ mod tests {
 
     #[test]
     fn a_well_formed_restriction_of_one_s_own_data_is_accepted() {
-        assert_eq!(status_of(validate(&consent(|_| {}), OWN)), 200);
+        assert_eq!(status_of(validate(&consent(|_| {}), OWN, ORGS)), 200);
         let research = consent(|c| c["scope"]["coding"][0]["code"] = json!("research"));
-        assert_eq!(status_of(validate(&research, OWN)), 200);
+        assert_eq!(status_of(validate(&research, OWN, ORGS)), 200);
         let opt_out = consent(|c| {
             c["provision"] = json!({"type": "deny", "purpose": [
                 {"system": CROSS_BORDER_SERVICE_SYSTEM, "code": "patient-summary"},
                 {"system": CROSS_BORDER_SERVICE_SYSTEM, "code": "e-prescription"}]})
         });
-        assert_eq!(status_of(validate(&opt_out, OWN)), 200);
+        assert_eq!(status_of(validate(&opt_out, OWN, ORGS)), 200);
     }
 
     #[test]
@@ -237,7 +312,7 @@ mod tests {
         ];
         for (name, change, expected) in cases {
             assert_eq!(
-                status_of(validate(&consent(change), OWN)),
+                status_of(validate(&consent(change), OWN, ORGS)),
                 expected,
                 "{name}"
             );

@@ -3,5 +3,6 @@
 
 mod access_log_views;
 mod inputs;
+mod provisions;
 mod refusals;
 mod who_acts;
