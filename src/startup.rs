@@ -261,7 +261,7 @@ fn app_state(
         None => None,
     };
     let state = AppState {
-        access: DataAccess::new(portals, store.consents(), fhir_base.clone(), limits)
+        access: DataAccess::new(portals.clone(), store.consents(), fhir_base.clone(), limits)
             .with_break_the_glass(settings.consent.break_the_glass.clone()),
         consents: ConsentAccess::new(
             store.consents(),
@@ -269,6 +269,7 @@ fn app_state(
             limits,
             settings.consent.health_data_access_bodies.clone(),
         )
+        .with_portals(portals.clone())
         .enforcing(crate::consent::validation::Enforceable {
             organizations: issuer_claims
                 .values()

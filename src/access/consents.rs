@@ -16,6 +16,7 @@ use crate::access::SearchPage;
 use crate::audit::note;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
+use crate::consent::portal_opt_out;
 use crate::consent::validation::{Enforceable, validate};
 use crate::fhir::resources::Consent;
 use crate::fhir::resources::consent::CONSENT_SCOPE_SYSTEM;
@@ -24,6 +25,7 @@ use crate::fhir::search::{
     Criterion, Modifier, SearchLimits, SearchRequest, SearchValue, TokenSystem,
 };
 use crate::fhir::{DomainResource, FhirError};
+use crate::portal::Portals;
 use crate::store::{CodeFilter, ConsentQuery, ConsentStore, StoreError, StoredConsent};
 
 /// The scope code of secondary-use Consents (EHDS art. 71).
@@ -37,6 +39,8 @@ pub struct ConsentAccess {
     /// Client ids with the health-data-access-body role (R29).
     access_bodies: Vec<String>,
     enforceable: Enforceable,
+    /// The national portals, whose registers hold secondary-use opt-outs too (R29).
+    portals: Option<Portals>,
 }
 
 /// Whose Consents a reader reaches.
@@ -60,7 +64,45 @@ impl ConsentAccess {
             limits,
             access_bodies,
             enforceable: Enforceable::default(),
+            portals: None,
         }
+    }
+
+    /// Lets a health data access body's reads include the opt-outs registered in these
+    /// portals (R29).
+    pub fn with_portals(mut self, portals: Portals) -> Self {
+        self.portals = Some(portals);
+        self
+    }
+
+    /// Every secondary-use opt-out registered in a national portal, as Consents.
+    async fn portal_opt_outs(&self) -> Result<Vec<Consent>, FhirError> {
+        let mut found = Vec::new();
+        for source in self.portals.iter().flat_map(Portals::all) {
+            for person in source.persons().await? {
+                let patient_id = crate::mapping::ids::patient_id(source.country(), &person.key);
+                found.extend(portal_opt_out::consent_of(&person, &patient_id));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The mirrored opt-out with this id, if it is one and the person still has it.
+    async fn portal_opt_out(&self, id: &str) -> Result<Option<Consent>, FhirError> {
+        let Some(patient_id) = portal_opt_out::patient_of(id) else {
+            return Ok(None);
+        };
+        let Some(parsed) = crate::mapping::ids::parse(patient_id).filter(|p| p.record.is_none())
+        else {
+            return Ok(None);
+        };
+        let Some(source) = self.portals.as_ref().and_then(|p| p.get(parsed.country)) else {
+            return Ok(None);
+        };
+        Ok(source
+            .person(parsed.person)
+            .await?
+            .and_then(|person| portal_opt_out::consent_of(&person, patient_id)))
     }
 
     /// What provisions this gateway can apply, beyond the basics (see `Enforceable`).
@@ -72,6 +114,12 @@ impl ConsentAccess {
     pub async fn read(&self, principal: &Principal, id: &str) -> Result<Consent, FhirError> {
         let not_found = || FhirError::NotFound(format!("Consent/{id} is not known"));
         let reader = self.reader(principal, Action::Read)?;
+        if let Reader::AccessBody = reader
+            && let Some(mirrored) = self.portal_opt_out(id).await?
+        {
+            disclosed(std::slice::from_ref(&mirrored));
+            return Ok(mirrored);
+        }
         let stored = match self.consents.read(id).await {
             Ok(stored) => stored,
             Err(StoreError::NotFound) => return Err(not_found()),
@@ -96,7 +144,13 @@ impl ConsentAccess {
         principal: &Principal,
         request: &SearchRequest,
     ) -> Result<SearchPage<Consent>, FhirError> {
-        let (query, filters) = match self.reader(principal, Action::Search)? {
+        let reader = self.reader(principal, Action::Search)?;
+        let mirrored = match reader {
+            // The portals' registers count as much as the gateway's own Consents (F3).
+            Reader::AccessBody => self.portal_opt_outs().await?,
+            Reader::Patient(..) => Vec::new(),
+        };
+        let (query, filters) = match reader {
             Reader::Patient(own, filters) => (Self::own_query(own, request)?, filters),
             Reader::AccessBody => (research_query(request)?, None),
         };
@@ -107,6 +161,7 @@ impl ConsentAccess {
             .await?
             .into_iter()
             .map(|s| s.consent)
+            .chain(mirrored)
             .filter(|c| matches_all(c, &request.criteria, now_ms) && passes(c, &filters))
             .collect();
         let keys = if request.sort.is_empty() {

@@ -8,6 +8,7 @@
 
 pub mod cross_border;
 pub mod policy;
+pub mod portal_opt_out;
 pub mod provisions;
 pub mod settings;
 pub mod validation;

@@ -14,6 +14,8 @@ use crate::support::app::{
 use crate::support::data;
 
 const ACCESS_BODY: &str = "hdab-fi";
+/// The people who opted out of secondary use in their national portal.
+const PORTAL_OPT_OUTS: [&str; 2] = ["dk.p-dk-008", "fi.p-fi-006"];
 
 async fn app_with_store() -> (TestApp, Store) {
     let mut settings = test_settings(&IDP);
@@ -65,10 +67,13 @@ async fn an_access_body_finds_the_active_research_opt_outs_of_every_patient() {
     let bundle = app
         .fhir_ok("/Consent?scope=research&status=active", &access_body())
         .await;
-    assert_eq!(bundle["total"], 2);
+    // The two made here, and the two registered in the portals (F3).
+    assert_eq!(bundle["total"], 4);
     assert_eq!(
         patients_of(&bundle),
         [
+            format!("Patient/{}", PORTAL_OPT_OUTS[0]),
+            format!("Patient/{}", PORTAL_OPT_OUTS[1]),
             format!("Patient/{}", data::NO_ADULT),
             format!("Patient/{}", data::SE_ADULT)
         ]
@@ -80,7 +85,7 @@ async fn an_access_body_finds_the_active_research_opt_outs_of_every_patient() {
             &access_body(),
         )
         .await;
-    assert_eq!(all["total"], 3);
+    assert_eq!(all["total"], 5);
 
     let (status, read) = read_fhir(
         app.get(&format!("/Consent/{}", no.id), Some(&access_body()))
@@ -171,8 +176,14 @@ async fn the_citizen_opts_out_and_back_in_and_the_access_body_sees_it_at_once() 
     let id = created["id"].as_str().unwrap().to_owned();
 
     let active = "/Consent?scope=research&status=active";
+    let made_here = |bundle: &Value| -> Vec<String> {
+        ids(bundle)
+            .into_iter()
+            .filter(|i| !i.starts_with("portal-"))
+            .collect()
+    };
     assert_eq!(
-        ids(&app.fhir_ok(active, &access_body()).await),
+        made_here(&app.fhir_ok(active, &access_body()).await),
         [id.as_str()]
     );
 
@@ -186,7 +197,13 @@ async fn the_citizen_opts_out_and_back_in_and_the_access_body_sees_it_at_once() 
     )
     .await;
     assert!(withdrawn.status().is_success(), "{}", withdrawn.status());
-    assert_eq!(app.fhir_ok(active, &access_body()).await["total"], 0);
+    let after = app.fhir_ok(active, &access_body()).await;
+    assert!(!after.to_string().contains(&id), "{after:#}");
+    assert_eq!(
+        after["total"],
+        PORTAL_OPT_OUTS.len(),
+        "the portals' own stay"
+    );
     // The withdrawn opt-out stays on record, inactive.
     let (status, read) = read_fhir(
         app.get(&format!("/Consent/{id}"), Some(&access_body()))
@@ -195,4 +212,54 @@ async fn the_citizen_opts_out_and_back_in_and_the_access_body_sees_it_at_once() 
     .await;
     assert_eq!(status, 200);
     assert_eq!(read["status"], "inactive");
+}
+
+/// F3: the opt-outs registered in the national portals reach the access body, as Consents
+/// with stable ids and a source marker, in searches and by id.
+#[actix_web::test]
+async fn the_portals_registered_opt_outs_reach_the_access_body_as_consents() {
+    let (app, _store) = app_with_store().await;
+    let bundle = app
+        .fhir_ok("/Consent?scope=research&status=active", &access_body())
+        .await;
+    let mirrored: Vec<Value> = matches(&bundle)
+        .into_iter()
+        .filter(|c| {
+            c["meta"]["source"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("urn:ehds-gateway:portal:"))
+        })
+        .collect();
+    assert_eq!(mirrored.len(), PORTAL_OPT_OUTS.len(), "{bundle:#}");
+    for (consent, patient) in mirrored.iter().zip(PORTAL_OPT_OUTS) {
+        assert_eq!(
+            consent["patient"]["reference"],
+            format!("Patient/{patient}")
+        );
+        assert_eq!(
+            consent["id"],
+            format!("portal-{patient}-research"),
+            "a stable id"
+        );
+        assert_eq!(consent["meta"]["tag"][0]["code"], "national-portal");
+        assert_eq!(consent["provision"]["type"], "deny");
+        // And by id, the same resource.
+        let read = app
+            .fhir_ok(
+                &format!("/Consent/{}", consent["id"].as_str().unwrap()),
+                &access_body(),
+            )
+            .await;
+        assert_eq!(&read, consent);
+    }
+    // A patient's own token does not reach another's mirrored opt-out.
+    let mut claims = IDP.standard_claims(AUDIENCE, "patient/Consent.rs", Some(data::NO_ADULT));
+    claims["pid"] = json!(data::NO_ADULT_FNR);
+    let (status, body) = app
+        .get_json(
+            "/Consent/portal-dk.p-dk-008-research",
+            Some(&IDP.token(claims)),
+        )
+        .await;
+    assert_outcome(status, &body, 404, "not-found");
 }
