@@ -17,7 +17,7 @@ use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::{Settings, SourceSettings};
 use crate::fhir::capability::{CapabilityInput, SmartEndpoints, capability_statement};
 use crate::fhir::search::{PageSealer, SearchLimits};
-use crate::http::rate_limit::ClientRateLimiter;
+use crate::http::rate_limit::RateLimits;
 use crate::http::state::{AppState, IssuerClaims};
 use crate::portal::embedded::EmbeddedSource;
 use crate::portal::http::HttpSource;
@@ -263,9 +263,9 @@ fn app_state(
         metrics,
         max_body_bytes: settings.server.max_body_bytes,
         issuer_claims,
-        rate_limiter: ClientRateLimiter::new(
-            settings.server.rate_limit_per_second,
-            settings.server.rate_limit_burst,
+        rate_limiter: RateLimits::new(
+            settings.server.user_rate_limit(),
+            settings.server.app_rate_limit(),
         ),
     };
     Ok((state, authz))

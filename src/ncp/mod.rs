@@ -32,7 +32,7 @@ use crate::authz::clients::ClientRegistry;
 use crate::config::Settings;
 use crate::fhir::search::PageSealer;
 use crate::http::ncp::{NcpPolicy, NcpTokenEndpoint};
-use crate::http::rate_limit::ClientRateLimiter;
+use crate::http::rate_limit::RateLimits;
 use crate::http::state::AppState;
 use crate::telemetry::GatewayRootSpan;
 
@@ -185,10 +185,10 @@ fn state(
         metrics: main.metrics.clone(),
         max_body_bytes: settings.server.max_body_bytes,
         issuer_claims: HashMap::new(),
-        // The same per-client limit as the main listener (R41), in buckets of its own.
-        rate_limiter: ClientRateLimiter::new(
-            settings.server.rate_limit_per_second,
-            settings.server.rate_limit_burst,
+        // The same limits as the main listener (R41), in buckets of their own.
+        rate_limiter: RateLimits::new(
+            settings.server.user_rate_limit(),
+            settings.server.app_rate_limit(),
         ),
     })
 }
