@@ -183,7 +183,7 @@ fn app_state(
     let authz_keys = crate::authz::load_keys(settings)?;
     let own_issuer = authz_keys
         .as_ref()
-        .map(|keys| crate::authz::own_trusted_issuer(keys, base_url));
+        .map(|keys| crate::authz::own_trusted_issuer(keys, base_url, &settings.auth.server));
     issuers.extend(own_issuer.clone());
     let issuer_claims = issuers
         .iter()

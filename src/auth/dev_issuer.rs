@@ -48,6 +48,7 @@ impl DevIssuer {
             national_id_country: None,
             professional_id_claim: None,
             leeway_seconds: 30,
+            max_lifetime_seconds: super::settings::default_max_lifetime(),
         }
     }
 

@@ -14,7 +14,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 pub use super::error::{ConfigError, TokenError};
-pub use super::settings::{TrustedIssuer, VerifierSettings, default_algorithms, default_leeway};
+pub use super::settings::{
+    TrustedIssuer, VerifierSettings, default_algorithms, default_leeway, default_max_lifetime,
+};
 
 use super::claims;
 use super::jwt::{UnverifiedJwt, signature_algorithm};

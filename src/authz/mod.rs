@@ -99,8 +99,13 @@ pub fn settings_problem(auth: &crate::config::AuthSettings) -> Option<String> {
 }
 
 /// The gateway as a trusted issuer of its own resource server: the current and previous
-/// public keys given statically, the FHIR base as audience.
-pub fn own_trusted_issuer(keys: &SigningKeys, base_url: &str) -> TrustedIssuer {
+/// public keys given statically, the FHIR base as audience, and as the longest lifetime
+/// that of the longest-lived token it issues (whatever `access_token_seconds` is set to).
+pub fn own_trusted_issuer(
+    keys: &SigningKeys,
+    base_url: &str,
+    settings: &ServerSettings,
+) -> TrustedIssuer {
     TrustedIssuer {
         issuer: base_url.to_owned(),
         audiences: vec![format!("{base_url}/fhir")],
@@ -111,6 +116,9 @@ pub fn own_trusted_issuer(keys: &SigningKeys, base_url: &str) -> TrustedIssuer {
         national_id_country: None,
         professional_id_claim: None,
         leeway_seconds: 30,
+        max_lifetime_seconds: settings
+            .access_token_seconds
+            .max(settings.system_token_seconds),
     }
 }
 

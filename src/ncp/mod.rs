@@ -140,7 +140,8 @@ fn state(
     let fhir_base = format!("{base_url}/fhir");
     let mut issuers = settings.ncp.trusted_issuers.clone();
     issuers.extend(authz.map(|server| {
-        let mut own = crate::authz::own_trusted_issuer(&server.keys, &server.issuer);
+        let mut own =
+            crate::authz::own_trusted_issuer(&server.keys, &server.issuer, &server.settings);
         own.audiences = vec![fhir_base.clone()];
         own
     }));

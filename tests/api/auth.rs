@@ -149,6 +149,71 @@ fn tamper(token: &str) -> String {
     )
 }
 
+/// A token whose lifetime exceeds the issuer's `max_lifetime_seconds` (from `iat`, or from
+/// now without one) is refused as `invalid_token`, however valid otherwise; up to it, and
+/// below a lower configured maximum, tokens are served.
+#[actix_web::test]
+async fn a_token_living_longer_than_the_issuers_maximum_is_401() {
+    let app = spawn_app().await;
+    let path = format!("/Patient/{}", data::NO_ADULT);
+    let with_times = |exp: i64, iat: Option<i64>| {
+        let mut c = claims(data::NO_ADULT);
+        c["exp"] = json!(exp);
+        match iat {
+            Some(iat) => c["iat"] = json!(iat),
+            None => drop(c.as_object_mut().unwrap().remove("iat")),
+        }
+        IDP.token(c)
+    };
+    let now = now();
+    for (case, token) in [
+        ("a year from iat", with_times(now + 365 * 86400, Some(now))),
+        ("two hours from iat", with_times(now + 7200, Some(now))),
+        (
+            "issued a day ago, a minute left",
+            with_times(now + 60, Some(now - 86400)),
+        ),
+        ("no iat, two hours left", with_times(now + 7200, None)),
+    ] {
+        let response = app.get(&path, Some(&token)).await;
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.contains("error=\"invalid_token\""),
+            "{case}: {challenge}"
+        );
+        let (status, body) = read_fhir(response).await;
+        assert_outcome(status, &body, 401, "login");
+        assert!(
+            body["issue"][0]["diagnostics"]
+                .as_str()
+                .is_some_and(|d| d.contains("lifetime is longer than this server accepts")),
+            "{case}: {body:#}"
+        );
+    }
+    for (case, token) in [
+        ("an hour from iat", with_times(now + 3600, Some(now))),
+        ("no iat, half an hour left", with_times(now + 1800, None)),
+    ] {
+        let (status, body) = app.get_json(&path, Some(&token)).await;
+        assert_eq!(status, 200, "{case}: {body}");
+    }
+    // The maximum is the issuer's setting.
+    let mut settings = test_settings(&IDP);
+    settings.auth.trusted_issuers[0].max_lifetime_seconds = 600;
+    let strict = spawn_with(settings).await;
+    let (status, body) = strict
+        .get_json(&path, Some(&with_times(now + 900, Some(now))))
+        .await;
+    assert_outcome(status, &body, 401, "login");
+    let (status, _) = strict
+        .get_json(&path, Some(&with_times(now + 600, Some(now))))
+        .await;
+    assert_eq!(status, 200);
+}
+
 #[actix_web::test]
 async fn every_allowed_algorithm_is_accepted() {
     let app = spawn_app().await;
