@@ -196,18 +196,13 @@ fn app_state(
             (i.issuer.clone(), claims)
         })
         .collect();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(settings.auth.http_timeout_seconds))
-        .build()?;
-    let verifier = TokenVerifier::new(
-        VerifierSettings {
-            issuers,
-            token_cache_capacity: settings.auth.token_cache_capacity,
-            jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
-            jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
-        },
-        http,
-    )?;
+    let verifier = TokenVerifier::new(VerifierSettings {
+        issuers,
+        token_cache_capacity: settings.auth.token_cache_capacity,
+        jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
+        jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
+        http_timeout: Duration::from_secs(settings.auth.http_timeout_seconds),
+    })?;
     let sealer = match settings.page_link_key() {
         Some(key) => PageSealer::new(&key),
         None => PageSealer::random(),

@@ -81,6 +81,8 @@ pub struct VerifierSettings {
     /// The shortest time between two fetches of one issuer's keys, so that tokens with
     /// made-up `kid`s cannot make us hammer the issuer.
     pub jwks_min_refresh_interval: Duration,
+    /// Time limit of one discovery or key-set request.
+    pub http_timeout: Duration,
 }
 
 /// The checked, ready-to-use form of a `TrustedIssuer`'s token rules.

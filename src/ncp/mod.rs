@@ -145,18 +145,13 @@ fn state(
         own.audiences = vec![fhir_base.clone()];
         own
     }));
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(settings.auth.http_timeout_seconds))
-        .build()?;
-    let verifier = TokenVerifier::new(
-        VerifierSettings {
-            issuers,
-            token_cache_capacity: settings.auth.token_cache_capacity,
-            jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
-            jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
-        },
-        http,
-    )?;
+    let verifier = TokenVerifier::new(VerifierSettings {
+        issuers,
+        token_cache_capacity: settings.auth.token_cache_capacity,
+        jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
+        jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
+        http_timeout: Duration::from_secs(settings.auth.http_timeout_seconds),
+    })?;
     let verifier = match authz {
         Some(server) => verifier.sharing_revocations(server.revoked.clone()),
         None => verifier,

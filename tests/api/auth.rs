@@ -297,6 +297,57 @@ async fn an_unreachable_issuer_is_503_not_401() {
     assert_outcome(status, &body, 503, "transient");
 }
 
+/// A discovery document whose `jwks_uri` is on another origin than the issuer is not
+/// believed: the keys there are never fetched and the token cannot be checked, which is
+/// the issuer's fault, not the client's (503, like any failure to get the issuer's keys).
+/// Configured explicitly, a `jwks_uri` elsewhere is the operator's choice and is used.
+#[actix_web::test]
+async fn discovery_pointing_at_keys_on_another_origin_is_refused() {
+    let (issuer, elsewhere) = (TestIdp::start(), TestIdp::start());
+    issuer.announce_jwks_uri(Some(elsewhere.jwks_uri()));
+    // Signed with the keys of the other origin, claiming the issuer: what an attacker who
+    // can change the discovery document would mint.
+    let mut claims = elsewhere.standard_claims(AUDIENCE, "patient/*.rs", Some(data::NO_ADULT));
+    claims["iss"] = json!(issuer.issuer());
+    let token = elsewhere.token(claims);
+    let path = format!("/Patient/{}", data::NO_ADULT);
+
+    let app = spawn_with(test_settings(&issuer)).await;
+    let (status, body) = app.get_json(&path, Some(&token)).await;
+    assert_outcome(status, &body, 503, "transient");
+    assert_eq!(
+        elsewhere.jwks_fetches(),
+        0,
+        "the foreign keys are not fetched"
+    );
+    assert_eq!(issuer.jwks_fetches(), 0);
+
+    let mut settings = test_settings(&issuer);
+    settings.auth.trusted_issuers[0].jwks_uri = Some(elsewhere.jwks_uri());
+    let configured = spawn_with(settings).await;
+    let (status, body) = configured.get_json(&path, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A JWKS URL that answers with a redirect is not followed, even to the same host: the
+/// token cannot be checked (503) and the redirect's target is never asked.
+#[actix_web::test]
+async fn a_jwks_url_answering_a_redirect_is_not_followed() {
+    let idp = TestIdp::start();
+    idp.redirect_jwks(true);
+    let app = spawn_with(test_settings(&idp)).await;
+    let token = idp.token(idp.standard_claims(AUDIENCE, "patient/*.rs", Some(data::NO_ADULT)));
+    let path = format!("/Patient/{}", data::NO_ADULT);
+    let (status, body) = app.get_json(&path, Some(&token)).await;
+    assert_outcome(status, &body, 503, "transient");
+    assert_eq!(idp.jwks_fetches(), 1);
+    assert_eq!(idp.moved_jwks_fetches(), 0, "the redirect is not followed");
+    // Served directly, the same keys are used (test settings refetch at once).
+    idp.redirect_jwks(false);
+    let (status, body) = app.get_json(&path, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[actix_web::test]
 async fn a_national_id_claim_gives_the_patient_context() {
     let app = spawn_app().await;
