@@ -64,8 +64,6 @@ pub struct AuthServer {
     pub portals: Portals,
     /// For fetching clients' JWK sets.
     pub http: reqwest::Client,
-    /// Whether cookies must be `Secure` (an https base URL).
-    pub secure_cookies: bool,
     pub revocation_watermark: revocation::Watermark,
     /// The access log (R38): logins, tokens issued and revoked, grants withdrawn.
     pub audit: crate::audit::AuditLog,
@@ -158,6 +156,13 @@ impl AuthServer {
         let clients =
             ClientRegistry::new(&settings.auth.clients, base_url).map_err(anyhow::Error::msg)?;
         let eid = EidProviders::new(&settings.auth.eid, base_url).map_err(anyhow::Error::msg)?;
+        if !cookies::secure_context(base_url) {
+            tracing::warn!(
+                base_url,
+                "the login cookies are Secure (__Host-): browsers drop them over plain http \
+                 except on localhost or 127.0.0.1; set server.public_base_url to the https URL"
+            );
+        }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(
@@ -175,7 +180,6 @@ impl AuthServer {
             eid,
             portals,
             http,
-            secure_cookies: base_url.starts_with("https://"),
             revocation_watermark: revocation::Watermark::default(),
             audit,
         })
