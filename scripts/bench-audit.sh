@@ -20,8 +20,9 @@ cargo build --release --quiet --bin ehds-gateway
 BIN=${CARGO_TARGET_DIR:-target}/release/ehds-gateway
 export EHDS_AUTH__DEV_ISSUER__KEY_FILE=$WORK/dev-key.pem
 export EHDS_TELEMETRY__LOG_LEVEL=warn
-# One token drives the whole load: the per-client rate limit would measure itself.
+# One token drives the whole load: the rate limits would measure themselves.
 export EHDS_SERVER__RATE_LIMIT_PER_SECOND=0
+export EHDS_SERVER__APP_RATE_LIMIT_PER_SECOND=0
 export EHDS_SERVER__PUBLIC_BASE_URL=http://bench.test
 EHDS_SERVER__PORT=$ON_PORT EHDS_DATABASE__URL=sqlite://$WORK/on.db \
   "$BIN" serve > "$WORK/on.log" 2>&1 &

@@ -33,8 +33,9 @@ export EHDS_SERVER__PORT=$PORT
 export EHDS_SERVER__WORKERS=1
 export EHDS_AUTH__DEV_ISSUER__KEY_FILE=$WORK/dev-key.pem
 export EHDS_TELEMETRY__LOG_LEVEL=warn
-# One token drives the whole load: the per-client rate limit would measure itself.
+# One token drives the whole load: the rate limits would measure themselves.
 export EHDS_SERVER__RATE_LIMIT_PER_SECOND=0
+export EHDS_SERVER__APP_RATE_LIMIT_PER_SECOND=0
 "$BIN" serve > "$WORK/gateway.log" 2>&1 &
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 TOKEN=$("$BIN" dev-token --patient "$PATIENT" --scope "patient/*.rs")

@@ -23,8 +23,9 @@ TARGET=${CARGO_TARGET_DIR:-target}
 BIN=$TARGET/release/ehds-gateway
 export EHDS_AUTH__DEV_ISSUER__KEY_FILE=$WORK/dev-key.pem
 export EHDS_TELEMETRY__LOG_LEVEL=warn
-# One token drives the whole load: the per-client rate limit would measure itself.
+# One token drives the whole load: the rate limits would measure themselves.
 export EHDS_SERVER__RATE_LIMIT_PER_SECOND=0
+export EHDS_SERVER__APP_RATE_LIMIT_PER_SECOND=0
 
 "$TARGET/release/examples/bench_upstream" $UPSTREAM_PORT 1 > "$WORK/upstream.log" 2>&1 &
 # The dev issuer's key is made once here, not by three gateways starting at the same moment.

@@ -46,10 +46,32 @@ pub struct ServerSettings {
     pub workers: usize,
     pub max_body_bytes: usize,
     pub shutdown_timeout_seconds: u64,
-    /// Requests per second per client (R41); 0 = no limit.
-    pub rate_limit_per_second: u32,
-    /// How many requests a client may spend at once.
+    /// Requests per second per user of an app (R41); fractions allowed; 0 = no limit.
+    pub rate_limit_per_second: f64,
+    /// How many requests a user may spend at once.
     pub rate_limit_burst: u32,
+    /// Requests per second per app, all its users together; 0 = no limit.
+    pub app_rate_limit_per_second: f64,
+    /// How many requests an app may spend at once.
+    pub app_rate_limit_burst: u32,
+}
+
+impl ServerSettings {
+    /// The bucket of each user of an app.
+    pub fn user_rate_limit(&self) -> crate::http::rate_limit::Limit {
+        crate::http::rate_limit::Limit {
+            per_second: self.rate_limit_per_second,
+            burst: self.rate_limit_burst,
+        }
+    }
+
+    /// The ceiling of each app.
+    pub fn app_rate_limit(&self) -> crate::http::rate_limit::Limit {
+        crate::http::rate_limit::Limit {
+            per_second: self.app_rate_limit_per_second,
+            burst: self.app_rate_limit_burst,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -245,9 +267,7 @@ impl Settings {
             );
         }
         self.ncp.validate().map_err(ConfigError::Invalid)?;
-        if self.server.rate_limit_per_second > 0 && self.server.rate_limit_burst == 0 {
-            return invalid("server.rate_limit_burst must be at least 1 when a rate limit is set");
-        }
+        self.validate_rate_limits()?;
         if self.portal.countries.is_empty() {
             return invalid("portal.countries must name at least one country");
         }
@@ -312,7 +332,7 @@ impl Settings {
                 }
             )));
         }
-        if self.server.rate_limit_per_second == 0 {
+        if self.server.rate_limit_per_second <= 0.0 {
             return Some(ConfigError::Invalid(
                 "the production profile refuses server.rate_limit_per_second = 0 (no rate limit, \
                  R41); set a limit per client"
@@ -320,6 +340,31 @@ impl Settings {
             ));
         }
         None
+    }
+
+    /// Each limit usable, and an app's ceiling not below what one of its users may do:
+    /// below it, the per-user limit would mean nothing.
+    fn validate_rate_limits(&self) -> Result<(), ConfigError> {
+        let (user, app) = (self.server.user_rate_limit(), self.server.app_rate_limit());
+        for (name, limit) in [("rate_limit", user), ("app_rate_limit", app)] {
+            if let Some(problem) = limit.problem() {
+                return Err(ConfigError::Invalid(format!(
+                    "server.{name}_per_second and server.{name}_burst: {problem}"
+                )));
+            }
+        }
+        let limited = |l: crate::http::rate_limit::Limit| l.per_second > 0.0;
+        if limited(app)
+            && limited(user)
+            && (app.per_second < user.per_second || app.burst < user.burst)
+        {
+            return Err(ConfigError::Invalid(
+                "server.app_rate_limit_per_second and server.app_rate_limit_burst must be at least \
+                 server.rate_limit_per_second and server.rate_limit_burst (a user cannot use more than its app)"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn page_link_key(&self) -> Option<[u8; 32]> {
@@ -408,6 +453,32 @@ mod tests {
         s.validate().unwrap();
         s.database.max_connections = 0;
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn rate_limits_are_checked_and_the_app_ceiling_is_not_below_a_user() {
+        let defaults = Settings::defaults();
+        defaults.validate().unwrap();
+        assert!(defaults.server.app_rate_limit_per_second > defaults.server.rate_limit_per_second);
+        let refused = |change: &dyn Fn(&mut ServerSettings)| {
+            let mut s = Settings::defaults();
+            change(&mut s.server);
+            s.validate().unwrap_err().to_string()
+        };
+        assert!(refused(&|s| s.rate_limit_burst = 0).contains("burst of at least 1"));
+        assert!(refused(&|s| s.app_rate_limit_per_second = -1.0).contains("from 0"));
+        assert!(refused(&|s| s.app_rate_limit_per_second = 1.0).contains("at least"));
+        assert!(refused(&|s| s.app_rate_limit_burst = 1).contains("at least"));
+        let mut s = Settings::defaults();
+        // No limit per user, the app's ceiling still holds.
+        s.server.rate_limit_per_second = 0.0;
+        s.validate().unwrap();
+        s.server.rate_limit_per_second = 0.0;
+        s.server.app_rate_limit_per_second = 0.0;
+        s.validate().unwrap();
+        s.server.rate_limit_per_second = 0.5;
+        s.server.rate_limit_burst = 1;
+        s.validate().unwrap();
     }
 
     #[test]
@@ -575,7 +646,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_run_without_a_rate_limit() {
-        let error = production_error(|s| s.server.rate_limit_per_second = 0);
+        let error = production_error(|s| s.server.rate_limit_per_second = 0.0);
         assert!(
             error.contains("server.rate_limit_per_second = 0"),
             "{error}"
@@ -583,7 +654,7 @@ mod tests {
         assert!(error.contains("production"), "{error}");
         let mut s = production();
         s.profile = Profile::Dev;
-        s.server.rate_limit_per_second = 0;
+        s.server.rate_limit_per_second = 0.0;
         s.validate().unwrap();
     }
 

@@ -39,7 +39,7 @@ enum Command {
         /// The token's subject.
         #[arg(long, default_value = "dev-user")]
         subject: String,
-        /// Lifetime in seconds.
+        /// Lifetime in seconds; the dev issuer's tokens are accepted up to an hour.
         #[arg(long, default_value_t = 3600)]
         lifetime: i64,
     },
@@ -80,6 +80,12 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings::load(config.as_deref())?;
             if settings.profile == Profile::Production || !settings.auth.dev_issuer.enabled {
                 anyhow::bail!("the dev issuer is not enabled in this configuration");
+            }
+            let longest = ehds_gateway::auth::verifier::default_max_lifetime() as i64;
+            if !(1..=longest).contains(&lifetime) {
+                anyhow::bail!(
+                    "--lifetime must be 1..={longest} seconds: the gateway refuses longer-lived tokens"
+                );
             }
             let base_url = settings.public_base_url(settings.server.port);
             let issuer =

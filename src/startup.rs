@@ -17,7 +17,7 @@ use crate::auth::verifier::{TokenVerifier, VerifierSettings};
 use crate::config::{Settings, SourceSettings};
 use crate::fhir::capability::{CapabilityInput, SmartEndpoints, capability_statement};
 use crate::fhir::search::{PageSealer, SearchLimits};
-use crate::http::rate_limit::ClientRateLimiter;
+use crate::http::rate_limit::RateLimits;
 use crate::http::state::{AppState, IssuerClaims};
 use crate::portal::embedded::EmbeddedSource;
 use crate::portal::http::HttpSource;
@@ -196,7 +196,7 @@ fn app_state(
     let authz_keys = crate::authz::load_keys(settings)?;
     let own_issuer = authz_keys
         .as_ref()
-        .map(|keys| crate::authz::own_trusted_issuer(keys, base_url));
+        .map(|keys| crate::authz::own_trusted_issuer(keys, base_url, &settings.auth.server));
     issuers.extend(own_issuer.clone());
     let issuer_claims: std::collections::HashMap<String, IssuerClaims> = issuers
         .iter()
@@ -211,18 +211,13 @@ fn app_state(
             (i.issuer.clone(), claims)
         })
         .collect();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(settings.auth.http_timeout_seconds))
-        .build()?;
-    let verifier = TokenVerifier::new(
-        VerifierSettings {
-            issuers,
-            token_cache_capacity: settings.auth.token_cache_capacity,
-            jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
-            jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
-        },
-        http,
-    )?;
+    let verifier = TokenVerifier::new(VerifierSettings {
+        issuers,
+        token_cache_capacity: settings.auth.token_cache_capacity,
+        jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
+        jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
+        http_timeout: Duration::from_secs(settings.auth.http_timeout_seconds),
+    })?;
     let sealer = match settings.page_link_key() {
         Some(key) => PageSealer::new(&key),
         None => PageSealer::random(),
@@ -285,9 +280,9 @@ fn app_state(
         metrics,
         max_body_bytes: settings.server.max_body_bytes,
         issuer_claims,
-        rate_limiter: ClientRateLimiter::new(
-            settings.server.rate_limit_per_second,
-            settings.server.rate_limit_burst,
+        rate_limiter: RateLimits::new(
+            settings.server.user_rate_limit(),
+            settings.server.app_rate_limit(),
         ),
     };
     Ok((state, authz))

@@ -455,8 +455,9 @@ fn gateway() {
     settings.server.public_base_url = CRASH_BASE_URL.into();
     settings.auth.dev_issuer.enabled = true;
     settings.auth.dev_issuer.key_file = std::env::var("EHDS_CRASH_KEY").unwrap();
-    // One token drives the load: the per-client rate limit is not what is tested here.
-    settings.server.rate_limit_per_second = 0;
+    // One token drives the load: the rate limits are not what is tested here.
+    settings.server.rate_limit_per_second = 0.0;
+    settings.server.app_rate_limit_per_second = 0.0;
     settings.dev_eid.enabled = false;
     actix_web::rt::System::new().block_on(async {
         let app = Application::build(settings)

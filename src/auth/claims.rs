@@ -37,6 +37,7 @@ pub(crate) fn check(
         return Err(TokenError::NotYetValid);
     }
     let issued_at = numeric_date(claims, "iat")?;
+    check_lifetime(expires_at, issued_at, policy, now)?;
     check_audience(claims, &policy.audiences)?;
 
     let subject = string(claims, "sub")?.ok_or(TokenError::MissingClaim("sub"))?;
@@ -64,6 +65,25 @@ pub(crate) fn check(
         issued_at,
         jwt_id: string(claims, "jti")?,
     })
+}
+
+/// At most the issuer's `max_lifetime`: from `iat` to `exp` as the issuer states it, or,
+/// when it states no `iat`, what is left of it now (with the leeway for clock skew). A
+/// token meant to live for days is refused even on its first day.
+fn check_lifetime(
+    expires_at: i64,
+    issued_at: Option<i64>,
+    policy: &IssuerPolicy,
+    now: i64,
+) -> Result<(), TokenError> {
+    let (from, allowed) = match issued_at {
+        Some(iat) => (iat, policy.max_lifetime),
+        None => (now, policy.max_lifetime.saturating_add(policy.leeway)),
+    };
+    if expires_at.saturating_sub(from) > allowed {
+        return Err(TokenError::LifetimeTooLong);
+    }
+    Ok(())
 }
 
 /// `aud` is a string or an array of strings (RFC 7519 §4.1.3); one must be ours.
@@ -137,6 +157,7 @@ mod tests {
             algorithms: vec![jsonwebtoken::Algorithm::ES256],
             national_id_claim: Some("pid".into()),
             leeway: 30,
+            max_lifetime: 3600,
         }
     }
 
@@ -218,6 +239,37 @@ mod tests {
                 with(&[(name, json!(value))], &[]).map(drop),
                 *expected,
                 "{name}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_lifetime_is_bounded_from_iat_or_else_from_now() {
+        let cases: &[(i64, Option<i64>, Result<(), TokenError>)] = &[
+            (NOW + 3600, Some(NOW), Ok(())),
+            (NOW + 3601, Some(NOW), Err(TokenError::LifetimeTooLong)),
+            // Issued long ago and long-lived: refused even though little of it is left.
+            (NOW + 60, Some(NOW - 7200), Err(TokenError::LifetimeTooLong)),
+            (
+                NOW + 10 * 365 * 86400,
+                Some(NOW),
+                Err(TokenError::LifetimeTooLong),
+            ),
+            // Without iat, what is left counts, with the leeway for clock skew.
+            (NOW + 3630, None, Ok(())),
+            (NOW + 3631, None, Err(TokenError::LifetimeTooLong)),
+            (i64::MAX, None, Err(TokenError::LifetimeTooLong)),
+        ];
+        for (exp, iat, expected) in cases {
+            let mut change = vec![("exp", json!(exp))];
+            if let Some(iat) = iat {
+                change.push(("iat", json!(iat)));
+            }
+            let remove: &[&str] = if iat.is_none() { &["iat"] } else { &[] };
+            assert_eq!(
+                with(&change, remove).map(drop),
+                *expected,
+                "exp={exp} iat={iat:?}"
             );
         }
     }

@@ -51,6 +51,7 @@ impl DevIssuer {
             // The dev profile's tokens are a developer's tool for every role, break-the-glass too.
             professional_issuer: true,
             leeway_seconds: 30,
+            max_lifetime_seconds: super::settings::default_max_lifetime(),
         }
     }
 

@@ -19,6 +19,9 @@ pub enum TokenError {
     BadSignature,
     Expired,
     NotYetValid,
+    /// `exp` lies further after `iat` (or, without `iat`, after now) than the issuer's
+    /// `max_lifetime_seconds` allows.
+    LifetimeTooLong,
     WrongAudience,
     /// A required claim is absent; the name is the claim's.
     MissingClaim(&'static str),
@@ -42,6 +45,9 @@ impl TokenError {
             Self::BadSignature => "The access token's signature is invalid",
             Self::Expired => "The access token expired",
             Self::NotYetValid => "The access token is not valid yet",
+            Self::LifetimeTooLong => {
+                "The access token's lifetime is longer than this server accepts from its issuer"
+            }
             Self::WrongAudience => "The access token is not meant for this server",
             Self::MissingClaim(claim) => missing_claim(claim),
             Self::InvalidClaim(claim) => invalid_claim(claim),
@@ -116,13 +122,17 @@ pub enum ConfigError {
     InvalidUrl { issuer: String, field: &'static str },
     #[error("trusted issuer {issuer:?}: the static `jwks` {reason}")]
     InvalidJwks { issuer: String, reason: String },
+    #[error("trusted issuer {0:?}: max_lifetime_seconds must be at least 1")]
+    InvalidMaxLifetime(String),
+    #[error("the HTTP client for fetching issuers' keys cannot be built: {0}")]
+    HttpClient(String),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ALL: [TokenError; 11] = [
+    const ALL: [TokenError; 12] = [
         TokenError::Malformed,
         TokenError::UnsupportedAlgorithm,
         TokenError::UnknownIssuer,
@@ -130,6 +140,7 @@ mod tests {
         TokenError::BadSignature,
         TokenError::Expired,
         TokenError::NotYetValid,
+        TokenError::LifetimeTooLong,
         TokenError::WrongAudience,
         TokenError::MissingClaim("exp"),
         TokenError::InvalidClaim("aud"),

@@ -1,5 +1,13 @@
 //! Fetching an issuer's JWK set over HTTP, through OIDC discovery when no `jwks_uri` is
 //! configured.
+//!
+//! The keys decide whose tokens are believed, so where they come from is held tight: no
+//! redirect is followed (an answer is the issuer's own or none: a redirect could hand the
+//! choice of keys to whoever controls its target, an open redirect on the issuer's host
+//! included), and a `jwks_uri` learnt from discovery must be on the issuer's own origin
+//! (scheme, host and port), so that a discovery document cannot point us at keys
+//! elsewhere. A `jwks_uri` configured explicitly is the operator's choice and may be
+//! anywhere.
 
 use std::time::Duration;
 
@@ -24,14 +32,28 @@ pub(crate) enum FetchError {
     TimedOut,
     #[error("answered with HTTP status {0}")]
     Status(u16),
+    #[error("answered with a redirect (HTTP status {0}), which is not followed")]
+    Redirected(u16),
     #[error("answered with more than {MAX_DOCUMENT_BYTES} bytes")]
     TooLarge,
     #[error("answered with a document that is not valid: {0}")]
     Invalid(String),
     #[error("the discovery document names another issuer")]
     IssuerMismatch,
+    #[error(
+        "the discovery document's jwks_uri is not on the issuer's origin (configure jwks_uri explicitly to trust keys elsewhere)"
+    )]
+    ForeignJwksUri,
     #[error("the key set has no key that can verify signatures")]
     NoUsableKeys,
+}
+
+/// The HTTP client of key and discovery fetches: `timeout` per request, no redirects.
+pub(crate) fn http_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
 }
 
 #[derive(serde::Deserialize)]
@@ -55,7 +77,19 @@ pub(crate) async fn discover_jwks_uri(
     if document.issuer != issuer {
         return Err(FetchError::IssuerMismatch);
     }
+    if !same_origin(issuer, &document.jwks_uri) {
+        return Err(FetchError::ForeignJwksUri);
+    }
     Ok(document.jwks_uri)
+}
+
+/// Whether both are URLs of one origin (RFC 6454: scheme, host, port, default ports
+/// filled in); an unparsable URL is of no origin.
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin().is_tuple() && a.origin() == b.origin(),
+        _ => false,
+    }
 }
 
 /// Fetches and reads a JWK set. A set without any usable key is refused: an issuer
@@ -88,6 +122,9 @@ async fn get_json_unbounded<T: DeserializeOwned>(
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await?;
+    if response.status().is_redirection() {
+        return Err(FetchError::Redirected(response.status().as_u16()));
+    }
     if !response.status().is_success() {
         return Err(FetchError::Status(response.status().as_u16()));
     }
@@ -105,4 +142,33 @@ async fn get_json_unbounded<T: DeserializeOwned>(
         body.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&body).map_err(|error| FetchError::Invalid(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn origins_are_scheme_host_and_port() {
+        let issuer = "https://login.example.org/realms/a";
+        for same in [
+            "https://login.example.org/jwks",
+            "https://login.example.org:443/realms/a/protocol/certs",
+            "https://LOGIN.example.org/keys",
+        ] {
+            assert!(same_origin(issuer, same), "{same}");
+        }
+        for other in [
+            "http://login.example.org/jwks",
+            "https://login.example.org:8443/jwks",
+            "https://keys.example.org/jwks",
+            "https://login.example.org.evil.example/jwks",
+            "https://evil.example/login.example.org/jwks",
+            "not a url",
+            "file:///etc/jwks.json",
+        ] {
+            assert!(!same_origin(issuer, other), "{other}");
+        }
+        assert!(!same_origin("urn:dev", "urn:dev"));
+    }
 }

@@ -55,6 +55,11 @@ pub struct TrustedIssuer {
     /// Tolerated clock skew for `exp` and `nbf`.
     #[serde(default = "default_leeway")]
     pub leeway_seconds: u64,
+    /// The longest lifetime accepted: `exp - iat`, or `exp - now` for a token without `iat`.
+    /// A longer-lived token is refused, however valid otherwise: a stolen one would be
+    /// usable for that long, and revocation (R10) reaches only the gateway's own tokens.
+    #[serde(default = "default_max_lifetime")]
+    pub max_lifetime_seconds: u64,
 }
 
 /// RS256, RS384, PS256, ES256, ES384.
@@ -69,6 +74,12 @@ pub fn default_leeway() -> u64 {
     30
 }
 
+/// One hour: more than any access token needs (SMART apps refresh), short enough to bound
+/// the use of a stolen one.
+pub fn default_max_lifetime() -> u64 {
+    3600
+}
+
 /// Everything a `TokenVerifier` needs besides an HTTP client.
 #[derive(Clone, Debug)]
 pub struct VerifierSettings {
@@ -80,6 +91,8 @@ pub struct VerifierSettings {
     /// The shortest time between two fetches of one issuer's keys, so that tokens with
     /// made-up `kid`s cannot make us hammer the issuer.
     pub jwks_min_refresh_interval: Duration,
+    /// Time limit of one discovery or key-set request.
+    pub http_timeout: Duration,
 }
 
 /// The checked, ready-to-use form of a `TrustedIssuer`'s token rules.
@@ -90,6 +103,7 @@ pub(crate) struct IssuerPolicy {
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) national_id_claim: Option<String>,
     pub(crate) leeway: i64,
+    pub(crate) max_lifetime: i64,
 }
 
 /// Where an issuer's keys come from.
@@ -135,6 +149,9 @@ impl TrustedIssuer {
                 max: MAX_LEEWAY_SECONDS,
             });
         }
+        if self.max_lifetime_seconds == 0 || self.max_lifetime_seconds > i64::MAX as u64 {
+            return Err(ConfigError::InvalidMaxLifetime(issuer));
+        }
         let source = match (&self.jwks, &self.jwks_uri) {
             (Some(_), Some(_)) => return Err(ConfigError::ConflictingKeySources(issuer)),
             (Some(document), None) => {
@@ -163,6 +180,7 @@ impl TrustedIssuer {
             algorithms,
             national_id_claim: self.national_id_claim.clone(),
             leeway: self.leeway_seconds as i64,
+            max_lifetime: self.max_lifetime_seconds as i64,
         };
         Ok((policy, source))
     }
@@ -206,6 +224,7 @@ mod tests {
             ["RS256", "RS384", "PS256", "ES256", "ES384"]
         );
         assert_eq!(entry.leeway_seconds, 30);
+        assert_eq!(entry.max_lifetime_seconds, 3600);
         assert!(
             entry.jwks.is_none() && entry.jwks_uri.is_none() && entry.national_id_claim.is_none()
         );
@@ -232,6 +251,7 @@ mod tests {
         assert!(error(|e| e.audiences.clear()).contains("accepts no audience"));
         assert!(error(|e| e.audiences.push(String::new())).contains("accepts no audience"));
         assert!(error(|e| e.leeway_seconds = 301).contains("maximum of 300"));
+        assert!(error(|e| e.max_lifetime_seconds = 0).contains("max_lifetime_seconds"));
         assert!(
             error(|e| {
                 e.jwks = Some(json!({"keys": []}));

@@ -33,11 +33,12 @@ fn settings(issuers: Vec<TrustedIssuer>) -> VerifierSettings {
         token_cache_capacity: 1_000,
         jwks_cache_ttl: Duration::from_secs(600),
         jwks_min_refresh_interval: Duration::ZERO,
+        http_timeout: Duration::from_secs(5),
     }
 }
 
 fn verifier_with(settings: VerifierSettings) -> TokenVerifier {
-    TokenVerifier::new(settings, reqwest::Client::new()).expect("valid settings")
+    TokenVerifier::new(settings).expect("valid settings")
 }
 
 fn verifier(idp: &TestIdp) -> TokenVerifier {
@@ -164,17 +165,13 @@ async fn hmac_and_none_cannot_be_configured() {
     for alg in ["HS256", "none"] {
         let mut issuer = trusted(&idp);
         issuer.algorithms.push(alg.into());
-        let error = TokenVerifier::new(settings(vec![issuer]), reqwest::Client::new()).err();
+        let error = TokenVerifier::new(settings(vec![issuer])).err();
         assert!(
             error.is_some_and(|e| e.to_string().contains("is not allowed")),
             "{alg}"
         );
     }
-    let duplicate = TokenVerifier::new(
-        settings(vec![trusted(&idp), trusted(&idp)]),
-        reqwest::Client::new(),
-    )
-    .err();
+    let duplicate = TokenVerifier::new(settings(vec![trusted(&idp), trusted(&idp)])).err();
     assert!(duplicate.is_some_and(|e| e.to_string().contains("configured twice")));
 }
 

@@ -14,7 +14,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 pub use super::error::{ConfigError, TokenError};
-pub use super::settings::{TrustedIssuer, VerifierSettings, default_algorithms, default_leeway};
+pub use super::settings::{
+    TrustedIssuer, VerifierSettings, default_algorithms, default_leeway, default_max_lifetime,
+};
 
 use super::claims;
 use super::jwt::{UnverifiedJwt, signature_algorithm};
@@ -65,8 +67,12 @@ pub struct TokenVerifier {
 }
 
 impl TokenVerifier {
-    /// Checks the configuration; fetches nothing until the first token arrives.
-    pub fn new(settings: VerifierSettings, http: reqwest::Client) -> Result<Self, ConfigError> {
+    /// Checks the configuration; fetches nothing until the first token arrives. The HTTP
+    /// client of the key fetches is its own, so that none that follows redirects can be
+    /// handed in (`key_fetch`).
+    pub fn new(settings: VerifierSettings) -> Result<Self, ConfigError> {
+        let http = super::key_fetch::http_client(settings.http_timeout)
+            .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
         let mut seen = HashSet::new();
         let mut issuers = Vec::with_capacity(settings.issuers.len());
         let mut sources = Vec::with_capacity(settings.issuers.len());

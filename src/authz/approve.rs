@@ -220,10 +220,7 @@ pub async fn submit(
             Err(error) => return store_failure(error),
         }
     };
-    set_cookie(
-        &mut response,
-        cookies::clear(cookies::FLOW, server.secure_cookies),
-    );
+    set_cookie(&mut response, cookies::clear(cookies::FLOW));
     response
 }
 

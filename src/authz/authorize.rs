@@ -233,7 +233,7 @@ pub async fn begin_login(
             let mut response = html_page(StatusCode::OK, "Log in", &body);
             set_cookie(
                 &mut response,
-                cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)),
+                cookies::make(cookies::FLOW, &id, flow_age(server)),
             );
             response
         }
@@ -296,7 +296,7 @@ async fn start_eid(
         .finish();
     set_cookie(
         &mut response,
-        cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)),
+        cookies::make(cookies::FLOW, &id, flow_age(server)),
     );
     response
 }
@@ -310,7 +310,7 @@ pub async fn with_new_flow(server: &AuthServer, flow: &Flow, next: &str) -> Http
     let mut response = see_other(next);
     set_cookie(
         &mut response,
-        cookies::make(cookies::FLOW, &id, server.secure_cookies, flow_age(server)),
+        cookies::make(cookies::FLOW, &id, flow_age(server)),
     );
     response
 }

@@ -1,6 +1,7 @@
 //! `GET /auth/eid/callback`: the browser back from the eID. The `state` must be the one this
 //! browser's flow sent (CSRF, RFC 6749 §10.12); the login is verified (`crate::eid`), the
-//! person resolved in their country's portal, a login session opened.
+//! person resolved in their country's portal, a login session opened, and the flow moved to
+//! a new id (its cookie replaced), so that an id known before the login is useless after it.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::authz::audit::{self, Event};
-use crate::authz::authorize::{expired_page, login_failed, see_other, set_cookie, store_failure};
+use crate::authz::authorize::{
+    expired_page, flow_age, login_failed, see_other, set_cookie, store_failure,
+};
 use crate::authz::flow::{Flow, now_ms};
 use crate::authz::pages::error_page;
 use crate::authz::tokens::{digest, random_secret};
@@ -143,9 +146,13 @@ pub async fn callback(
     flow.user = Some(user);
     flow.acr = Some(login.acr);
     flow.auth_time = Some(now / 1000);
-    if let Err(error) = flow.save(&server, &id).await {
-        return store_failure(error);
-    }
+    // The flow goes on under a new id and CSRF token (fixation): what was known of it
+    // before the login is dead from here on.
+    flow.csrf = random_secret();
+    let flow_id = match flow.rotate(&server, &id).await {
+        Ok(flow_id) => flow_id,
+        Err(error) => return store_failure(error),
+    };
     let next = if flow.app.is_some() {
         "/auth/choose"
     } else {
@@ -155,12 +162,11 @@ pub async fn callback(
     let max_age = server.settings.session_hours as i64 * 3600;
     set_cookie(
         &mut response,
-        cookies::make(
-            cookies::SESSION,
-            &session_id,
-            server.secure_cookies,
-            max_age,
-        ),
+        cookies::make(cookies::FLOW, &flow_id, flow_age(&server)),
+    );
+    set_cookie(
+        &mut response,
+        cookies::make(cookies::SESSION, &session_id, max_age),
     );
     response
 }

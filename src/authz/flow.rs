@@ -71,6 +71,21 @@ impl Flow {
         Ok(id)
     }
 
+    /// Moves this flow to a new id and returns it; `old_id` is invalid from then on. Done
+    /// when the eID login succeeds: whoever knew the id before the login (one planted in
+    /// the citizen's browser, say) cannot continue the flow as the citizen after it.
+    pub async fn rotate(&self, server: &AuthServer, old_id: &str) -> Result<String, StoreError> {
+        let new_id = random_secret();
+        let now = now_ms();
+        let expires = now + server.settings.flow_minutes as i64 * 60_000;
+        let details = serde_json::to_string(self).expect("a flow serialises");
+        server
+            .store
+            .replace_flow(&digest(old_id), &digest(&new_id), &details, now, expires)
+            .await?;
+        Ok(new_id)
+    }
+
     pub async fn save(&self, server: &AuthServer, id: &str) -> Result<(), StoreError> {
         let now = now_ms();
         let expires = now + server.settings.flow_minutes as i64 * 60_000;

@@ -64,8 +64,6 @@ pub struct AuthServer {
     pub portals: Portals,
     /// For fetching clients' JWK sets.
     pub http: reqwest::Client,
-    /// Whether cookies must be `Secure` (an https base URL).
-    pub secure_cookies: bool,
     pub revocation_watermark: revocation::Watermark,
     /// The access log (R38): logins, tokens issued and revoked, grants withdrawn.
     pub audit: crate::audit::AuditLog,
@@ -99,8 +97,13 @@ pub fn settings_problem(auth: &crate::config::AuthSettings) -> Option<String> {
 }
 
 /// The gateway as a trusted issuer of its own resource server: the current and previous
-/// public keys given statically, the FHIR base as audience.
-pub fn own_trusted_issuer(keys: &SigningKeys, base_url: &str) -> TrustedIssuer {
+/// public keys given statically, the FHIR base as audience, and as the longest lifetime
+/// that of the longest-lived token it issues (whatever `access_token_seconds` is set to).
+pub fn own_trusted_issuer(
+    keys: &SigningKeys,
+    base_url: &str,
+    settings: &ServerSettings,
+) -> TrustedIssuer {
     TrustedIssuer {
         issuer: base_url.to_owned(),
         audiences: vec![format!("{base_url}/fhir")],
@@ -113,6 +116,9 @@ pub fn own_trusted_issuer(keys: &SigningKeys, base_url: &str) -> TrustedIssuer {
         organization_claim: None,
         professional_issuer: false,
         leeway_seconds: 30,
+        max_lifetime_seconds: settings
+            .access_token_seconds
+            .max(settings.system_token_seconds),
     }
 }
 
@@ -152,6 +158,13 @@ impl AuthServer {
         let clients =
             ClientRegistry::new(&settings.auth.clients, base_url).map_err(anyhow::Error::msg)?;
         let eid = EidProviders::new(&settings.auth.eid, base_url).map_err(anyhow::Error::msg)?;
+        if !cookies::secure_context(base_url) {
+            tracing::warn!(
+                base_url,
+                "the login cookies are Secure (__Host-): browsers drop them over plain http \
+                 except on localhost or 127.0.0.1; set server.public_base_url to the https URL"
+            );
+        }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(
@@ -169,7 +182,6 @@ impl AuthServer {
             eid,
             portals,
             http,
-            secure_cookies: base_url.starts_with("https://"),
             revocation_watermark: revocation::Watermark::default(),
             audit,
         })

@@ -174,7 +174,9 @@ impl EidProviders {
         }
         let issuer =
             IssuerUrl::new(provider.issuer.clone()).map_err(|_| LoginFailure::NoProvider)?;
-        let client = http_client::client(&self.http);
+        // The discovery document and the keys it names must both be the issuer's own.
+        let client =
+            http_client::client_on_origin(&self.http, issuer.url().origin().ascii_serialization());
         match CoreProviderMetadata::discover_async(issuer, &client).await {
             Ok(metadata) => {
                 *cached = Some((Instant::now(), metadata.clone()));

@@ -9,7 +9,7 @@ use crate::access::{ConsentAccess, DataAccess};
 use crate::audit::AuditLog;
 use crate::auth::verifier::TokenVerifier;
 use crate::fhir::search::{PageSealer, SearchLimits};
-use crate::http::rate_limit::ClientRateLimiter;
+use crate::http::rate_limit::RateLimits;
 use crate::national_id::Country;
 use crate::store::Store;
 
@@ -32,8 +32,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// How to read each trusted issuer's claims about people.
     pub issuer_claims: HashMap<String, IssuerClaims>,
-    /// The per-client request budget (R41).
-    pub rate_limiter: ClientRateLimiter,
+    /// The request budgets of each user and each app (R41).
+    pub rate_limiter: RateLimits,
 }
 
 /// Per issuer: the country of its national-identifier claim and where professionals' ids are.

@@ -32,7 +32,7 @@ use crate::authz::clients::ClientRegistry;
 use crate::config::Settings;
 use crate::fhir::search::PageSealer;
 use crate::http::ncp::{NcpPolicy, NcpTokenEndpoint};
-use crate::http::rate_limit::ClientRateLimiter;
+use crate::http::rate_limit::RateLimits;
 use crate::http::state::AppState;
 use crate::telemetry::GatewayRootSpan;
 
@@ -140,22 +140,18 @@ fn state(
     let fhir_base = format!("{base_url}/fhir");
     let mut issuers = settings.ncp.trusted_issuers.clone();
     issuers.extend(authz.map(|server| {
-        let mut own = crate::authz::own_trusted_issuer(&server.keys, &server.issuer);
+        let mut own =
+            crate::authz::own_trusted_issuer(&server.keys, &server.issuer, &server.settings);
         own.audiences = vec![fhir_base.clone()];
         own
     }));
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(settings.auth.http_timeout_seconds))
-        .build()?;
-    let verifier = TokenVerifier::new(
-        VerifierSettings {
-            issuers,
-            token_cache_capacity: settings.auth.token_cache_capacity,
-            jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
-            jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
-        },
-        http,
-    )?;
+    let verifier = TokenVerifier::new(VerifierSettings {
+        issuers,
+        token_cache_capacity: settings.auth.token_cache_capacity,
+        jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
+        jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
+        http_timeout: Duration::from_secs(settings.auth.http_timeout_seconds),
+    })?;
     let verifier = match authz {
         Some(server) => verifier.sharing_revocations(server.revoked.clone()),
         None => verifier,
@@ -186,10 +182,10 @@ fn state(
         metrics: main.metrics.clone(),
         max_body_bytes: settings.server.max_body_bytes,
         issuer_claims: HashMap::new(),
-        // The same per-client limit as the main listener (R41), in buckets of its own.
-        rate_limiter: ClientRateLimiter::new(
-            settings.server.rate_limit_per_second,
-            settings.server.rate_limit_burst,
+        // The same limits as the main listener (R41), in buckets of their own.
+        rate_limiter: RateLimits::new(
+            settings.server.user_rate_limit(),
+            settings.server.app_rate_limit(),
         ),
     })
 }

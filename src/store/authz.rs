@@ -203,6 +203,29 @@ impl AuthzStore {
         Ok(rows.into_iter().next().map(|r| r.value))
     }
 
+    /// Moves a flow to a new id in one transaction: the old id finds nothing afterwards.
+    pub async fn replace_flow(
+        &self,
+        old_sha256: &str,
+        new_sha256: &str,
+        details: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.write(vec![
+            Statement::new(
+                "INSERT INTO authz_flows (id_sha256, details, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
+                vec![text(new_sha256), text(details), Bind::Int(now_ms), Bind::Int(expires_ms)],
+            ),
+            Statement::new(
+                "DELETE FROM authz_flows WHERE id_sha256 = $1",
+                vec![text(old_sha256)],
+            ),
+        ])
+        .await
+        .map(drop)
+    }
+
     pub async fn delete_flow(&self, id_sha256: &str) -> Result<(), StoreError> {
         self.write(vec![Statement::new(
             "DELETE FROM authz_flows WHERE id_sha256 = $1",

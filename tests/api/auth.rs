@@ -162,6 +162,71 @@ fn tamper(token: &str) -> String {
     )
 }
 
+/// A token whose lifetime exceeds the issuer's `max_lifetime_seconds` (from `iat`, or from
+/// now without one) is refused as `invalid_token`, however valid otherwise; up to it, and
+/// below a lower configured maximum, tokens are served.
+#[actix_web::test]
+async fn a_token_living_longer_than_the_issuers_maximum_is_401() {
+    let app = spawn_app().await;
+    let path = format!("/Patient/{}", data::NO_ADULT);
+    let with_times = |exp: i64, iat: Option<i64>| {
+        let mut c = claims(data::NO_ADULT);
+        c["exp"] = json!(exp);
+        match iat {
+            Some(iat) => c["iat"] = json!(iat),
+            None => drop(c.as_object_mut().unwrap().remove("iat")),
+        }
+        IDP.token(c)
+    };
+    let now = now();
+    for (case, token) in [
+        ("a year from iat", with_times(now + 365 * 86400, Some(now))),
+        ("two hours from iat", with_times(now + 7200, Some(now))),
+        (
+            "issued a day ago, a minute left",
+            with_times(now + 60, Some(now - 86400)),
+        ),
+        ("no iat, two hours left", with_times(now + 7200, None)),
+    ] {
+        let response = app.get(&path, Some(&token)).await;
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.contains("error=\"invalid_token\""),
+            "{case}: {challenge}"
+        );
+        let (status, body) = read_fhir(response).await;
+        assert_outcome(status, &body, 401, "login");
+        assert!(
+            body["issue"][0]["diagnostics"]
+                .as_str()
+                .is_some_and(|d| d.contains("lifetime is longer than this server accepts")),
+            "{case}: {body:#}"
+        );
+    }
+    for (case, token) in [
+        ("an hour from iat", with_times(now + 3600, Some(now))),
+        ("no iat, half an hour left", with_times(now + 1800, None)),
+    ] {
+        let (status, body) = app.get_json(&path, Some(&token)).await;
+        assert_eq!(status, 200, "{case}: {body}");
+    }
+    // The maximum is the issuer's setting.
+    let mut settings = test_settings(&IDP);
+    settings.auth.trusted_issuers[0].max_lifetime_seconds = 600;
+    let strict = spawn_with(settings).await;
+    let (status, body) = strict
+        .get_json(&path, Some(&with_times(now + 900, Some(now))))
+        .await;
+    assert_outcome(status, &body, 401, "login");
+    let (status, _) = strict
+        .get_json(&path, Some(&with_times(now + 600, Some(now))))
+        .await;
+    assert_eq!(status, 200);
+}
+
 #[actix_web::test]
 async fn every_allowed_algorithm_is_accepted() {
     let app = spawn_app().await;
@@ -243,6 +308,57 @@ async fn an_unreachable_issuer_is_503_not_401() {
         )
         .await;
     assert_outcome(status, &body, 503, "transient");
+}
+
+/// A discovery document whose `jwks_uri` is on another origin than the issuer is not
+/// believed: the keys there are never fetched and the token cannot be checked, which is
+/// the issuer's fault, not the client's (503, like any failure to get the issuer's keys).
+/// Configured explicitly, a `jwks_uri` elsewhere is the operator's choice and is used.
+#[actix_web::test]
+async fn discovery_pointing_at_keys_on_another_origin_is_refused() {
+    let (issuer, elsewhere) = (TestIdp::start(), TestIdp::start());
+    issuer.announce_jwks_uri(Some(elsewhere.jwks_uri()));
+    // Signed with the keys of the other origin, claiming the issuer: what an attacker who
+    // can change the discovery document would mint.
+    let mut claims = elsewhere.standard_claims(AUDIENCE, "patient/*.rs", Some(data::NO_ADULT));
+    claims["iss"] = json!(issuer.issuer());
+    let token = elsewhere.token(claims);
+    let path = format!("/Patient/{}", data::NO_ADULT);
+
+    let app = spawn_with(test_settings(&issuer)).await;
+    let (status, body) = app.get_json(&path, Some(&token)).await;
+    assert_outcome(status, &body, 503, "transient");
+    assert_eq!(
+        elsewhere.jwks_fetches(),
+        0,
+        "the foreign keys are not fetched"
+    );
+    assert_eq!(issuer.jwks_fetches(), 0);
+
+    let mut settings = test_settings(&issuer);
+    settings.auth.trusted_issuers[0].jwks_uri = Some(elsewhere.jwks_uri());
+    let configured = spawn_with(settings).await;
+    let (status, body) = configured.get_json(&path, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A JWKS URL that answers with a redirect is not followed, even to the same host: the
+/// token cannot be checked (503) and the redirect's target is never asked.
+#[actix_web::test]
+async fn a_jwks_url_answering_a_redirect_is_not_followed() {
+    let idp = TestIdp::start();
+    idp.redirect_jwks(true);
+    let app = spawn_with(test_settings(&idp)).await;
+    let token = idp.token(idp.standard_claims(AUDIENCE, "patient/*.rs", Some(data::NO_ADULT)));
+    let path = format!("/Patient/{}", data::NO_ADULT);
+    let (status, body) = app.get_json(&path, Some(&token)).await;
+    assert_outcome(status, &body, 503, "transient");
+    assert_eq!(idp.jwks_fetches(), 1);
+    assert_eq!(idp.moved_jwks_fetches(), 0, "the redirect is not followed");
+    // Served directly, the same keys are used (test settings refetch at once).
+    idp.redirect_jwks(false);
+    let (status, body) = app.get_json(&path, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 #[actix_web::test]

@@ -18,15 +18,15 @@ use crate::support::oidc_op::{OidcOp, browser_like_client, pkce_pair, query_para
 type Form = Vec<(String, String)>;
 
 /// Where the test apps are sent back to; nothing listens there, the tests read the URL.
-const APP_CALLBACK: &str = "http://127.0.0.1:9/callback";
-const TEST_APP: &str = "test-app";
-const OTHER_APP: &str = "other-app";
-const SCOPE: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
+pub const APP_CALLBACK: &str = "http://127.0.0.1:9/callback";
+pub const TEST_APP: &str = "test-app";
+pub const OTHER_APP: &str = "other-app";
+pub const SCOPE: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
 const HIGH: &str = "http://eidas.europa.eu/LoA/high";
 const SUBSTANTIAL: &str = "http://eidas.europa.eu/LoA/substantial";
 const LOW: &str = "http://eidas.europa.eu/LoA/low";
 /// Kristin Haugen's children.
-const EMMA: &str = "no.p-no-003";
+pub const EMMA: &str = "no.p-no-003";
 
 pub struct Eid {
     pub app: TestApp,
@@ -143,17 +143,21 @@ pub fn login(app: &TestApp, client_id: &str, scope: &str, login_hint: &str) -> L
 }
 
 /// The value of the hidden `csrf` field of a page.
-fn csrf(page: &str) -> String {
+pub fn csrf(page: &str) -> String {
     let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
     page[start..].split('"').next().unwrap().to_owned()
 }
 
-async fn page(client: &reqwest::Client, url: &str) -> (StatusCode, String) {
+pub async fn page(client: &reqwest::Client, url: &str) -> (StatusCode, String) {
     let response = client.get(url).send().await.unwrap();
     (response.status(), response.text().await.unwrap())
 }
 
-async fn submit(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+pub async fn submit(
+    client: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     client
         .post(url)
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -208,7 +212,7 @@ impl Login {
     }
 }
 
-fn exchange(client_id: &str, code: &str, verifier: &str) -> Vec<(String, String)> {
+pub fn exchange(client_id: &str, code: &str, verifier: &str) -> Vec<(String, String)> {
     [
         ("grant_type", "authorization_code"),
         ("client_id", client_id),

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod authz;
 mod authz_attacks;
+mod authz_fixation;
 mod authz_flow;
 mod consent;
 mod consent_write;

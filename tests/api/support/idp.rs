@@ -44,6 +44,11 @@ struct State {
     jwks_fetches: AtomicUsize,
     unavailable: AtomicBool,
     issued: AtomicU64,
+    /// The `jwks_uri` discovery announces instead of the IdP's own.
+    announced_jwks_uri: Mutex<Option<String>>,
+    /// While set, `/jwks` answers 302 to `/jwks-moved`, which serves the keys.
+    redirect_jwks: AtomicBool,
+    moved_jwks_fetches: AtomicUsize,
 }
 
 struct Keys {
@@ -72,6 +77,9 @@ impl TestIdp {
             jwks_fetches: AtomicUsize::new(0),
             unavailable: AtomicBool::new(false),
             issued: AtomicU64::new(0),
+            announced_jwks_uri: Mutex::new(None),
+            redirect_jwks: AtomicBool::new(false),
+            moved_jwks_fetches: AtomicUsize::new(0),
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test IdP");
         let base_url = format!("http://{}", listener.local_addr().expect("local address"));
@@ -92,6 +100,7 @@ impl TestIdp {
                                 web::get().to(discovery),
                             )
                             .route("/jwks", web::get().to(jwks))
+                            .route("/jwks-moved", web::get().to(moved_jwks))
                     })
                     .workers(1)
                     .disable_signals()
@@ -139,6 +148,22 @@ impl TestIdp {
     /// While set, `/jwks` answers 503 (an issuer outage).
     pub fn set_unavailable(&self, unavailable: bool) {
         self.state.unavailable.store(unavailable, Ordering::SeqCst);
+    }
+
+    /// Makes discovery announce `jwks_uri` (e.g. another IdP's) instead of the IdP's own;
+    /// `None` restores it.
+    pub fn announce_jwks_uri(&self, jwks_uri: Option<String>) {
+        *self.state.announced_jwks_uri.lock().unwrap() = jwks_uri;
+    }
+
+    /// While set, `/jwks` answers `302 Found` to `/jwks-moved`, which serves the keys.
+    pub fn redirect_jwks(&self, redirect: bool) {
+        self.state.redirect_jwks.store(redirect, Ordering::SeqCst);
+    }
+
+    /// How many times `/jwks-moved` (the target of the redirect) was requested.
+    pub fn moved_jwks_fetches(&self) -> usize {
+        self.state.moved_jwks_fetches.load(Ordering::SeqCst)
     }
 
     /// Publishes a new P-256 key with a new kid and signs ES256 tokens with it from now on.
@@ -282,10 +307,16 @@ impl State {
     }
 }
 
-async fn discovery(issuer: web::Data<String>) -> HttpResponse {
+async fn discovery(issuer: web::Data<String>, state: web::Data<Arc<State>>) -> HttpResponse {
+    let jwks_uri = state
+        .announced_jwks_uri
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| format!("{}/jwks", issuer.as_str()));
     HttpResponse::Ok().json(json!({
         "issuer": issuer.as_str(),
-        "jwks_uri": format!("{}/jwks", issuer.as_str()),
+        "jwks_uri": jwks_uri,
         "authorization_endpoint": format!("{}/authorize", issuer.as_str()),
         "token_endpoint": format!("{}/token", issuer.as_str()),
         "response_types_supported": ["code"],
@@ -299,6 +330,16 @@ async fn jwks(state: web::Data<Arc<State>>) -> HttpResponse {
     if state.unavailable.load(Ordering::SeqCst) {
         return HttpResponse::ServiceUnavailable().finish();
     }
+    if state.redirect_jwks.load(Ordering::SeqCst) {
+        return HttpResponse::Found()
+            .insert_header(("Location", "/jwks-moved"))
+            .finish();
+    }
+    HttpResponse::Ok().json(state.jwks())
+}
+
+async fn moved_jwks(state: web::Data<Arc<State>>) -> HttpResponse {
+    state.moved_jwks_fetches.fetch_add(1, Ordering::SeqCst);
     HttpResponse::Ok().json(state.jwks())
 }
 
