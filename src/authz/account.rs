@@ -1,6 +1,7 @@
 //! The citizen's own view of the authorization server (R38): the apps they approved
-//! (grants) and their active logins, each revocable. Revoking a grant kills its refresh
-//! tokens and its live access tokens; ending a login kills what was issued in it.
+//! (grants), the apps a guardian or attorney approved on their data (`account_grants`), and
+//! their active logins, each revocable. Revoking a grant kills its refresh tokens and its
+//! live access tokens; ending a login kills what was issued in it.
 //!
 //! The citizen is known by their login session cookie. The page's forms carry a CSRF token
 //! derived from the session id (only its holder can compute it); the JSON endpoints revoke
@@ -10,6 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+use crate::authz::account_grants::{ListError, revoke_visible, visible_grants};
 use crate::authz::audit::{self, Event};
 use crate::authz::authorize::{begin_login, see_other, store_failure};
 use crate::authz::flow::{Flow, now_ms};
@@ -42,6 +44,22 @@ fn unauthenticated_json() -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({"error": "login_required", "error_description": "log in at /auth/account/login first"}))
+}
+
+/// The store failed (503, as everywhere), or the portal could not say whether the citizen
+/// sees the grants on their data: then nothing is listed or revoked rather than too little.
+fn list_failure(error: ListError) -> HttpResponse {
+    match error {
+        ListError::Store(error) => store_failure(error),
+        ListError::Portal(error) => {
+            tracing::warn!(%error, "the portal could not tell whether a citizen sees grants on their data");
+            crate::authz::pages::error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                "The health portal cannot be reached at the moment. Please try again later.",
+            )
+        }
+    }
 }
 
 fn time_text(ms: i64) -> String {
@@ -78,12 +96,13 @@ pub async fn page(req: HttpRequest, server: web::Data<AuthServer>) -> HttpRespon
     };
     let user = &session.subject_patient_id;
     let now = now_ms();
-    let (grants, sessions) = match (
-        server.store.grants_of(user).await,
-        server.store.sessions_of(user, now).await,
-    ) {
-        (Ok(g), Ok(s)) => (g, s),
-        (Err(error), _) | (_, Err(error)) => return store_failure(error),
+    let grants = match visible_grants(&server, user).await {
+        Ok(grants) => grants,
+        Err(error) => return list_failure(error),
+    };
+    let sessions = match server.store.sessions_of(user, now).await {
+        Ok(sessions) => sessions,
+        Err(error) => return store_failure(error),
     };
     let csrf = csrf_of(&raw);
     let form = |action: String, label: String| {
@@ -94,16 +113,25 @@ pub async fn page(req: HttpRequest, server: web::Data<AuthServer>) -> HttpRespon
         )
     };
     let mut grant_items = String::new();
-    for grant in &grants {
+    for listed in &grants {
+        let grant = &listed.row;
         let name = server
             .clients
             .get(&grant.client_id)
             .map(|c| c.name().to_owned())
             .unwrap_or_else(|| grant.client_id.clone());
+        let whose = if listed.own {
+            escape(&grant.patient_id)
+        } else {
+            format!(
+                "your data, approved by {} ({})",
+                escape(&listed.approved_by_name),
+                escape(&listed.approved_by)
+            )
+        };
         grant_items.push_str(&format!(
-            "<li>{} for {} since {}: {}{}</li>",
+            "<li>{} for {whose} since {}: {}{}</li>",
             escape(&name),
-            escape(&grant.patient_id),
             escape(&time_text(grant.created_ms)),
             escape(&grant.scopes),
             form(
@@ -144,21 +172,27 @@ pub async fn grants_json(req: HttpRequest, server: web::Data<AuthServer>) -> Htt
         Ok(None) => return unauthenticated_json(),
         Err(response) => return response,
     };
-    match server.store.grants_of(&session.subject_patient_id).await {
+    match visible_grants(&server, &session.subject_patient_id).await {
         Ok(grants) => {
             let list: Vec<_> = grants
                 .iter()
-                .map(|g| json!({
-                    "id": g.id, "client_id": g.client_id,
-                    "client_name": server.clients.get(&g.client_id).map(|c| c.name().to_owned()),
-                    "patient": g.patient_id, "scope": g.scopes, "created": time_text(g.created_ms),
-                }))
+                .map(|listed| {
+                    let g = &listed.row;
+                    json!({
+                        "id": g.id, "client_id": g.client_id,
+                        "client_name": server.clients.get(&g.client_id).map(|c| c.name().to_owned()),
+                        "patient": g.patient_id, "scope": g.scopes, "created": time_text(g.created_ms),
+                        "approved_by": listed.approved_by,
+                        "approved_by_name": listed.approved_by_name,
+                        "own": listed.own,
+                    })
+                })
                 .collect();
             HttpResponse::Ok()
                 .insert_header(("Cache-Control", "no-store"))
                 .json(json!({ "grants": list }))
         }
-        Err(error) => store_failure(error),
+        Err(error) => list_failure(error),
     }
 }
 
@@ -200,14 +234,14 @@ async fn revoke(
     user: &str,
     target: Target,
     id: &str,
-) -> Result<bool, crate::store::StoreError> {
+) -> Result<bool, ListError> {
     let now = now_ms();
     let client_id = match target {
         Target::Grant => server.store.grant(id).await?.map(|g| g.client_id),
         Target::Session => None,
     };
     let done = match target {
-        Target::Grant => server.store.revoke_grant(user, id, now).await?,
+        Target::Grant => revoke_visible(server, user, id, now).await?,
         Target::Session => server.store.revoke_session(user, id, now).await?,
     };
     if done {
@@ -237,7 +271,7 @@ async fn revoke_json(
     match revoke(&server, &session.subject_patient_id, target, &id).await {
         Ok(true) => HttpResponse::NoContent().finish(),
         Ok(false) => HttpResponse::NotFound().json(json!({"error": "not_found", "error_description": "no such active grant or login of yours"})),
-        Err(error) => store_failure(error),
+        Err(error) => list_failure(error),
     }
 }
 
@@ -274,7 +308,7 @@ async fn revoke_form(
     }
     match revoke(&server, &session.subject_patient_id, target, &id).await {
         Ok(_) => see_other("/auth/account"),
-        Err(error) => store_failure(error),
+        Err(error) => list_failure(error),
     }
 }
 

@@ -129,7 +129,7 @@ async fn ready_flow(
     }
 }
 
-async fn patient_name(server: &AuthServer, patient_id: &str) -> String {
+pub(crate) async fn patient_name(server: &AuthServer, patient_id: &str) -> String {
     let Some(parsed) = ids::parse(patient_id) else {
         return patient_id.to_owned();
     };

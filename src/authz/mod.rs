@@ -13,6 +13,7 @@
 //! (the store-fed revocation set), `cors`, and one file per endpoint.
 
 pub mod account;
+pub mod account_grants;
 pub mod approve;
 pub mod audit;
 pub mod authorize;

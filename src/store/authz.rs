@@ -356,6 +356,17 @@ impl AuthzStore {
         .await
     }
 
+    /// The active grants others (a guardian, an attorney) made on `patient`'s data, newest
+    /// first.
+    pub async fn grants_on(&self, patient: &str) -> Result<Vec<GrantRow>, StoreError> {
+        self.rows(
+            "SELECT * FROM app_grants WHERE patient_id = $1 AND subject_patient_id <> $1 \
+             AND revoked_ms IS NULL ORDER BY created_ms DESC",
+            vec![text(patient)],
+        )
+        .await
+    }
+
     /// Revokes the grant of `subject` with its refresh tokens and live access tokens.
     /// `false`: no such active grant of theirs.
     pub async fn revoke_grant(
@@ -364,11 +375,37 @@ impl AuthzStore {
         id: &str,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
+        self.revoke_grant_where("subject_patient_id", subject, id, now_ms)
+            .await
+    }
+
+    /// Revokes a grant made on `patient`'s data (by anyone), like `revoke_grant`.
+    /// `false`: no such active grant on their data.
+    pub async fn revoke_grant_on(
+        &self,
+        patient: &str,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        self.revoke_grant_where("patient_id", patient, id, now_ms)
+            .await
+    }
+
+    /// `column` is one of our two constants, never input.
+    async fn revoke_grant_where(
+        &self,
+        column: &'static str,
+        person: &str,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
         let written = self
             .write(vec![
                 Statement::guarded(
-                    "UPDATE app_grants SET revoked_ms = $3 WHERE id = $1 AND subject_patient_id = $2 AND revoked_ms IS NULL",
-                    vec![text(id), text(subject), Bind::Int(now_ms)],
+                    format!(
+                        "UPDATE app_grants SET revoked_ms = $3 WHERE id = $1 AND {column} = $2 AND revoked_ms IS NULL"
+                    ),
+                    vec![text(id), text(person), Bind::Int(now_ms)],
                 ),
                 revoke_refresh_by("grant_id", id, now_ms),
                 revoke_access_tokens_by("grant_id", id, now_ms),

@@ -78,6 +78,13 @@ pub async fn gateway_with_eid(
              "id_token_claims": {"nonce": "another-login's"}},
             {"id": "stranger", "national_id": data::NO_UNKNOWN_FNR, "acr": HIGH},
             {"id": "bad-number", "national_id": "12848801266", "acr": HIGH},
+            // R38: an attorney and her grantor, a Finnish parent and her 12-year-old (who
+            // may use apps alone), a Norwegian 5-year-old (who may not).
+            {"id": "trine", "national_id": "25826830673", "acr": HIGH},
+            {"id": "arne", "national_id": data::NO_POLYPHARMACY_FNR, "acr": HIGH},
+            {"id": "laura", "national_id": "060587-900C", "acr": HIGH},
+            {"id": "eetu", "national_id": "250114A901L", "acr": HIGH},
+            {"id": "emma", "national_id": "15862161243", "acr": HIGH},
         ],
         "national_id_claim": "pid",
         "lifetime_seconds": 600,

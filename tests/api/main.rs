@@ -9,6 +9,7 @@ mod authz;
 mod authz_attacks;
 mod authz_fixation;
 mod authz_flow;
+mod authz_grantors;
 mod consent;
 mod consent_write;
 mod dev_eid;
