@@ -24,3 +24,6 @@ pub mod request_context;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+
+#[cfg(test)]
+mod fuzz;

@@ -232,7 +232,7 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
+        #![proptest_config(ProptestConfig::with_cases(crate::fuzz::cases()))]
 
         /// No text, however broken, panics the parser (a multi-byte character where an
         /// offset would start did).
@@ -247,15 +247,6 @@ mod tests {
             tail in "\\PC{0,12}",
         ) {
             let _ = DateRange::parse(&format!("{head}{tail}"));
-        }
-    }
-
-    /// Cases per property: a bounded count in CI, ten million with `FUZZ_LONG=1`.
-    fn fuzz_cases() -> u32 {
-        if std::env::var_os("FUZZ_LONG").is_some() {
-            10_000_000
-        } else {
-            20_000
         }
     }
 
