@@ -27,6 +27,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub dev_eid: DevEidSettings,
     pub consent: crate::consent::settings::ConsentSettings,
+    pub clock: crate::clock::ClockSettings,
     pub audit: crate::audit::AuditSettings,
     pub ncp: crate::ncp::NcpSettings,
 }
@@ -319,6 +320,12 @@ impl Settings {
     fn production_problem(&self) -> Option<ConfigError> {
         if let Some(problem) = crate::authz::settings::production_problem(&self.auth) {
             return Some(ConfigError::Invalid(problem));
+        }
+        if let Some(date) = self.clock.fixed_today {
+            return Some(ConfigError::Invalid(format!(
+                "the production profile runs on the system's date; clock.fixed_today ({date}) \
+                 is for the dev profile and tests"
+            )));
         }
         let base_url = self.server.public_base_url.trim();
         if !base_url.starts_with("https://") {
@@ -655,6 +662,17 @@ mod tests {
         let mut s = production();
         s.profile = Profile::Dev;
         s.server.rate_limit_per_second = 0.0;
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn production_refuses_a_fixed_date() {
+        let error =
+            production_error(|s| s.clock.fixed_today = Some(time::macros::date!(2026 - 11 - 23)));
+        assert!(error.contains("clock.fixed_today"), "{error}");
+        let mut s = production();
+        s.profile = Profile::Dev;
+        s.clock.fixed_today = Some(time::macros::date!(2026 - 11 - 23));
         s.validate().unwrap();
     }
 

@@ -9,6 +9,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod clock;
 pub mod config;
 pub mod consent;
 pub mod dev_eid;

@@ -6,6 +6,7 @@ use serde_json::json;
 use ehds_gateway::audit;
 use ehds_gateway::auth::dev_issuer::DevIssuer;
 use ehds_gateway::config::{Profile, Settings};
+use ehds_gateway::portal::embedded::EmbeddedSource;
 use ehds_gateway::startup::Application;
 use ehds_gateway::store::Store;
 use ehds_gateway::telemetry;
@@ -90,8 +91,15 @@ async fn main() -> anyhow::Result<()> {
             let base_url = settings.public_base_url(settings.server.port);
             let issuer =
                 DevIssuer::load_or_create(settings.auth.dev_issuer.key_file.as_ref(), &base_url)?;
+            // A citizen's token names the person (the national identifier) beside the patient
+            // context: the gateway refuses a patient-scoped token that names no user.
             let extra = match patient {
-                Some(p) => json!({ "patient": p }),
+                Some(p) => {
+                    let id = EmbeddedSource::national_id_of(&p).ok_or_else(|| {
+                        anyhow::anyhow!("--patient {p} names nobody in the embedded data set")
+                    })?;
+                    json!({ "patient": p, "pid": id.value() })
+                }
                 None => json!({}),
             };
             println!("{}", issuer.mint(&subject, &scope, lifetime, extra));

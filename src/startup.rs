@@ -45,7 +45,11 @@ impl Application {
         let store = Store::open(&settings.database).await?;
         let (state, authz) = app_state(&settings, &base_url, store)?;
         let state = web::Data::new(state);
-        let dev_eid = crate::dev_eid::DevEid::from_settings(&settings.dev_eid, &base_url)?;
+        let dev_eid = crate::dev_eid::DevEid::from_settings(
+            &settings.dev_eid,
+            &base_url,
+            state.access.clock().clone(),
+        )?;
         let portals = state.access.portals().clone();
         let cors_origins = crate::authz::cors_origins(authz.as_deref(), &base_url);
         if let Some(server) = &authz {
@@ -255,8 +259,10 @@ fn app_state(
         )?)),
         None => None,
     };
+    let clock = crate::clock::Clock::from_settings(&settings.clock);
     let state = AppState {
         access: DataAccess::new(portals.clone(), store.consents(), fhir_base.clone(), limits)
+            .with_clock(clock.clone())
             .with_break_the_glass(settings.consent.break_the_glass.clone()),
         consents: ConsentAccess::new(
             store.consents(),
@@ -265,6 +271,7 @@ fn app_state(
             settings.consent.health_data_access_bodies.clone(),
         )
         .with_portals(portals.clone())
+        .with_clock(clock)
         .enforcing(crate::consent::validation::Enforceable {
             organizations: issuer_claims
                 .values()

@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use ehds_gateway::auth::dev_issuer::DevIssuer;
 use ehds_gateway::config::{DatabaseSettings, Settings};
 use ehds_gateway::fhir::resources::Consent;
+use ehds_gateway::portal::embedded::EmbeddedSource;
 use ehds_gateway::startup::Application;
 use ehds_gateway::store::{Backend, Store};
 use serde_json::json;
@@ -312,7 +313,10 @@ fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut 
         "crash-user",
         "patient/*.rs",
         3600,
-        json!({ "patient": PATIENT }),
+        // A citizen's token names the person as well as the patient context.
+        json!({ "patient": PATIENT, "pid": EmbeddedSource::national_id_of(PATIENT)
+            .expect("the crash patient is in the embedded data")
+            .value() }),
     );
     let mut answered: Vec<String> = Vec::new();
     let mut batches_seen = 0u64;
@@ -447,6 +451,7 @@ async fn load_until(url: &str, token: &str, kill_after: u64, kill: impl FnOnce()
 /// The child: the real gateway on a random port, until killed.
 fn gateway() {
     let mut settings = Settings::defaults();
+    settings.clock.fixed_today = Some(time::macros::date!(2026 - 11 - 23));
     settings.database.url = std::env::var("EHDS_CRASH_URL").unwrap();
     settings.database.schema = std::env::var("EHDS_CRASH_SCHEMA").unwrap_or_default();
     settings.server.port = 0;

@@ -16,6 +16,7 @@ use crate::access::SearchPage;
 use crate::audit::note;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
+use crate::clock::Clock;
 use crate::consent::portal_opt_out;
 use crate::consent::validation::{Enforceable, validate};
 use crate::fhir::resources::Consent;
@@ -41,6 +42,8 @@ pub struct ConsentAccess {
     enforceable: Enforceable,
     /// The national portals, whose registers hold secondary-use opt-outs too (R29).
     portals: Option<Portals>,
+    /// The gateway's clock, for searches with relative dates.
+    clock: Clock,
 }
 
 /// Whose Consents a reader reaches.
@@ -65,11 +68,17 @@ impl ConsentAccess {
             access_bodies,
             enforceable: Enforceable::default(),
             portals: None,
+            clock: Clock::default(),
         }
     }
 
     /// Lets a health data access body's reads include the opt-outs registered in these
     /// portals (R29).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     pub fn with_portals(mut self, portals: Portals) -> Self {
         self.portals = Some(portals);
         self
@@ -128,7 +137,8 @@ impl ConsentAccess {
         let consent = stored.consent;
         let visible = match &reader {
             Reader::Patient(own, filters) => {
-                consent.patient_id() == Some(own.as_str()) && passes(&consent, filters)
+                consent.patient_id() == Some(own.as_str())
+                    && passes(&consent, filters, self.clock.now_ms())
             }
             Reader::AccessBody => is_research(&consent),
         };
@@ -154,7 +164,7 @@ impl ConsentAccess {
             Reader::Patient(own, filters) => (Self::own_query(own, request)?, filters),
             Reader::AccessBody => (research_query(request)?, None),
         };
-        let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        let now_ms = self.clock.now_ms();
         let mut found: Vec<Consent> = self
             .consents
             .search(&query)
@@ -162,7 +172,7 @@ impl ConsentAccess {
             .into_iter()
             .map(|s| s.consent)
             .chain(mirrored)
-            .filter(|c| matches_all(c, &request.criteria, now_ms) && passes(c, &filters))
+            .filter(|c| matches_all(c, &request.criteria, now_ms) && passes(c, &filters, now_ms))
             .collect();
         let keys = if request.sort.is_empty() {
             default_sort_keys::<Consent>()
@@ -394,8 +404,7 @@ fn stale_is_precondition(
     }
 }
 
-fn passes(consent: &Consent, filters: &ScopeFilters) -> bool {
-    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+fn passes(consent: &Consent, filters: &ScopeFilters, now_ms: i64) -> bool {
     match filters {
         None => true,
         Some(alternatives) => alternatives

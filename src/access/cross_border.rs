@@ -1,8 +1,6 @@
 //! The cross-border opt-out (R27) checked for a National Contact Point's request, before the
 //! service runs: refused with 403 and nothing about the patient's data.
 
-use time::OffsetDateTime;
-
 use crate::auth::principal::Principal;
 use crate::consent::cross_border;
 use crate::fhir::FhirError;
@@ -63,7 +61,7 @@ impl DataAccess {
             .into_iter()
             .map(|stored| stored.consent)
             .collect();
-        let today = OffsetDateTime::now_utc().date();
+        let today = self.clock.today();
         if cross_border::opted_out(&person, &consents, service, today) {
             return Err(FhirError::Forbidden(format!(
                 "the patient does not take part in the cross-border {} service",

@@ -2,8 +2,6 @@
 //! patient whose rights include the access log (e.g. DK parents of a child under 15). Not
 //! professionals, not systems: the log is the citizen's, not the data holder's.
 
-use time::OffsetDateTime;
-
 use crate::audit::view::LogReader;
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
@@ -42,7 +40,7 @@ impl DataAccess {
             _ => return Err(refused()),
         }
         let person = self.person(patient_id).await?.ok_or_else(refused)?;
-        let today = OffsetDateTime::now_utc().date();
+        let today = self.clock.today();
         match self.decide(principal, patient_id, &person, today).await? {
             Decision::Permit { categories, .. } if categories.contains(Category::AccessLog) => {
                 Ok(LogReader {

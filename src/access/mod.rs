@@ -14,11 +14,12 @@ mod tests;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use crate::audit::note::{self, Relation};
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
+use crate::clock::Clock;
 use crate::consent::policy::{self, Actor, Categories, Decision, DenyReason};
 use crate::consent::provisions::{self, Requester, Restrictions};
 use crate::consent::settings::BreakTheGlass;
@@ -57,6 +58,8 @@ pub struct DataAccess {
     limits: SearchLimits,
     /// Where national policy allows break-the-glass (R26).
     break_the_glass: BreakTheGlass,
+    /// The date of every decision: ages, release dates, powers of attorney, Consent periods.
+    clock: Clock,
 }
 
 /// What one caller may see of one patient.
@@ -82,7 +85,18 @@ impl DataAccess {
             base_url: fhir_base_url,
             limits,
             break_the_glass: BreakTheGlass::default(),
+            clock: Clock::system(),
         }
+    }
+
+    /// Decides on `clock`'s date (the system's by default).
+    pub fn with_clock(mut self, clock: Clock) -> DataAccess {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Allows break-the-glass for patients of these countries (none by default).
@@ -139,7 +153,7 @@ impl DataAccess {
             .into_iter()
             .find(|r| r.id() == id)
             .ok_or_else(not_found)?;
-        if !passes(&resource, &filters) {
+        if !passes(&resource, &filters, self.clock.now_ms()) {
             return Err(not_found());
         }
         note_disclosed(std::slice::from_ref(&resource));
@@ -178,12 +192,12 @@ impl DataAccess {
         if let (false, Reach::Compartment(own)) = (R::IS_RECORD, &reach) {
             note::patient(own);
         }
-        let now = OffsetDateTime::now_utc();
-        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let now_ms = self.clock.now_ms();
         let mut found: Vec<R> = Vec::new();
         for patient_id in &candidates {
             for resource in self.load::<R>(principal, patient_id, None).await? {
-                if matches_all(&resource, &request.criteria, now_ms) && passes(&resource, &filters)
+                if matches_all(&resource, &request.criteria, now_ms)
+                    && passes(&resource, &filters, now_ms)
                 {
                     found.push(resource);
                 }
@@ -436,7 +450,7 @@ impl DataAccess {
             // their log, whatever the decision below.
             note::patient(patient_id);
         }
-        let today = OffsetDateTime::now_utc().date();
+        let today = self.clock.today();
         let Gate {
             categories,
             hide_locked,
@@ -649,8 +663,7 @@ fn note_disclosed<R: Searchable>(resources: &[R]) {
     );
 }
 
-fn passes<R: Searchable>(resource: &R, filters: &ScopeFilters) -> bool {
-    let now_ms = (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+fn passes<R: Searchable>(resource: &R, filters: &ScopeFilters, now_ms: i64) -> bool {
     match filters {
         None => true,
         Some(alternatives) => alternatives

@@ -9,8 +9,6 @@
 //! [`Visible::Withheld`]: the summary says so, `$everything` leaves it out, and a request that
 //! names it explicitly (`_type`) is refused like a search of it would be.
 
-use time::OffsetDateTime;
-
 use crate::auth::principal::{Principal, Reach};
 use crate::auth::scopes::Action;
 use std::sync::Arc;
@@ -142,6 +140,8 @@ struct Source<'a> {
     person: &'a Person,
     records: &'a PersonRecords,
     viewer: consent::Viewer,
+    /// Now on the gateway's clock, for scope filters with relative dates.
+    now_ms: i64,
 }
 
 impl Grant {
@@ -157,7 +157,7 @@ impl Grant {
                     source.viewer,
                     None,
                 );
-                list.retain(|r| passes(r, &filters));
+                list.retain(|r| passes(r, &filters, source.now_ms));
                 sort(&mut list, &default_sort_keys::<R>());
                 Visible::Shown(list)
             }
@@ -200,7 +200,7 @@ impl DataAccess {
         let source = self.portals.get(parsed.country).ok_or_else(not_found)?;
         let person = source.person(parsed.person).await?.ok_or_else(not_found)?;
         let viewer = principal.viewer_of(patient_id);
-        let today = OffsetDateTime::now_utc().date();
+        let today = self.clock.today();
         let gate = self.gate(principal, patient_id, &person, today).await?;
         if !gate.categories.contains(Category::Demographics) || gate.restrictions.all {
             // Someone the patient shut out entirely: as if there were no such patient.
@@ -214,7 +214,7 @@ impl DataAccess {
             None,
         )
         .pop()
-        .filter(|p| passes(p, &patient_filters))
+        .filter(|p| passes(p, &patient_filters, self.clock.now_ms()))
         .ok_or_else(not_found)?;
         let granted = [&allergies, &conditions, &immunizations, &medications]
             .iter()
@@ -235,6 +235,7 @@ impl DataAccess {
             person: &person,
             records: &records,
             viewer,
+            now_ms: self.clock.now_ms(),
         };
         let hidden = &gate.restrictions;
         let record = PatientRecord {

@@ -48,7 +48,7 @@ pub async fn sees_grants_on_own_data(server: &AuthServer, user: &str) -> Result<
     let Some(me) = source.person(parsed.person).await? else {
         return Ok(false);
     };
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = server.clock.today();
     Ok(!matches!(
         policy::decide(&me, Actor::Subject, today),
         Decision::Deny(DenyReason::BelowOwnUseAge)

@@ -40,7 +40,7 @@ pub async fn candidates(
     let Some(me) = source.person(parsed.person).await? else {
         return Ok((vec![], Some(DenyReason::NoRelation)));
     };
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = server.clock.today();
     let mut list = Vec::new();
     let own = match policy::decide(&me, Actor::Subject, today) {
         Decision::Permit { .. } => {

@@ -68,6 +68,8 @@ pub struct AuthServer {
     pub revocation_watermark: revocation::Watermark,
     /// The access log (R38): logins, tokens issued and revoked, grants withdrawn.
     pub audit: crate::audit::AuditLog,
+    /// The date that decides whom a citizen may act for (ages, powers of attorney).
+    pub clock: crate::clock::Clock,
 }
 
 /// What is wrong with the authorization server's configuration, if anything.
@@ -185,6 +187,7 @@ impl AuthServer {
             http,
             revocation_watermark: revocation::Watermark::default(),
             audit,
+            clock: crate::clock::Clock::from_settings(&settings.clock),
         })
     }
 

@@ -56,7 +56,7 @@ pub async fn authorize(req: HttpRequest, eid: web::Data<DevEid>) -> HttpResponse
         login_id: &login_id,
         client_id: &client_id,
         people: eid.people.all(),
-        today: today(),
+        today: eid.clock.today(),
         level: view_level,
         hint: hint.as_deref(),
         message: None,
@@ -200,7 +200,7 @@ pub async fn login(eid: web::Data<DevEid>, body: web::Bytes) -> HttpResponse {
                 login_id,
                 client_id: &request.client_id,
                 people: eid.people.all(),
-                today: today(),
+                today: eid.clock.today(),
                 level: Level::from_name(field("acr")).unwrap_or(request.level),
                 hint: request.login_hint.as_deref(),
                 message: Some(message),
@@ -280,8 +280,4 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(body)
-}
-
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
 }

@@ -24,6 +24,7 @@ pub mod people;
 pub mod settings;
 mod token;
 
+use crate::clock::Clock;
 use std::time::Duration;
 
 use actix_web::{guard, web};
@@ -42,11 +43,14 @@ pub struct DevEid {
     people: People,
     flows: Flows,
     token_lifetime_seconds: i64,
+    /// The gateway's clock: the ages shown beside the people offered.
+    clock: Clock,
 }
 
 impl DevEid {
-    pub fn new(settings: &DevEidSettings, base_url: &str) -> anyhow::Result<DevEid> {
+    pub fn new(settings: &DevEidSettings, base_url: &str, clock: Clock) -> anyhow::Result<DevEid> {
         Ok(DevEid {
+            clock,
             issuer: format!("{base_url}/dev-eid"),
             key: keys::signing_key(&settings.key_file)?,
             clients: Clients::new(&settings.clients, base_url),
@@ -65,11 +69,12 @@ impl DevEid {
     pub fn from_settings(
         settings: &DevEidSettings,
         base_url: &str,
+        clock: Clock,
     ) -> anyhow::Result<Option<web::Data<DevEid>>> {
         if !settings.enabled {
             return Ok(None);
         }
-        let eid = DevEid::new(settings, base_url)?;
+        let eid = DevEid::new(settings, base_url, clock)?;
         tracing::warn!(issuer = %eid.issuer, "the dev eID is enabled; never in production");
         Ok(Some(web::Data::new(eid)))
     }

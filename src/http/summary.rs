@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use time::OffsetDateTime;
 
 use crate::access::Wanted;
 use crate::audit::note;
@@ -134,7 +133,7 @@ pub(super) async fn respond(
     let fhir_base = state.fhir_base();
     let document_id = uuid::random();
     // A document's timestamp and date to the millisecond, as documents usually carry them.
-    let now = OffsetDateTime::now_utc();
+    let now = state.access.clock().now();
     let now = now.replace_millisecond(now.millisecond()).unwrap_or(now);
     let document = ips::summary(
         &PatientData {

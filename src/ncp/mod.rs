@@ -167,6 +167,7 @@ fn state(
             fhir_base.clone(),
             main.limits,
         )
+        .with_clock(main.access.clock().clone())
         .with_break_the_glass(main.access.break_the_glass().clone()),
         // No Consent route on this listener; nobody reads Consents through it.
         consents: ConsentAccess::new(main.store.consents(), fhir_base, main.limits, Vec::new()),

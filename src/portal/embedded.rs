@@ -44,6 +44,17 @@ impl EmbeddedSource {
             .collect()
     }
 
+    /// The national identifier of a Patient id of the embedded data set (`no.p-no-001` →
+    /// its person's identifier), for tools that mint a citizen's token from a Patient id;
+    /// `None` for an id that names nobody.
+    pub fn national_id_of(patient_id: &str) -> Option<NationalId> {
+        let (code, key) = patient_id.split_once('.')?;
+        let country = Country::parse(code)?;
+        let (_, json) = DATA.iter().find(|(c, _)| *c == country)?;
+        let source = EmbeddedSource::from_json(country, json).ok()?;
+        source.by_key.get(key).map(|p| p.national_id.clone())
+    }
+
     /// Everyone in this country's data set, in file order.
     pub fn people(&self) -> &[Arc<Person>] {
         &self.persons

@@ -676,6 +676,8 @@ async fn the_production_profile_refuses_to_start_with_the_dev_eid() {
     settings.auth.server.example_app = false;
     settings.auth.clients.clear();
     settings.server.public_base_url = "https://gateway.example.org".into();
+    // Nor a pinned date: production works on the real one.
+    settings.clock.fixed_today = None;
     Application::build(settings)
         .await
         .expect("starts without it");

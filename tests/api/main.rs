@@ -10,6 +10,7 @@ mod authz_attacks;
 mod authz_fixation;
 mod authz_flow;
 mod authz_grantors;
+mod clock_boundaries;
 mod consent;
 mod consent_write;
 mod dev_eid;

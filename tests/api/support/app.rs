@@ -55,6 +55,9 @@ pub struct TestApp {
 
 /// Settings of a test gateway: defaults, a random port, a SQLite file of its own, the test
 /// issuer trusted through its discovery document, and neither dev issuer nor dev eID.
+/// The date the embedded data set's scenarios were written for.
+pub const SCENARIO_DATE: time::Date = time::macros::date!(2026 - 11 - 23);
+
 pub fn test_settings(idp: &TestIdp) -> Settings {
     let mut settings = Settings::defaults();
     if store_on_postgres() {
@@ -64,6 +67,9 @@ pub fn test_settings(idp: &TestIdp) -> Settings {
     }
     settings.server.port = 0;
     settings.server.workers = 1;
+    // The data set's scenarios (ages, release dates, powers of attorney) are written for
+    // this date; the gateway works on it whatever the machine's date.
+    settings.clock.fixed_today = Some(SCENARIO_DATE);
     settings.auth.dev_issuer.enabled = false;
     settings.dev_eid.enabled = false;
     settings.auth.jwks_min_refresh_seconds = 0;
