@@ -548,69 +548,6 @@ async fn with_the_audit_database_stopped_nothing_is_served() {
 
 /// The authorization server's events (R38) go through the same log and show in the
 /// citizen's log.
-#[actix_web::test]
-async fn logins_and_token_events_are_in_the_citizen_s_log() {
-    let settings = test_settings(&IDP);
-    let store = Store::open(&settings.database).await.unwrap();
-    let app = spawn_with(settings.clone()).await;
-    let log = AuditLog::start(&store, &settings.audit, "https://gateway.test");
-    let p = data::NO_ADULT;
-    for kind in [
-        AuditKind::Login,
-        AuditKind::TokenIssued,
-        AuditKind::TokenRevoked,
-        AuditKind::GrantRevoked,
-        AuditKind::Logout,
-    ] {
-        log.record(AuditRecord::security(
-            kind,
-            Some(p),
-            Some("app-1"),
-            Outcome::Success,
-        ))
-        .await
-        .unwrap();
-    }
-    log.record(AuditRecord::security(
-        AuditKind::Login,
-        Some(p),
-        None,
-        Outcome::Refused("wrong password".into()),
-    ))
-    .await
-    .unwrap();
-    let own = patient_token(p, "patient/*.rs");
-    let events = log_of(&app, p, &own, "&type=110114").await;
-    let subtypes: Vec<&str> = events
-        .iter()
-        .map(|e| e["subtype"][0]["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        subtypes,
-        [
-            "110122",
-            "110123",
-            "grant-revoked",
-            "token-revoked",
-            "token-issued",
-            "110122"
-        ]
-    );
-    assert_eq!(events[0]["outcome"], "4");
-    assert_eq!(
-        user_agent(&events[1])["who"]["reference"],
-        format!("Patient/{p}")
-    );
-    assert!(
-        events[1]["agent"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["name"] == "app-1")
-    );
-    assert_eq!(log_of(&app, p, &own, "&subtype=110122").await.len(), 2);
-}
-
 /// How a test tampers with stored records, with the database's own guard removed first.
 #[derive(Debug, Clone, Copy)]
 enum Tamper {

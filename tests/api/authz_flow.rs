@@ -1091,11 +1091,9 @@ async fn resource_and_query_scopes_are_granted_as_asked() {
     let bundle = app
         .fhir_ok(&format!("/Immunization?patient={EMMA}"), token)
         .await;
-    assert!(
-        crate::support::app::matches(&bundle)
-            .iter()
-            .all(|i| i["status"] == "completed")
-    );
+    let immunizations = crate::support::app::matches(&bundle);
+    assert!(!immunizations.is_empty(), "Emma has completed vaccinations");
+    assert!(immunizations.iter().all(|i| i["status"] == "completed"));
     app.fhir_ok(&format!("/Condition?patient={EMMA}"), token)
         .await;
     let (status, body) = app
@@ -1128,6 +1126,24 @@ async fn logins_tokens_and_withdrawn_grants_are_in_the_access_log() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // The citizen ends that login session: a logout.
+    let sessions: Value = login
+        .client
+        .get(format!("{}/auth/account/sessions", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let session = sessions["sessions"][0]["id"].as_str().unwrap();
+    let response = login
+        .client
+        .delete(format!("{}/auth/account/sessions/{session}", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (own, _) = tokens(&eid, TEST_APP, data::NO_ADULT).await;
     let own = own["access_token"].as_str().unwrap();
     let pages = app
@@ -1152,6 +1168,41 @@ async fn logins_tokens_and_withdrawn_grants_are_in_the_access_log() {
     assert_eq!(count("110122"), 2, "two eID logins: {events:#?}");
     assert_eq!(count("token-issued"), 2, "{events:#?}");
     assert_eq!(count("grant-revoked"), 1, "{events:#?}");
+    assert_eq!(count("110123"), 1, "one logout: {events:#?}");
+    // The citizen is the user of each event, by Patient id; the app is named.
+    let patient = format!("Patient/{}", data::NO_ADULT);
+    for event in &events {
+        let user = event["agent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["requestor"] == true)
+            .expect("a requestor");
+        assert_eq!(user["who"]["reference"], patient.as_str(), "{event:#}");
+    }
+    let issued = events
+        .iter()
+        .find(|e| e["subtype"][0]["code"] == "token-issued")
+        .unwrap();
+    assert!(
+        issued["agent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == TEST_APP || a["name"] == OTHER_APP),
+        "{issued:#}"
+    );
+    // The log is searchable by subtype.
+    let logins = app
+        .fhir_ok(
+            &format!(
+                "/AuditEvent?patient={}&subtype=110122&_count=50",
+                data::NO_ADULT
+            ),
+            own,
+        )
+        .await;
+    assert_eq!(crate::support::app::matches(&logins).len(), 2);
     let withdrawn = events
         .iter()
         .find(|e| e["subtype"][0]["code"] == "grant-revoked")

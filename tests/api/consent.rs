@@ -51,26 +51,53 @@ async fn seed(store: &Store, patient: &str, scope: &str, status: &str) -> Stored
 
 #[actix_web::test]
 async fn the_patient_reads_their_consent_with_its_version() {
-    let (app, store) = app_with_store().await;
-    let stored = seed(&store, data::NO_ADULT, "patient-privacy", "active").await;
+    // Written and withdrawn at the API, as the patient does it.
+    let (app, _) = app_with_store().await;
+    let writer = patient_token(data::NO_ADULT, "patient/Consent.cud");
+    let mut body =
+        serde_json::to_value(consent(data::NO_ADULT, "patient-privacy", "active")).unwrap();
+    body["resourceType"] = json!("Consent");
+    let (status, created) = read_fhir(
+        crate::consent_write::send(
+            &app,
+            reqwest::Method::POST,
+            "/Consent",
+            &writer,
+            Some(&body),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{created:#}");
+    let id = created["id"].as_str().unwrap().to_owned();
     let token = patient_token(data::NO_ADULT, "patient/Consent.rs");
-    let path = format!("/Consent/{}", stored.id);
+    let path = format!("/Consent/{id}");
     let response = app.get(&path, Some(&token)).await;
     assert_eq!(response.headers()["etag"], "W/\"1\"");
     let (status, body) = read_fhir(response).await;
     assert_eq!(status, 200, "{body:#}");
     assert_eq!(body["resourceType"], "Consent");
-    assert_eq!(body["id"], stored.id.as_str());
+    assert_eq!(body["id"], id.as_str());
     assert_eq!(body["meta"]["versionId"], "1");
     assert_eq!(body["provision"]["type"], "deny");
 
-    let withdrawn = store.consents().withdraw(&stored.id, 1).await.unwrap();
+    let withdrawn = crate::consent_write::send(
+        &app,
+        reqwest::Method::DELETE,
+        &path,
+        &writer,
+        None,
+        Some("W/\"1\""),
+    )
+    .await;
+    assert_eq!(withdrawn.status(), 204);
+    assert_eq!(withdrawn.headers()["etag"], "W/\"2\"");
     let response = app.get(&path, Some(&token)).await;
     assert_eq!(response.headers()["etag"], "W/\"2\"");
     let (_, body) = read_fhir(response).await;
     assert_eq!(body["status"], "inactive");
     assert_eq!(body["meta"]["versionId"], "2");
-    assert_eq!(withdrawn.version, 2);
 }
 
 #[actix_web::test]

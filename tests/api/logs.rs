@@ -136,15 +136,31 @@ async fn national_identifiers_do_not_reach_the_log() {
     let base = format!("{}/fhir", gateway.base);
     let fnr = data::NO_ADULT_FNR;
     let wrong = "12848801266";
-    for query in [
-        format!("Patient?identifier=urn:oid:2.16.578.1.12.4.1.4.1|{fnr}"),
-        format!("Patient?identifier=urn:oid:2.16.578.1.12.4.1.4.1|{wrong}"),
-        format!("Patient?identifier=urn:oid:1.2.3|{fnr}"),
+    for (query, expected) in [
+        (
+            format!("Patient?identifier=urn:oid:2.16.578.1.12.4.1.4.1|{fnr}"),
+            200,
+        ),
+        (
+            format!("Patient?identifier=urn:oid:2.16.578.1.12.4.1.4.1|{wrong}"),
+            400,
+        ),
+        (format!("Patient?identifier=urn:oid:1.2.3|{fnr}"), 404),
     ] {
         let response = get(&format!("{base}/{query}"), Some(&token)).await;
-        assert!(response.status().as_u16() < 500);
-        let body = response.text().await.unwrap();
-        assert!(!body.contains(wrong), "not echoed to the client either");
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(status, expected, "{query}: {body}");
+        let expected_type = if expected == 200 {
+            "Bundle"
+        } else {
+            "OperationOutcome"
+        };
+        assert_eq!(body["resourceType"], expected_type, "{body}");
+        assert!(
+            !body.to_string().contains(wrong),
+            "not echoed to the client either"
+        );
     }
     let read = get(&format!("{base}/Patient/{}", data::NO_ADULT), Some(&token)).await;
     assert_eq!(read.status(), 200);

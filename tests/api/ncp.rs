@@ -5,8 +5,7 @@
 //! cross-border opt-out per service (portal register and Consent, and its withdrawal),
 //! break-the-glass, and the reload of the server certificate.
 
-use ehds_gateway::store::Store;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::app::{
@@ -562,7 +561,9 @@ async fn a_consent_opts_out_per_service_and_its_withdrawal_restores_access_at_on
             .send()
             .await
             .unwrap();
-        assert!(withdrawn.status().is_success(), "{}", withdrawn.status());
+        // Withdrawn: no body, and the new version's tag.
+        assert_eq!(withdrawn.status(), 204);
+        assert_eq!(withdrawn.headers()["etag"], "W/\"2\"");
         // The very next request is served again.
         assert_eq!(
             summary_status(&ncp, FI_PATIENT, &token).await.0,
@@ -592,24 +593,39 @@ async fn a_consent_opts_out_per_service_and_its_withdrawal_restores_access_at_on
 
 #[actix_web::test]
 async fn restrictions_bind_an_ncp_silently_and_emergency_breaks_the_glass() {
-    let settings = ncp_settings();
-    let store = Store::open(&settings.database).await.unwrap();
-    let ncp = spawn_ncp(settings).await;
+    let ncp = spawn_ncp(ncp_settings()).await;
     let patient = "no.p-no-008";
     let path = format!("/MedicationRequest?patient={patient}&status=active");
     let treatment = ncp_token(germany());
     let before = ids(&ncp.ok(germany(), &path, &treatment).await);
     assert!(!before.is_empty());
-    let consent = serde_json::from_value(json!({
+    // The patient writes the restriction at the gateway's FHIR API.
+    let consent = json!({
+        "resourceType": "Consent",
         "status": "active",
         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": {"reference": format!("Patient/{patient}")},
         "dateTime": "2026-11-01T10:00:00Z",
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}]},
         "provision": {"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]}
-    }))
-    .unwrap();
-    store.consents().create(consent).await.unwrap();
+    });
+    let mut claims = IDP.standard_claims(AUDIENCE, "patient/Consent.cud", Some(patient));
+    claims["pid"] = json!("17854110128");
+    let own = IDP.token(claims);
+    let (status, body) = read_fhir(
+        crate::consent_write::send(
+            &ncp.app,
+            Method::POST,
+            "/Consent",
+            &own,
+            Some(&consent),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body:#}");
 
     let restricted = ncp.ok(germany(), &path, &treatment).await;
     assert_eq!(restricted["total"], 0);

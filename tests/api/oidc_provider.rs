@@ -1,5 +1,12 @@
 //! The real OpenID Provider of the tests (npm `oidc-provider`, `support/oidc_op.rs`): a code
 //! flow over HTTP as a relying party runs it, and the misbehaviours it can be told to show.
+//!
+//! What these guard: the gateway's eID tests (`authz_flow.rs`) assert that a forged ID token
+//! and one with another login's nonce are refused. Such a refusal proves something only if
+//! the provider really sends what the test says, and nothing else wrong: a `forged` token
+//! whose signature alone is broken, a `replayed` one that is validly signed and differs only
+//! by its claims. Checked here with an independent verifier (`jsonwebtoken`), not the
+//! gateway, so that a gateway refusing everything cannot make the eID tests pass.
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
 use serde_json::{Value, json};

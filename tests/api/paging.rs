@@ -2,7 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::app::{assert_outcome, ids, link, matches, spawn_app, user_token};
+use crate::support::app::{
+    IDP, assert_outcome, ids, link, matches, spawn_app, spawn_with, test_settings, user_token,
+};
 use crate::support::data;
 
 #[actix_web::test]
@@ -106,15 +108,19 @@ async fn a_page_link_is_rechecked_against_the_token_that_follows_it() {
 
 #[actix_web::test]
 async fn count_caps_and_zero() {
-    let app = spawn_app().await;
+    // A cap below the number of patients, so that an uncapped page would show.
+    let mut settings = test_settings(&IDP);
+    settings.fhir.default_count = 5;
+    settings.fhir.max_count = 10;
+    let app = spawn_with(settings).await;
     let token = user_token("user/*.rs");
     let capped = app.fhir_ok("/Patient?_count=100000", &token).await;
-    assert_eq!(
-        matches(&capped).len(),
-        capped["total"].as_u64().unwrap() as usize
-    );
+    let total = capped["total"].as_u64().unwrap() as usize;
+    assert!(total > 10, "more patients than the cap: {total}");
+    assert_eq!(matches(&capped).len(), 10, "the page holds max_count");
+    assert!(link(&capped, "next").is_some(), "the rest is a page away");
     let zero = app.fhir_ok("/Patient?_count=0", &token).await;
-    assert!(zero["total"].as_u64().unwrap() >= 44);
+    assert_eq!(zero["total"].as_u64().unwrap() as usize, total);
     assert!(zero.get("entry").is_none());
     assert!(link(&zero, "next").is_none());
 }
@@ -148,6 +154,10 @@ async fn summary_and_elements_cut_resources_and_mark_them() {
             &token,
         )
         .await;
+    assert!(
+        !matches(&summary).is_empty(),
+        "there are prescriptions to cut"
+    );
     for r in matches(&summary) {
         assert!(r.get("dosageInstruction").is_none());
         assert!(r["authoredOn"].is_string());
@@ -159,6 +169,7 @@ async fn summary_and_elements_cut_resources_and_mark_them() {
             &token,
         )
         .await;
+    assert!(!matches(&elements).is_empty());
     for r in matches(&elements) {
         let keys: BTreeSet<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
         assert!(keys.contains("dosageInstruction"));
@@ -175,6 +186,7 @@ async fn summary_and_elements_cut_resources_and_mark_them() {
     let patients = app
         .fhir_ok("/Patient?family=haugen&_elements=gender", &token)
         .await;
+    assert!(!matches(&patients).is_empty(), "the Haugens are found");
     for r in matches(&patients) {
         assert!(r["gender"].is_string());
         assert!(r.get("address").is_none());
@@ -187,6 +199,10 @@ async fn summary_and_elements_cut_resources_and_mark_them() {
         )
         .await;
     let next = app.fhir_ok(&link(&paged, "next").unwrap(), &token).await;
+    assert!(
+        !matches(&next).is_empty(),
+        "the second page has prescriptions"
+    );
     for r in matches(&next) {
         assert!(r.get("authoredOn").is_none());
     }

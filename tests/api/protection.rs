@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use crate::support::app::{AUDIENCE, IDP, ids, matches, patient_token, spawn_app, user_token};
+use crate::support::app::{
+    AUDIENCE, IDP, assert_outcome, ids, matches, patient_token, spawn_app, user_token,
+};
 use crate::support::data;
 
 #[actix_web::test]
@@ -83,10 +85,11 @@ async fn records_with_a_future_release_date_are_hidden_from_the_patient_r21() {
             "the total does not count it"
         );
         let hidden: Vec<&String> = all.iter().filter(|id| !visible.contains(id)).collect();
-        let (status, _) = app
+        let (status, body) = app
             .get_json(&format!("/{type_name}/{}", hidden[0]), Some(&patient))
             .await;
-        assert_eq!(status, 404, "{type_name}: not readable either");
+        // Not readable either, and the answer is that of an id that does not exist.
+        assert_outcome(status, &body, 404, "not-found");
         let (status, _) = app
             .get_json(&format!("/{type_name}/{}", hidden[0]), Some(&professional))
             .await;

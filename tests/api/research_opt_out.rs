@@ -196,7 +196,9 @@ async fn the_citizen_opts_out_and_back_in_and_the_access_body_sees_it_at_once() 
         None,
     )
     .await;
-    assert!(withdrawn.status().is_success(), "{}", withdrawn.status());
+    // Withdrawn: no body, and the new version's tag.
+    assert_eq!(withdrawn.status(), 204);
+    assert_eq!(withdrawn.headers()["etag"], "W/\"2\"");
     let after = app.fhir_ok(active, &access_body()).await;
     assert!(!after.to_string().contains(&id), "{after:#}");
     assert_eq!(

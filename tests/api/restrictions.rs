@@ -1,8 +1,12 @@
 //! The citizen's own restrictions (R24, R25): deny provisions of active `patient-privacy`
-//! Consents, applied to every other caller, silently, before counting and paging.
+//! Consents, applied to every other caller, silently, before counting and paging. Every
+//! restriction here is written as the citizen writes it, `POST /fhir/Consent`, so that
+//! validation and enforcement are tested together.
 
-use ehds_gateway::store::Store;
+use reqwest::Method;
 use serde_json::{Value, json};
+
+use crate::consent_write::send;
 
 use crate::support::app::{
     AUDIENCE, IDP, TestApp, assert_outcome, ids, professional_token as professional, spawn_with,
@@ -12,23 +16,34 @@ use crate::support::app::{
 const PATIENT: &str = "no.p-no-008";
 const PATIENT_FNR: &str = "17854110128";
 
-async fn app_with_store() -> (TestApp, Store) {
-    let settings = test_settings(&IDP);
-    let store = Store::open(&settings.database).await.unwrap();
-    (spawn_with(settings).await, store)
+async fn app() -> TestApp {
+    spawn_with(test_settings(&IDP)).await
 }
 
-async fn restrict(store: &Store, provision: Value) -> String {
-    let consent = serde_json::from_value(json!({
+/// The patient restricts access with `provision`: the Consent's id.
+async fn restrict(app: &TestApp, provision: Value) -> String {
+    let consent = json!({
+        "resourceType": "Consent",
         "status": "active",
         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": {"reference": format!("Patient/{PATIENT}")},
         "dateTime": "2026-11-01T10:00:00Z",
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}]},
         "provision": provision
-    }))
-    .unwrap();
-    store.consents().create(consent).await.unwrap().id
+    });
+    let writer = writer_token();
+    let response = send(app, Method::POST, "/Consent", &writer, Some(&consent), None).await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "{body:#}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+fn writer_token() -> String {
+    let mut claims = IDP.standard_claims(AUDIENCE, "patient/Consent.cud", Some(PATIENT));
+    claims["pid"] = json!(PATIENT_FNR);
+    IDP.token(claims)
 }
 
 fn own_token() -> String {
@@ -43,7 +58,7 @@ async fn total(app: &TestApp, path: &str, token: &str) -> u64 {
 
 #[actix_web::test]
 async fn a_type_restriction_hides_that_type_from_everyone_else_and_nothing_says_so() {
-    let (app, store) = app_with_store().await;
+    let app = app().await;
     let doctor = user_token("user/*.rs");
     let before = ids(&app
         .fhir_ok(
@@ -52,7 +67,7 @@ async fn a_type_restriction_hides_that_type_from_everyone_else_and_nothing_says_
         )
         .await);
     assert_eq!(before.len(), 22);
-    restrict(&store, json!({"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]})).await;
+    restrict(&app, json!({"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]})).await;
     let bundle = app
         .fhir_ok(&format!("/MedicationRequest?patient={PATIENT}"), &doctor)
         .await;
@@ -78,7 +93,7 @@ async fn a_type_restriction_hides_that_type_from_everyone_else_and_nothing_says_
 
 #[actix_web::test]
 async fn a_single_resource_restriction_changes_totals_and_pages_as_if_it_never_existed() {
-    let (app, store) = app_with_store().await;
+    let app = app().await;
     let doctor = user_token("user/*.rs");
     let before = ids(&app
         .fhir_ok(
@@ -87,7 +102,7 @@ async fn a_single_resource_restriction_changes_totals_and_pages_as_if_it_never_e
         )
         .await);
     let hidden = before[3].clone();
-    restrict(&store, json!({"type": "deny", "data": [{"meaning": "instance", "reference": {"reference": format!("MedicationRequest/{hidden}")}}]})).await;
+    restrict(&app, json!({"type": "deny", "data": [{"meaning": "instance", "reference": {"reference": format!("MedicationRequest/{hidden}")}}]})).await;
     let pages = app
         .all_pages(
             &format!("/MedicationRequest?patient={PATIENT}&_count=5"),
@@ -105,8 +120,8 @@ async fn a_single_resource_restriction_changes_totals_and_pages_as_if_it_never_e
 
 #[actix_web::test]
 async fn an_actor_restriction_binds_only_the_named_professional() {
-    let (app, store) = app_with_store().await;
-    restrict(&store, json!({"type": "deny", "actor": [{"role": {"text": "restricted"}, "reference": {"reference": "Practitioner/5550001"}}]})).await;
+    let app = app().await;
+    restrict(&app, json!({"type": "deny", "actor": [{"role": {"text": "restricted"}, "reference": {"reference": "Practitioner/5550001"}}]})).await;
     let named = professional("5550001", None);
     let other = professional("5550002", None);
     for type_name in ["MedicationRequest", "Immunization", "Condition"] {
@@ -139,30 +154,39 @@ async fn an_actor_restriction_binds_only_the_named_professional() {
 
 #[actix_web::test]
 async fn withdrawn_ended_and_purpose_bound_restrictions_do_not_apply_here() {
-    let (app, store) = app_with_store().await;
+    let app = app().await;
     let doctor = user_token("user/*.rs");
-    let id = restrict(&store, json!({"type": "deny"})).await;
+    let id = restrict(&app, json!({"type": "deny"})).await;
     assert_eq!(
         total(&app, &format!("/Immunization?patient={PATIENT}"), &doctor).await,
         0
     );
-    store.consents().withdraw(&id, 1).await.unwrap();
+    let withdrawn = send(
+        &app,
+        Method::DELETE,
+        &format!("/Consent/{id}"),
+        &writer_token(),
+        None,
+        Some("W/\"1\""),
+    )
+    .await;
+    assert_eq!(withdrawn.status(), 204);
     assert!(
         total(&app, &format!("/Immunization?patient={PATIENT}"), &doctor).await > 0,
         "withdrawal applies at once"
     );
     restrict(
-        &store,
+        &app,
         json!({"type": "deny", "period": {"start": "2020-01-01", "end": "2021-01-01"}}),
     )
     .await;
-    restrict(&store, json!({"type": "deny", "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HRESCH"}]})).await;
+    restrict(&app, json!({"type": "deny", "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HRESCH"}]})).await;
     assert!(total(&app, &format!("/Immunization?patient={PATIENT}"), &doctor).await > 0);
 }
 
 #[actix_web::test]
 async fn summary_and_everything_leave_restricted_data_out_without_a_hint() {
-    let (app, store) = app_with_store().await;
+    let app = app().await;
     let doctor = user_token("user/*.rs");
     let everything = format!("/Patient/{PATIENT}/$everything?_count=500");
     let before = app.fhir_ok(&everything, &doctor).await;
@@ -177,7 +201,7 @@ async fn summary_and_everything_leave_restricted_data_out_without_a_hint() {
             .unwrap_or(0)
     };
     assert_eq!(prescriptions(&before), 22);
-    restrict(&store, json!({"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]})).await;
+    restrict(&app, json!({"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]})).await;
     let after = app.fhir_ok(&everything, &doctor).await;
     assert_eq!(prescriptions(&after), 0);
     assert_eq!(

@@ -461,12 +461,42 @@ async fn a_record_the_patient_may_not_see_yet_is_absent_without_a_hint() {
             "{id} leaks into the patient's summary"
         );
     }
-    // The professional's document is larger by exactly what is hidden, and the patient's
-    // carries nothing that says something was left out.
-    assert!(entries(&for_professional).len() > entries(&for_patient).len());
+    // The professional's document holds the patient's entries and, beside them, exactly
+    // hidden records; the patient's carries nothing that says something was left out.
+    // The clinical entries, by id (the Composition is each document's own).
+    let ids_of = |doc: &Value| -> std::collections::BTreeSet<String> {
+        entries(doc)
+            .iter()
+            .filter(|e| e["resource"]["resourceType"] != "Composition")
+            .map(|e| e["resource"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (professional_ids, patient_ids) = (ids_of(&for_professional), ids_of(&for_patient));
+    assert!(patient_ids.is_subset(&professional_ids));
+    let extra: Vec<&String> = professional_ids.difference(&patient_ids).collect();
+    assert_eq!(
+        entries(&for_professional).len() - entries(&for_patient).len(),
+        extra.len()
+    );
+    // Of the extra entries, those that are national records (beside what the IPS derives
+    // from them, such as a Medication) are hidden ones.
+    let extra_records: Vec<&&String> = extra
+        .iter()
+        .filter(|id| id.starts_with(&format!("{p}.")))
+        .collect();
+    assert!(
+        !extra_records.is_empty(),
+        "the professional sees a hidden record"
+    );
+    assert!(
+        extra_records.iter().all(|id| hidden.contains(**id)),
+        "only hidden records are extra: {extra:?}"
+    );
     for s in composition(&for_patient)["section"].as_array().unwrap() {
         assert!(s.get("emptyReason").is_none());
     }
+    // Nor does a hidden record's name reach the patient's narratives.
+    let mut names_checked = 0;
     for resource in entries(&for_professional).iter().map(|e| &e["resource"]) {
         let id = resource["id"].as_str().unwrap();
         if hidden.iter().any(|h| h == id) {
@@ -480,9 +510,14 @@ async fn a_record_the_patient_may_not_see_yet_is_absent_without_a_hint() {
             });
             if let (Some(display), false) = (display, shown_elsewhere) {
                 assert!(!text.contains(display), "{display} leaks into a narrative");
+                names_checked += 1;
             }
         }
     }
+    assert!(
+        names_checked > 0,
+        "some hidden record has a name of its own"
+    );
 }
 
 #[actix_web::test]
