@@ -6,10 +6,18 @@
 //! for 2026-11-23) read the same on any day: a child's birthday or a release date then
 //! cannot change a test's answer by itself. Only the date is pinned; the time of day runs.
 //!
-//! What is about the real instant stays on the system clock: token lifetimes, login flows,
-//! access-log timestamps and retention, `meta.lastUpdated` of stored versions.
+//! The same clock tells how much time has passed (`instant`, `unix_now`) to what measures
+//! durations: circuit breakers, key-set lifetimes, token expiry. The system clock is the
+//! machine's. A pinned clock runs with the machine too, and tests move it on with `advance`
+//! instead of sleeping: a breaker's open window or a token's lifetime then ends when the
+//! test says, however slow the machine.
+//!
+//! What is about the real instant stays on the system clock: login flows, access-log
+//! timestamps and retention, `meta.lastUpdated` of stored versions.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
@@ -29,7 +37,8 @@ pub struct Clock(Arc<Source>);
 #[derive(Debug)]
 enum Source {
     System,
-    FixedDate(Date),
+    /// A pinned date, and the time the tests moved the clock on (nanoseconds).
+    FixedDate(Date, AtomicU64),
 }
 
 impl Clock {
@@ -39,7 +48,7 @@ impl Clock {
 
     /// A clock whose date is always `today`.
     pub fn fixed(today: Date) -> Clock {
-        Clock(Arc::new(Source::FixedDate(today)))
+        Clock(Arc::new(Source::FixedDate(today, AtomicU64::new(0))))
     }
 
     pub fn from_settings(settings: &ClockSettings) -> Clock {
@@ -50,10 +59,43 @@ impl Clock {
 
     /// Now, on this clock's date.
     pub fn now(&self) -> OffsetDateTime {
-        let now = OffsetDateTime::now_utc();
-        match *self.0 {
+        let now = OffsetDateTime::now_utc() + self.advanced();
+        match &*self.0 {
             Source::System => now,
-            Source::FixedDate(date) => now.replace_date(date),
+            Source::FixedDate(date, _) => now.replace_date(*date),
+        }
+    }
+
+    /// A monotonic instant, for durations: breaker windows, cache lifetimes.
+    pub fn instant(&self) -> Instant {
+        Instant::now() + self.advanced()
+    }
+
+    /// Seconds since the epoch on the real calendar (not the pinned date), for what other
+    /// systems dated: token `iat`, `nbf` and `exp`.
+    pub fn unix_now(&self) -> u64 {
+        (SystemTime::now() + self.advanced())
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// Moves a pinned clock on by `by`, as if that time had passed. The system clock cannot
+    /// be moved: `false`.
+    pub fn advance(&self, by: Duration) -> bool {
+        match &*self.0 {
+            Source::System => false,
+            Source::FixedDate(_, advanced) => {
+                let nanos = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+                advanced.fetch_add(nanos, Ordering::SeqCst);
+                true
+            }
+        }
+    }
+
+    fn advanced(&self) -> Duration {
+        match &*self.0 {
+            Source::System => Duration::ZERO,
+            Source::FixedDate(_, advanced) => Duration::from_nanos(advanced.load(Ordering::SeqCst)),
         }
     }
 
@@ -97,6 +139,19 @@ mod tests {
         let second = clock.now();
         assert!(second >= first);
         assert_eq!(first.date(), date!(2026 - 11 - 23));
+    }
+
+    #[test]
+    fn advancing_a_pinned_clock_moves_every_reading_on() {
+        let clock = Clock::fixed(date!(2026 - 11 - 23));
+        let (instant, unix) = (clock.instant(), clock.unix_now());
+        assert!(clock.advance(Duration::from_secs(3600)));
+        assert!(clock.instant() >= instant + Duration::from_secs(3600));
+        assert!(clock.unix_now() >= unix + 3600);
+        // A day on, the pinned date does not move: it is the date the tests chose.
+        assert!(clock.advance(Duration::from_secs(86_400)));
+        assert_eq!(clock.today(), date!(2026 - 11 - 23));
+        assert!(!Clock::system().advance(Duration::from_secs(1)));
     }
 
     #[test]

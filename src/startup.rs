@@ -29,6 +29,7 @@ pub struct Application {
     port: u16,
     base_url: String,
     portals: Portals,
+    clock: crate::clock::Clock,
     server: Server,
     ncp: Option<crate::ncp::NcpListener>,
 }
@@ -51,6 +52,7 @@ impl Application {
             state.access.clock().clone(),
         )?;
         let portals = state.access.portals().clone();
+        let clock = state.access.clock().clone();
         let cors_origins = crate::authz::cors_origins(authz.as_deref(), &base_url);
         if let Some(server) = &authz {
             let every = Duration::from_secs(settings.auth.server.revocation_poll_seconds);
@@ -102,6 +104,7 @@ impl Application {
             port,
             base_url,
             portals,
+            clock,
             server,
             ncp,
         })
@@ -126,6 +129,11 @@ impl Application {
         self.portals.clone()
     }
 
+    /// The gateway's clock (tests move a pinned one on).
+    pub fn clock(&self) -> crate::clock::Clock {
+        self.clock.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         match self.ncp {
             None => self.server.await,
@@ -148,7 +156,10 @@ fn install_pseudonym_key(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Each served country's source, as configured: the embedded data set or an HTTP upstream.
-fn portal_sources(settings: &Settings) -> anyhow::Result<Vec<Arc<dyn PortalSource>>> {
+fn portal_sources(
+    settings: &Settings,
+    clock: &crate::clock::Clock,
+) -> anyhow::Result<Vec<Arc<dyn PortalSource>>> {
     let mut embedded = EmbeddedSource::load_all()?;
     let mut sources: Vec<Arc<dyn PortalSource>> = Vec::new();
     for &country in &settings.portal.countries {
@@ -161,7 +172,7 @@ fn portal_sources(settings: &Settings) -> anyhow::Result<Vec<Arc<dyn PortalSourc
                 sources.push(Arc::new(embedded.swap_remove(index)));
             }
             SourceSettings::Http(http) => {
-                let source = HttpSource::new(country, &http).map_err(|e| {
+                let source = HttpSource::new(country, &http, clock.clone()).map_err(|e| {
                     anyhow::anyhow!("portal.sources.{}: {e}", country.code().to_lowercase())
                 })?;
                 tracing::info!(country = country.code(), base_url = %http.base_url.trim(),
@@ -182,7 +193,8 @@ fn app_state(
 ) -> anyhow::Result<(AppState, AuthzServer)> {
     // The recorder first, so that the sources' first gauges are recorded.
     let metrics = metrics_handle();
-    let sources = portal_sources(settings)?;
+    let clock = crate::clock::Clock::from_settings(&settings.clock);
+    let sources = portal_sources(settings, &clock)?;
     let limits = SearchLimits {
         default_count: settings.fhir.default_count,
         max_count: settings.fhir.max_count,
@@ -221,6 +233,7 @@ fn app_state(
         jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
         jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
         http_timeout: Duration::from_secs(settings.auth.http_timeout_seconds),
+        clock: clock.clone(),
     })?;
     let sealer = match settings.page_link_key() {
         Some(key) => PageSealer::new(&key),
@@ -259,7 +272,6 @@ fn app_state(
         )?)),
         None => None,
     };
-    let clock = crate::clock::Clock::from_settings(&settings.clock);
     let state = AppState {
         access: DataAccess::new(portals.clone(), store.consents(), fhir_base.clone(), limits)
             .with_clock(clock.clone())

@@ -93,6 +93,8 @@ pub struct VerifierSettings {
     pub jwks_min_refresh_interval: Duration,
     /// Time limit of one discovery or key-set request.
     pub http_timeout: Duration,
+    /// The gateway's clock: what decides whether a token has expired or is not yet valid.
+    pub clock: crate::clock::Clock,
 }
 
 /// The checked, ready-to-use form of a `TrustedIssuer`'s token rules.

@@ -34,6 +34,7 @@ fn settings(issuers: Vec<TrustedIssuer>) -> VerifierSettings {
         jwks_cache_ttl: Duration::from_secs(600),
         jwks_min_refresh_interval: Duration::ZERO,
         http_timeout: Duration::from_secs(5),
+        clock: crate::clock::Clock::fixed(time::macros::date!(2026 - 11 - 23)),
     }
 }
 
@@ -568,10 +569,19 @@ async fn cached_keys_outlive_an_issuer_outage() {
     let verifier = verifier_with(settings);
     verifier.verify(&idp.token(claims(&idp))).await.unwrap();
     idp.set_unavailable(true);
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    // The set's lifetime is over and the issuer fails: the old keys stay in use.
+    // Once the set's lifetime is over, the next token makes the verifier fetch again; the
+    // issuer fails, and the old keys stay in use meanwhile and after.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while idp.jwks_fetches() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reload was attempted"
+        );
+        verifier.verify(&idp.token(claims(&idp))).await.unwrap();
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(idp.jwks_fetches(), 2, "the reload was attempted once");
     verifier.verify(&idp.token(claims(&idp))).await.unwrap();
-    assert_eq!(idp.jwks_fetches(), 2, "the reload was attempted");
     // A refresh for an unknown kid fails too and changes nothing.
     let made_up = idp.token_with("ES256", Some("made-up"), claims(&idp));
     assert_eq!(refusal(&verifier, &made_up).await, TokenError::UnknownKey);
@@ -603,20 +613,16 @@ async fn a_cached_token_still_expires() {
     let idp = TestIdp::start();
     let mut issuer = trusted(&idp);
     issuer.leeway_seconds = 0;
-    let verifier = verifier_with(settings(vec![issuer]));
-    // Start on a fresh second so the token surely lives long enough for two checks.
-    let start = unix_now();
-    while unix_now() == start {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let exp = unix_now() + 2;
+    let settings = settings(vec![issuer]);
+    let clock = settings.clock.clone();
+    let verifier = verifier_with(settings);
+    let exp = unix_now() + 60;
     let token = idp.token(claims_with(&idp, &[("exp", json!(exp))], &[]));
     verifier.verify(&token).await.unwrap();
     verifier.verify(&token).await.unwrap();
     assert_eq!(verifier.cache_stats(), (1, 1));
-    while unix_now() < exp {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // A minute on, the cached token has expired.
+    clock.advance(Duration::from_secs(61));
     assert_eq!(refusal(&verifier, &token).await, TokenError::Expired);
     assert_eq!(refusal(&verifier, &token).await, TokenError::Expired);
 }

@@ -64,6 +64,7 @@ pub struct TokenVerifier {
     cache: TokenCache,
     /// Revoked token ids; checked on every use, also for cached tokens.
     revoked: Arc<RevokedTokens>,
+    clock: crate::clock::Clock,
 }
 
 impl TokenVerifier {
@@ -100,12 +101,13 @@ impl TokenVerifier {
             keys,
             cache: TokenCache::new(settings.token_cache_capacity),
             revoked: Arc::new(RevokedTokens::new()),
+            clock: settings.clock,
         })
     }
 
     /// Verifies a bearer token (without the `Bearer ` prefix).
     pub async fn verify(&self, raw_token: &str) -> Result<Arc<VerifiedToken>, TokenError> {
-        let now = unix_now();
+        let now = i64::try_from(self.clock.unix_now()).unwrap_or(i64::MAX);
         let digest = TokenCache::digest(raw_token);
         if let Some(token) = self.cache.get(&digest, now)? {
             return self.not_revoked(token);

@@ -151,6 +151,7 @@ fn state(
         jwks_cache_ttl: Duration::from_secs(settings.auth.jwks_cache_ttl_seconds),
         jwks_min_refresh_interval: Duration::from_secs(settings.auth.jwks_min_refresh_seconds),
         http_timeout: Duration::from_secs(settings.auth.http_timeout_seconds),
+        clock: main.access.clock().clone(),
     })?;
     let verifier = match authz {
         Some(server) => verifier.sharing_revocations(server.revoked.clone()),

@@ -49,15 +49,23 @@ pub async fn watch(tls: Arc<NcpTls>, check_every: Option<Duration>) {
             continue;
         }
         seen = now;
+        // Counted, so that an operator (and a test) sees a reload that did not take.
         match tls.reload() {
-            Ok(()) => tracing::info!(
-                trigger = if by_signal { "SIGHUP" } else { "file change" },
-                "NCP listener certificates reloaded"
-            ),
-            Err(error) => tracing::error!(
-                %error,
-                "NCP listener certificates not reloaded; the previous ones stay in use"
-            ),
+            Ok(()) => {
+                metrics::counter!("ehds_ncp_tls_reloads_total", "outcome" => "reloaded")
+                    .increment(1);
+                tracing::info!(
+                    trigger = if by_signal { "SIGHUP" } else { "file change" },
+                    "NCP listener certificates reloaded"
+                )
+            }
+            Err(error) => {
+                metrics::counter!("ehds_ncp_tls_reloads_total", "outcome" => "failed").increment(1);
+                tracing::error!(
+                    %error,
+                    "NCP listener certificates not reloaded; the previous ones stay in use"
+                )
+            }
         }
     }
 }

@@ -701,18 +701,17 @@ async fn pruning_keeps_the_chain_verifiable() {
     let store = Store::open(&settings.database).await.unwrap();
     let log = AuditLog::start(&store, &settings.audit, "https://gateway.test");
     let mut ids = Vec::new();
-    for _ in 0..5 {
-        ids.push(
-            log.record(AuditRecord::security(
-                AuditKind::Login,
-                Some(data::NO_ADULT),
-                None,
-                Outcome::Success,
-            ))
-            .await
-            .unwrap(),
+    // Records a millisecond apart, dated by the test rather than by sleeping.
+    let start = time::OffsetDateTime::now_utc();
+    for n in 0..5 {
+        let mut record = AuditRecord::security(
+            AuditKind::Login,
+            Some(data::NO_ADULT),
+            None,
+            Outcome::Success,
         );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        record.recorded = start + time::Duration::milliseconds(n);
+        ids.push(log.record(record).await.unwrap());
     }
     let audit = store.audit();
     let rows = audit.rows_after(0, 10).await.unwrap();

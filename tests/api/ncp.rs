@@ -696,7 +696,16 @@ async fn a_new_server_certificate_is_taken_on_file_change_and_on_sighup_without_
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).unwrap();
     assert_eq!(served_certificate(&quiet).await, PKI.server_renewed.der);
     PKI.write(&dir, &PKI.server);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The listener that checks the files takes the change; the quiet one, by then, has not.
+    let mut taken = false;
+    for _ in 0..100 {
+        if served_certificate(&ncp).await == PKI.server.der {
+            taken = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(taken, "the checking listener took the change");
     assert_eq!(served_certificate(&quiet).await, PKI.server_renewed.der);
     let status = std::process::Command::new("kill")
         .args(["-HUP", &std::process::id().to_string()])
@@ -716,9 +725,27 @@ async fn a_new_server_certificate_is_taken_on_file_change_and_on_sighup_without_
 
     // A broken file changes nothing: the listener goes on with what it has.
     let before = served_certificate(&ncp).await;
+    let failed_before = failed_reloads(&ncp).await;
     std::fs::write(dir.join("server-cert.pem"), "not a certificate").unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let mut tried = false;
+    for _ in 0..100 {
+        if failed_reloads(&ncp).await > failed_before {
+            tried = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(tried, "the broken file was read and refused");
     assert_eq!(served_certificate(&ncp).await, before);
+}
+
+/// The count of NCP certificate reloads that failed, from the gateway's metrics.
+async fn failed_reloads(ncp: &NcpApp) -> u64 {
+    let text = ncp.app.get_plain("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find(|l| l.starts_with("ehds_ncp_tls_reloads_total{outcome=\"failed\"}"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 #[actix_web::test]

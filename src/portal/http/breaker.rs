@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::config::BreakerSettings;
+use crate::clock::Clock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreakerState {
@@ -61,6 +62,8 @@ pub struct Breaker {
     open: Duration,
     country: &'static str,
     state: Mutex<State>,
+    /// The gateway's clock: windows end when it says (tests move it on).
+    clock: Clock,
 }
 
 /// Leave to make one attempt. Its outcome must be reported with `success` or `failure`;
@@ -72,8 +75,9 @@ pub struct Permit<'a> {
 }
 
 impl Breaker {
-    pub fn new(settings: &BreakerSettings, country: &'static str) -> Breaker {
+    pub fn new(settings: &BreakerSettings, country: &'static str, clock: Clock) -> Breaker {
         let breaker = Breaker {
+            clock,
             failures: settings.failures.max(1) as usize,
             window: Duration::from_secs(settings.window_seconds),
             open: Duration::from_secs(settings.open_seconds),
@@ -97,14 +101,14 @@ impl Breaker {
     pub fn state(&self) -> BreakerState {
         match &*self.lock() {
             State::Closed { .. } => BreakerState::Closed,
-            State::Open { until } if Instant::now() < *until => BreakerState::Open,
+            State::Open { until } if self.clock.instant() < *until => BreakerState::Open,
             State::Open { .. } | State::HalfOpen { .. } => BreakerState::HalfOpen,
         }
     }
 
     pub fn acquire(&self) -> Result<Permit<'_>, Rejected> {
         let mut state = self.lock();
-        let now = Instant::now();
+        let now = self.clock.instant();
         match &mut *state {
             State::Closed { .. } => Ok(self.permit(false)),
             State::Open { until } if now < *until => Err(Rejected {
@@ -142,7 +146,7 @@ impl Breaker {
 
     fn on_failure(&self, probe: bool) {
         let mut state = self.lock();
-        let now = Instant::now();
+        let now = self.clock.instant();
         match &mut *state {
             State::Closed { failures } => {
                 while failures
@@ -224,6 +228,7 @@ mod tests {
                 open_seconds,
             },
             "NO",
+            Clock::fixed(time::macros::date!(2026 - 11 - 23)),
         )
     }
 
@@ -249,11 +254,11 @@ mod tests {
     #[test]
     fn failures_outside_the_window_do_not_count() {
         let b = Breaker {
-            window: Duration::from_millis(1),
+            window: Duration::from_secs(10),
             ..breaker(2, 30)
         };
         b.acquire().unwrap().failure();
-        std::thread::sleep(Duration::from_millis(5));
+        b.clock.advance(Duration::from_secs(11));
         b.acquire().unwrap().failure();
         assert_eq!(b.state(), BreakerState::Closed);
     }

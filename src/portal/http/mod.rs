@@ -45,7 +45,11 @@ pub struct HttpSource {
 }
 
 impl HttpSource {
-    pub fn new(country: Country, settings: &HttpSourceSettings) -> Result<HttpSource, ClientError> {
+    pub fn new(
+        country: Country,
+        settings: &HttpSourceSettings,
+        clock: crate::clock::Clock,
+    ) -> Result<HttpSource, ClientError> {
         let label = country.code();
         Ok(HttpSource {
             country,
@@ -53,7 +57,7 @@ impl HttpSource {
             timeout: settings.timeout(),
             listing: settings.listing,
             client: Client::new(settings, label)?,
-            breaker: Breaker::new(&settings.breaker, label),
+            breaker: Breaker::new(&settings.breaker, label, clock),
             retry: RetryPolicy::new(settings),
             cache: RecordCache::new(
                 Duration::from_secs(settings.cache_ttl_seconds),

@@ -51,6 +51,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The application's sources, for invalidating cached records.
     pub portals: Portals,
+    /// The gateway's clock: a test moves it on instead of sleeping.
+    pub clock: ehds_gateway::clock::Clock,
 }
 
 /// Settings of a test gateway: defaults, a random port, a SQLite file of its own, the test
@@ -124,12 +126,14 @@ pub async fn spawn_from(settings: Settings) -> (TestApp, Option<(u16, String)>) 
         .expect("the gateway starts");
     let base_url = app.base_url().to_owned();
     let portals = app.portals();
+    let clock = app.clock();
     let ncp = app.ncp().map(|(port, base)| (port, base.to_owned()));
     actix_web::rt::spawn(app.run_until_stopped());
     let app = TestApp {
         fhir_base: format!("{base_url}/fhir"),
         base_url,
         portals,
+        clock,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
