@@ -28,6 +28,7 @@ mod profiles;
 mod protection;
 mod proxies;
 mod rate_limit;
+mod races;
 mod read;
 mod research_opt_out;
 mod restrictions;
