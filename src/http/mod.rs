@@ -12,6 +12,7 @@ mod health;
 mod metadata;
 pub mod ncp;
 mod page_link;
+pub mod panic_guard;
 pub mod rate_limit;
 mod read;
 pub mod request_id;
@@ -22,6 +23,23 @@ mod summary;
 use actix_web::{HttpRequest, web};
 
 use crate::fhir::{FhirError, ResourceType};
+
+/// A FHIR resource route whose handlers' panics become a 500 OperationOutcome
+/// (`panic_guard`). The guard sits on each resource, where routing is done: actix needs the
+/// request unshared while it routes, and the guard keeps a handle on it.
+pub(crate) fn guarded(
+    path: &str,
+) -> actix_web::Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path).wrap(actix_web::middleware::from_fn(panic_guard::catch_panics))
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // First: `/fhir/.well-known/smart-configuration` must not reach `/fhir/{type}/{id}`.
@@ -34,56 +52,56 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 // One access-log record per request, committed before the response leaves.
                 .wrap(audited::Audited)
                 .service(
-                    web::resource("/AuditEvent")
+                    guarded("/AuditEvent")
                         .route(web::get().to(audit_event::search))
                         .default_service(web::to(audit_event::immutable)),
                 )
                 .service(
-                    web::resource("/AuditEvent/_search")
+                    guarded("/AuditEvent/_search")
                         .route(web::post().to(audit_event::search_post))
                         .default_service(web::to(audit_event::immutable)),
                 )
                 .service(
-                    web::resource("/AuditEvent/{id}")
+                    guarded("/AuditEvent/{id}")
                         .route(web::get().to(audit_event::read))
                         .default_service(web::to(audit_event::immutable)),
                 )
                 .service(
-                    web::resource("/metadata")
+                    guarded("/metadata")
                         .route(web::get().to(metadata::metadata))
                         .default_service(web::to(method_not_allowed)),
                 )
                 // The operations come before `/{type}/{id}`, which would take `$summary` for an
                 // id.
                 .service(
-                    web::resource("/Patient/$summary")
+                    guarded("/Patient/$summary")
                         .route(web::get().to(summary::by_identifier))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
-                    web::resource("/Patient/{id}/$summary")
+                    guarded("/Patient/{id}/$summary")
                         .route(web::get().to(summary::by_id))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
-                    web::resource("/Patient/{id}/$everything")
+                    guarded("/Patient/{id}/$everything")
                         .route(web::get().to(everything::everything))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
-                    web::resource("/{type}/_search")
+                    guarded("/{type}/_search")
                         .route(web::post().to(search::search_post))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
-                    web::resource("/{type}/{id}")
+                    guarded("/{type}/{id}")
                         .route(web::get().to(read::read))
                         .route(web::put().to(consent_write::update))
                         .route(web::delete().to(consent_write::withdraw))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
-                    web::resource("/{type}")
+                    guarded("/{type}")
                         .route(web::get().to(search::search_get))
                         .route(web::post().to(consent_write::create))
                         .default_service(web::to(method_not_allowed)),

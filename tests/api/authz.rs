@@ -445,6 +445,80 @@ async fn cors_for_registered_origins() {
     );
 }
 
+/// CORS (R43) on the FHIR API itself: `/fhir/metadata` and an actual (not preflight) read
+/// carry the registered origin and expose the headers an app needs; an unregistered origin
+/// gets no CORS grant, neither on a preflight nor on an actual request.
+#[actix_web::test]
+async fn cors_on_fhir_answers_and_none_for_an_unregistered_origin() {
+    let mut settings = authz_settings();
+    settings.auth.clients[0].origins = vec!["https://app.example".into()];
+    settings.auth.trusted_issuers = vec![crate::support::app::trusted(&IDP)];
+    let app = spawn_with(settings).await;
+    let token = crate::support::app::user_token("user/*.rs");
+    let get = |path: &str, origin: &str| {
+        app.client
+            .get(format!("{}{path}", app.base_url))
+            .header("Origin", origin)
+            .bearer_auth(&token)
+            .send()
+    };
+    let read = format!("/fhir/Patient/{}", data::NO_ADULT);
+    for path in ["/fhir/metadata", read.as_str()] {
+        let response = get(path, "https://app.example").await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "https://app.example",
+            "{path}"
+        );
+        let exposed = response.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(
+            exposed.contains("etag") && exposed.contains("location"),
+            "{exposed}"
+        );
+        assert!(
+            response
+                .headers()
+                .get("access-control-allow-credentials")
+                .is_none(),
+            "no cookies are shared"
+        );
+    }
+    // An origin no client registered: no grant on an actual request...
+    // (the token decides what is served; CORS only keeps a browser page of that origin
+    // from reading the answer)
+    let response = get(&read, "https://evil.example").await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "{:?}",
+        response.headers()
+    );
+    // ...nor on a preflight.
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}{read}", app.base_url))
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_ne!(preflight.status(), StatusCode::OK);
+}
+
 /// `authorize` refuses what it cannot serve: an unknown client or a redirect URI not
 /// registered for it with a page (never a redirect there), everything else with an
 /// `error` on the app's redirect URI, with its `state` (RFC 6749 §4.1.2.1).

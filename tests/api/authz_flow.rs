@@ -1218,3 +1218,52 @@ async fn logins_tokens_and_withdrawn_grants_are_in_the_access_log() {
         "no national ID in the log"
     );
 }
+
+/// A tampered choice: the form names someone the page did not offer (a 17-year-old whose
+/// parents no longer have access, a stranger in another country, a made-up id). Each is
+/// refused with a page, the flow gets no patient, and the approval step stays closed.
+#[actix_web::test]
+async fn choosing_someone_who_was_not_offered_is_refused() {
+    let eid = gateway_with_eid(|_, _| {}).await;
+    let app = &eid.app;
+    let login = login(app, TEST_APP, SCOPE, "kristin");
+    let (status, choose) = login.through_eid(app).await;
+    assert_eq!(status, StatusCode::OK, "{choose}");
+    assert!(choose.contains(EMMA), "her child is offered");
+    for not_offered in ["no.p-no-005", "se.p-se-001", "no.p-no-999", ""] {
+        if !not_offered.is_empty() {
+            assert!(!choose.contains(&format!("value=\"{not_offered}\"")));
+        }
+        let response = submit(
+            &login.client,
+            &format!("{}/auth/choose", app.base_url),
+            &[("patient", not_offered), ("csrf", &csrf(&choose))],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{not_offered}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("You cannot act for this person."), "{page}");
+        // Nothing was chosen: the approval page does not open.
+        let (status, page) = page_at(&login, app, "/auth/approve").await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{not_offered}: approval opened"
+        );
+        assert!(page.contains("Login expired"), "{page}");
+    }
+    // The honest choice still works in the same flow.
+    let response = submit(
+        &login.client,
+        &format!("{}/auth/choose", app.base_url),
+        &[("patient", EMMA), ("csrf", &csrf(&choose))],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (status, _) = page_at(&login, app, "/auth/approve").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn page_at(login: &Login, app: &TestApp, path: &str) -> (StatusCode, String) {
+    page(&login.client, &format!("{}{path}", app.base_url)).await
+}

@@ -180,3 +180,77 @@ async fn xml_is_406_everywhere() {
         assert_eq!(status, 200, "{accept}: {body}");
     }
 }
+
+/// A stored Consent that no longer parses (a damaged store) is an unexpected error: 500 with
+/// an OperationOutcome that names no table, column or parser (R39), and no data is served
+/// past the restriction the gateway cannot read (fail closed).
+#[actix_web::test]
+async fn a_damaged_store_is_a_500_without_detail_and_serves_nothing() {
+    use reqwest::Method;
+    use serde_json::json;
+
+    let settings = crate::support::app::test_settings_on_sqlite(&crate::support::app::IDP);
+    let url = settings.database.url.clone();
+    let app = crate::support::app::spawn_with(settings).await;
+    let patient = data::NO_POLYPHARMACY;
+    let own = {
+        let mut claims = crate::support::app::IDP.standard_claims(
+            crate::support::app::AUDIENCE,
+            "patient/Consent.cruds",
+            Some(patient),
+        );
+        claims["pid"] = json!(data::NO_POLYPHARMACY_FNR);
+        crate::support::app::IDP.token(claims)
+    };
+    let restriction = json!({
+        "resourceType": "Consent",
+        "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": format!("Patient/{patient}")},
+        "dateTime": "2026-11-23T09:00:00Z",
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}]},
+        "provision": {"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]}
+    });
+    let (status, created) = read_fhir(
+        crate::consent_write::send(
+            &app,
+            Method::POST,
+            "/Consent",
+            &own,
+            Some(&restriction),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{created:#}");
+    let id = created["id"].as_str().unwrap();
+
+    // The store is damaged behind the gateway's back.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE consents SET resource = '{\"resourceType\": \"Patient\"' WHERE id = ?")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let doctor = user_token("user/*.rs");
+    for (path, token) in [
+        (format!("/Consent/{id}"), &own),
+        (format!("/MedicationRequest?patient={patient}"), &doctor),
+    ] {
+        let (status, body) = app.get_json(&path, Some(token)).await;
+        assert_outcome(status, &body, 500, "exception");
+        assert_eq!(
+            body["issue"][0]["diagnostics"],
+            "internal error; the request id identifies it in the server log",
+            "{path}"
+        );
+        let text = body.to_string();
+        for internal in ["consents", "store", "EOF", "column", "sqlite", id] {
+            assert!(!text.contains(internal), "{path}: {internal} leaks: {text}");
+        }
+    }
+}

@@ -38,7 +38,10 @@ async fn assert_chain_verifies(database: &DatabaseSettings) {
 fn one_winner<'a>(
     case: &str,
     answers: [&'a (StatusCode, reqwest::header::HeaderMap, Value); 2],
-) -> (&'a Value, &'a (StatusCode, reqwest::header::HeaderMap, Value)) {
+) -> (
+    &'a Value,
+    &'a (StatusCode, reqwest::header::HeaderMap, Value),
+) {
     let statuses = answers.map(|a| a.0);
     match statuses {
         [StatusCode::OK, other] if other != StatusCode::OK => (&answers[0].2, answers[1]),
@@ -60,7 +63,14 @@ async fn one_code_exchanged_twice_at_once_gives_one_token() {
     );
     let (winner, loser) = one_winner("code", [&first, &second]);
     assert!(winner["access_token"].is_string());
-    assert_oauth_error("the second exchange", loser.0, &loser.1, &loser.2, 400, "invalid_grant");
+    assert_oauth_error(
+        "the second exchange",
+        loser.0,
+        &loser.1,
+        &loser.2,
+        400,
+        "invalid_grant",
+    );
     assert_chain_verifies(&database).await;
 }
 
@@ -93,7 +103,14 @@ async fn one_refresh_token_used_twice_at_once_is_rotated_once() {
     let (winner, loser) = one_winner("refresh", [&first, &second]);
     assert!(winner["refresh_token"].is_string(), "{winner:#}");
     assert_ne!(winner["refresh_token"], tokens["refresh_token"], "rotated");
-    assert_oauth_error("the second refresh", loser.0, &loser.1, &loser.2, 400, "invalid_grant");
+    assert_oauth_error(
+        "the second refresh",
+        loser.0,
+        &loser.1,
+        &loser.2,
+        400,
+        "invalid_grant",
+    );
     assert_chain_verifies(&database).await;
 }
 
@@ -156,8 +173,22 @@ async fn two_updates_naming_the_same_version_one_wins_the_other_is_412() {
     conditions["provision"]["class"][0]["code"] = json!("Condition");
     let token = own();
     let (first, second) = tokio::join!(
-        send(&app, Method::PUT, &path, &token, Some(&immunizations), Some("W/\"1\"")),
-        send(&app, Method::PUT, &path, &token, Some(&conditions), Some("W/\"1\""))
+        send(
+            &app,
+            Method::PUT,
+            &path,
+            &token,
+            Some(&immunizations),
+            Some("W/\"1\"")
+        ),
+        send(
+            &app,
+            Method::PUT,
+            &path,
+            &token,
+            Some(&conditions),
+            Some("W/\"1\"")
+        )
     );
     let (first, second) = (read_fhir(first).await, read_fhir(second).await);
     let (winner, loser) = match (first.0.as_u16(), second.0.as_u16()) {
@@ -179,30 +210,30 @@ async fn a_withdrawal_racing_a_read_gives_the_read_one_whole_answer() {
     let id = created["id"].as_str().unwrap();
     let doctor = user_token("user/*.rs");
     let search = format!("/MedicationRequest?patient={PATIENT}&_count=100");
-    assert_eq!(app.fhir_ok(&search, &doctor).await["total"], 0, "restricted");
+    assert_eq!(
+        app.fhir_ok(&search, &doctor).await["total"],
+        0,
+        "restricted"
+    );
     let token = own();
     let path = format!("/Consent/{id}");
-    let withdraw = send(
-        &app,
-        Method::DELETE,
-        &path,
-        &token,
-        None,
-        Some("W/\"1\""),
-    );
+    let withdraw = send(&app, Method::DELETE, &path, &token, None, Some("W/\"1\""));
     let (withdrawn, read) = tokio::join!(withdraw, app.fhir_ok(&search, &doctor));
     assert_eq!(withdrawn.status(), 204);
     // Before the withdrawal or after it, never a part of the record.
     let total = read["total"].as_u64().unwrap();
     let entries = read["entry"].as_array().map_or(0, Vec::len) as u64;
     assert_eq!(entries, total, "{read:#}");
-    let all = app.fhir_ok(&search, &doctor).await["total"].as_u64().unwrap();
+    let all = app.fhir_ok(&search, &doctor).await["total"]
+        .as_u64()
+        .unwrap();
     assert!(all > 0, "the withdrawal binds the next request");
     assert!(total == 0 || total == all, "{total} of {all}");
     // The patient's own reads were never restricted.
     let own_read = patient_token(PATIENT, "patient/*.rs");
     assert_eq!(
-        app.fhir_ok("/MedicationRequest?_count=100", &own_read).await["total"],
+        app.fhir_ok("/MedicationRequest?_count=100", &own_read)
+            .await["total"],
         all
     );
     assert_chain_verifies(&database).await;

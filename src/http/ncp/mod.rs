@@ -30,22 +30,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(super::audited::Audited)
             // The operations before `/Patient`, as on the main listener.
             .service(
-                web::resource("/Patient/$summary")
+                super::guarded("/Patient/$summary")
                     .route(web::get().to(services::summary_by_identifier))
                     .default_service(web::to(super::method_not_allowed)),
             )
             .service(
-                web::resource("/Patient/{id}/$summary")
+                super::guarded("/Patient/{id}/$summary")
                     .route(web::get().to(services::summary_by_id))
                     .default_service(web::to(super::method_not_allowed)),
             )
             .service(
-                web::resource("/Patient")
+                super::guarded("/Patient")
                     .route(web::get().to(services::identify))
                     .default_service(web::to(super::method_not_allowed)),
             )
             .service(
-                web::resource("/MedicationRequest")
+                super::guarded("/MedicationRequest")
                     .route(web::get().to(services::active_prescriptions))
                     .default_service(web::to(super::method_not_allowed)),
             )
