@@ -98,7 +98,9 @@ async fn main() -> anyhow::Result<()> {
                     let id = EmbeddedSource::national_id_of(&p).ok_or_else(|| {
                         anyhow::anyhow!("--patient {p} names nobody in the embedded data set")
                     })?;
-                    json!({ "patient": p, "pid": id.value() })
+                    // As after an eID login of high assurance (R1).
+                    json!({ "patient": p, "pid": id.value(),
+                            "acr": "http://eidas.europa.eu/LoA/high" })
                 }
                 None => json!({}),
             };

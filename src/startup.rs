@@ -223,6 +223,8 @@ fn app_state(
                 actor_from_fhir_user: own_issuer.as_ref().is_some_and(|o| o.issuer == i.issuer),
                 organization_claim: i.organization_claim.clone(),
                 professional_issuer: i.professional_issuer,
+                citizen_min_acr: i.citizen_min_acr.clone(),
+                acr_levels: i.acr_levels.clone(),
             };
             (i.issuer.clone(), claims)
         })

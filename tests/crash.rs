@@ -316,7 +316,7 @@ fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut 
         // A citizen's token names the person as well as the patient context.
         json!({ "patient": PATIENT, "pid": EmbeddedSource::national_id_of(PATIENT)
             .expect("the crash patient is in the embedded data")
-            .value() }),
+            .value(), "acr": "http://eidas.europa.eu/LoA/high" }),
     );
     let mut answered: Vec<String> = Vec::new();
     let mut batches_seen = 0u64;

@@ -50,6 +50,8 @@ impl DevIssuer {
             organization_claim: Some("organization".into()),
             // The dev profile's tokens are a developer's tool for every role, break-the-glass too.
             professional_issuer: true,
+            citizen_min_acr: super::settings::default_citizen_min_acr(),
+            acr_levels: super::settings::default_acr_levels(),
             leeway_seconds: 30,
             max_lifetime_seconds: super::settings::default_max_lifetime(),
         }

@@ -124,6 +124,8 @@ pub enum ConfigError {
     InvalidJwks { issuer: String, reason: String },
     #[error("trusted issuer {0:?}: max_lifetime_seconds must be at least 1")]
     InvalidMaxLifetime(String),
+    #[error("trusted issuer {0:?}: citizen_min_acr must be one of its acr_levels")]
+    UnknownMinimumAcr(String),
     #[error("the HTTP client for fetching issuers' keys cannot be built: {0}")]
     HttpClient(String),
 }

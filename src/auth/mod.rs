@@ -33,6 +33,7 @@ pub mod verifier;
 mod tests;
 
 pub use scopes::{Action, Permissions, ResourceScope, ScopeContext, ScopeSet};
+pub use settings::{default_acr_levels, default_citizen_min_acr};
 pub use verifier::{
     ConfigError, TokenError, TokenVerifier, TrustedIssuer, VerifiedToken, VerifierSettings,
 };

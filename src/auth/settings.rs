@@ -52,6 +52,15 @@ pub struct TrustedIssuer {
     /// break the glass (R26). An emergency purpose of use from any other issuer is ignored.
     #[serde(default)]
     pub professional_issuer: bool,
+    /// The least assurance (`acr`) of a citizen's login this issuer's citizen tokens must
+    /// carry (R1), one of `acr_levels`; eIDAS substantial by default. An eID provider logs in
+    /// one country's citizens, so this is that country's minimum. Empty: not checked (an
+    /// issuer whose tokens carry no `acr`, trusted by configuration alone).
+    #[serde(default = "default_citizen_min_acr")]
+    pub citizen_min_acr: String,
+    /// This issuer's `acr` values, lowest first (eIDAS low, substantial, high by default).
+    #[serde(default = "default_acr_levels")]
+    pub acr_levels: Vec<String>,
     /// Tolerated clock skew for `exp` and `nbf`.
     #[serde(default = "default_leeway")]
     pub leeway_seconds: u64,
@@ -78,6 +87,17 @@ pub fn default_leeway() -> u64 {
 /// the use of a stolen one.
 pub fn default_max_lifetime() -> u64 {
     3600
+}
+
+pub fn default_citizen_min_acr() -> String {
+    "http://eidas.europa.eu/LoA/substantial".into()
+}
+
+/// eIDAS levels of assurance, low to high.
+pub fn default_acr_levels() -> Vec<String> {
+    ["low", "substantial", "high"]
+        .map(|level| format!("http://eidas.europa.eu/LoA/{level}"))
+        .to_vec()
 }
 
 /// Everything a `TokenVerifier` needs besides an HTTP client.
@@ -154,6 +174,9 @@ impl TrustedIssuer {
         if self.max_lifetime_seconds == 0 || self.max_lifetime_seconds > i64::MAX as u64 {
             return Err(ConfigError::InvalidMaxLifetime(issuer));
         }
+        if !self.citizen_min_acr.is_empty() && !self.acr_levels.contains(&self.citizen_min_acr) {
+            return Err(ConfigError::UnknownMinimumAcr(issuer));
+        }
         let source = match (&self.jwks, &self.jwks_uri) {
             (Some(_), Some(_)) => return Err(ConfigError::ConflictingKeySources(issuer)),
             (Some(document), None) => {
@@ -216,6 +239,24 @@ mod tests {
         let mut entry = issuer();
         change(&mut entry);
         entry.validate().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_citizen_minimum_outside_the_issuer_s_levels_is_refused() {
+        let message = error(|e| e.citizen_min_acr = "Level4".into());
+        assert!(message.contains("citizen_min_acr"), "{message}");
+        let mut own_levels = issuer();
+        own_levels.acr_levels = vec![
+            "idporten-loa-substantial".into(),
+            "idporten-loa-high".into(),
+        ];
+        own_levels.citizen_min_acr = "idporten-loa-substantial".into();
+        own_levels.validate().unwrap();
+        assert_eq!(
+            issuer().citizen_min_acr,
+            "http://eidas.europa.eu/LoA/substantial",
+            "eIDAS substantial by default"
+        );
     }
 
     #[test]

@@ -118,6 +118,10 @@ pub fn own_trusted_issuer(
         professional_id_claim: None,
         organization_claim: None,
         professional_issuer: false,
+        // Its tokens come only from eID logins that met the country's minimum (R1, checked
+        // at the login); the token itself carries no `acr`.
+        citizen_min_acr: String::new(),
+        acr_levels: crate::auth::default_acr_levels(),
         leeway_seconds: 30,
         max_lifetime_seconds: settings
             .access_token_seconds

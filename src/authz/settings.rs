@@ -135,12 +135,7 @@ fn default_eid_scopes() -> Vec<String> {
     vec!["openid".into()]
 }
 
-/// eIDAS levels of assurance, low to high.
-pub fn default_acr_levels() -> Vec<String> {
-    ["low", "substantial", "high"]
-        .map(|level| format!("http://eidas.europa.eu/LoA/{level}"))
-        .to_vec()
-}
+pub use crate::auth::default_acr_levels;
 
 impl ClientSettings {
     /// What is wrong with this entry, if anything.

@@ -93,6 +93,9 @@ async fn principal(state: &AppState, token: Arc<VerifiedToken>) -> Result<Princi
     } else {
         None
     };
+    if citizen.is_some() {
+        check_assurance(state, &token)?;
+    }
     let patient_scoped = token.scopes.contexts().any(|c| c == ScopeContext::Patient);
     let patient = match (&token.patient, &citizen) {
         (Some(p), _) => {
@@ -159,8 +162,15 @@ async fn citizen(state: &AppState, token: &VerifiedToken) -> Result<Option<Strin
         .issuer_claims
         .get(&token.issuer)
         .and_then(|c| c.national_id_country);
-    let id = parse_national_id(raw, country)
-        .ok_or_else(|| invalid_token("the national identifier claim is not valid"))?;
+    // R3: a national identifier that fails its format or check rules is 400 `invalid`
+    // wherever it enters, a token claim too. Not 401: logging in again at the same issuer
+    // would give the same claim. The value is not echoed.
+    let id = parse_national_id(raw, country).ok_or_else(|| {
+        FhirError::Invalid(
+            "the token's national identifier claim fails its country's format or check rules"
+                .into(),
+        )
+    })?;
     let person = state.access.patient_id_of(&id).await?.ok_or_else(|| {
         invalid_token("the token's national identifier is not known to the portals")
     })?;
@@ -172,6 +182,30 @@ async fn citizen(state: &AppState, token: &VerifiedToken) -> Result<Option<Strin
         ));
     }
     Ok(Some(person))
+}
+
+/// R1 at the resource server: a citizen's token carries the assurance of the login behind
+/// it (`acr`), at least the issuer's minimum. Checked here as well as at the gateway's own
+/// eID login, because other issuers' tokens never pass that login.
+fn check_assurance(state: &AppState, token: &VerifiedToken) -> Result<(), FhirError> {
+    let Some(claims) = state.issuer_claims.get(&token.issuer) else {
+        return Ok(());
+    };
+    if claims.citizen_min_acr.is_empty() {
+        return Ok(());
+    }
+    let acr = token
+        .claims
+        .get("acr")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    if crate::eid::acr::sufficient(&claims.acr_levels, &claims.citizen_min_acr, acr) {
+        Ok(())
+    } else {
+        Err(invalid_token(
+            "the login behind this token is below the assurance level required for citizens",
+        ))
+    }
 }
 
 /// The user of a token of the gateway's own authorization server: its `fhirUser`

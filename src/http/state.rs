@@ -48,6 +48,9 @@ pub struct IssuerClaims {
     pub organization_claim: Option<String>,
     /// Whether its users may break the glass.
     pub professional_issuer: bool,
+    /// The least `acr` of its citizen tokens (R1), in its own order of levels; empty: none.
+    pub citizen_min_acr: String,
+    pub acr_levels: Vec<String>,
 }
 
 impl AppState {

@@ -364,19 +364,77 @@ async fn a_jwks_url_answering_a_redirect_is_not_followed() {
 #[actix_web::test]
 async fn a_national_id_claim_gives_the_patient_context() {
     let app = spawn_app().await;
-    let mut c = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
-    c["pid"] = json!(data::NO_ADULT_FNR);
-    let token = IDP.token(c);
-    let bundle = app.fhir_ok("/Patient", &token).await;
+    let citizen = |pid: &str| {
+        let mut c = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
+        c["pid"] = json!(pid);
+        c["acr"] = json!("http://eidas.europa.eu/LoA/substantial");
+        IDP.token(c)
+    };
+    let bundle = app.fhir_ok("/Patient", &citizen(data::NO_ADULT_FNR)).await;
     assert_eq!(ids(&bundle), vec![data::NO_ADULT.to_owned()]);
-    let mut unknown = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
-    unknown["pid"] = json!(data::NO_UNKNOWN_FNR);
-    let (status, body) = app.get_json("/Patient", Some(&IDP.token(unknown))).await;
+    // A valid number nobody has: the login is of nobody the portals know.
+    let (status, body) = app
+        .get_json("/Patient", Some(&citizen(data::NO_UNKNOWN_FNR)))
+        .await;
     assert_outcome(status, &body, 401, "login");
-    let mut invalid = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
-    invalid["pid"] = json!("12345678901");
-    let (status, body) = app.get_json("/Patient", Some(&IDP.token(invalid))).await;
+    // A malformed number (R3): 400 invalid, and the number is not echoed.
+    for malformed in ["12345678901", "12848801266", "1284880126", "abc"] {
+        let (status, body) = app.get_json("/Patient", Some(&citizen(malformed))).await;
+        assert_outcome(status, &body, 400, "invalid");
+        assert!(!body.to_string().contains(malformed), "{body}");
+    }
+}
+
+/// R1 at the resource server: a citizen's token from a trusted issuer whose login was below
+/// the issuer's minimum assurance (eIDAS substantial by default), or that says nothing of
+/// it, is 401; an issuer configured without a minimum is not held to one.
+#[actix_web::test]
+async fn a_citizen_token_below_the_minimum_assurance_is_401() {
+    let app = spawn_app().await;
+    let with_acr = |acr: Option<&str>| {
+        let mut c = IDP.standard_claims(AUDIENCE, "patient/*.rs", Some(data::NO_ADULT));
+        match acr {
+            Some(acr) => c["acr"] = json!(acr),
+            None => {
+                c.as_object_mut().unwrap().remove("acr");
+            }
+        }
+        IDP.token(c)
+    };
+    let path = format!("/Patient/{}", data::NO_ADULT);
+    for acr in [Some("http://eidas.europa.eu/LoA/low"), None, Some("Level4")] {
+        let (status, body) = app.get_json(&path, Some(&with_acr(acr))).await;
+        assert_outcome(status, &body, 401, "login");
+        assert!(
+            body["issue"][0]["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("assurance"),
+            "{acr:?}: {body}"
+        );
+    }
+    for acr in [
+        "http://eidas.europa.eu/LoA/substantial",
+        "http://eidas.europa.eu/LoA/high",
+    ] {
+        app.fhir_ok(&path, &with_acr(Some(acr))).await;
+    }
+    // A professional's token is not a citizen's login: no acr needed.
+    app.fhir_ok(&path, &crate::support::app::user_token("user/*.rs"))
+        .await;
+    // A country whose minimum is high, in its eID's own words.
+    let mut settings = test_settings(&IDP);
+    settings.auth.trusted_issuers[0].acr_levels = vec!["loa2".into(), "loa3".into(), "loa4".into()];
+    settings.auth.trusted_issuers[0].citizen_min_acr = "loa4".into();
+    let strict = spawn_with(settings).await;
+    let (status, body) = strict.get_json(&path, Some(&with_acr(Some("loa3")))).await;
     assert_outcome(status, &body, 401, "login");
+    strict.fhir_ok(&path, &with_acr(Some("loa4"))).await;
+    // An issuer trusted without a minimum.
+    let mut settings = test_settings(&IDP);
+    settings.auth.trusted_issuers[0].citizen_min_acr = String::new();
+    let lenient = spawn_with(settings).await;
+    lenient.fhir_ok(&path, &with_acr(None)).await;
 }
 
 #[actix_web::test]
@@ -503,5 +561,72 @@ async fn user_and_system_tokens_must_name_the_patient_of_a_clinical_search() {
             )
             .await;
         assert!(bundle["total"].as_u64().unwrap() > 0, "{scope}");
+    }
+}
+
+/// R2: each country's eID claim name, configured per issuer, carries the national identifier
+/// end to end: the token's claim → the country's identifier system → the person → their own
+/// Patient resource, with the identifier under that country's system.
+#[actix_web::test]
+async fn each_country_s_eid_claim_names_the_citizen() {
+    let cases = [
+        // HelseID (Norway)
+        (
+            "NO",
+            "helseid://claims/identity/pid",
+            data::NO_ADULT_FNR,
+            data::NO_ADULT,
+            "urn:oid:2.16.578.1.12.4.1.4.1",
+        ),
+        // Swedish OIDC profile (Sweden Connect, BankID brokers)
+        (
+            "SE",
+            "https://id.oidc.se/claim/personalIdentityNumber",
+            "198403149803",
+            "se.p-se-001",
+            "urn:oid:1.2.752.129.2.1.3.1",
+        ),
+        // A Danish broker's CPR claim (MitID via a broker)
+        (
+            "DK",
+            "dk:gov:saml:attribute:CprNumberIdentifier",
+            "1902850204",
+            "dk.p-dk-001",
+            "urn:oid:1.2.208.176.1.2",
+        ),
+        // A Finnish broker's HETU claim (Suomi.fi)
+        (
+            "FI",
+            "urn:oid:1.2.246.21",
+            "060587-900C",
+            "fi.p-fi-001",
+            "urn:oid:1.2.246.21",
+        ),
+    ];
+    for (country, claim, number, patient, system) in cases {
+        let mut settings = test_settings(&IDP);
+        let issuer = &mut settings.auth.trusted_issuers[0];
+        issuer.national_id_claim = Some(claim.to_owned());
+        issuer.national_id_country = ehds_gateway::national_id::Country::parse(country);
+        let app = spawn_with(settings).await;
+        let mut claims = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
+        claims[claim] = json!(number);
+        claims["acr"] = json!("http://eidas.europa.eu/LoA/high");
+        let token = IDP.token(claims);
+        let bundle = app.fhir_ok("/Patient", &token).await;
+        assert_eq!(ids(&bundle), vec![patient.to_owned()], "{country}");
+        let own = app.fhir_ok(&format!("/Patient/{patient}"), &token).await;
+        let identifiers = own["identifier"].as_array().unwrap();
+        assert!(
+            identifiers
+                .iter()
+                .any(|i| i["system"] == system && i["value"] == number),
+            "{country}: {identifiers:?}"
+        );
+        // Under another claim name the number is not read: no user, no patient context.
+        let mut other = IDP.standard_claims(AUDIENCE, "patient/*.rs", None);
+        other["pid"] = json!(number);
+        let (status, body) = app.get_json("/Patient", Some(&IDP.token(other))).await;
+        assert_outcome(status, &body, 401, "login");
     }
 }

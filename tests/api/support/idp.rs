@@ -276,6 +276,8 @@ impl TestIdp {
             if let Some(national_id) = national_id_of(patient) {
                 claims["pid"] = json!(national_id);
             }
+            // ...after a login of high assurance (R1).
+            claims["acr"] = json!("http://eidas.europa.eu/LoA/high");
         }
         claims
     }
