@@ -1230,6 +1230,8 @@ def build_fi() -> Country:
              language="fi", updated="2025-09-08", scenario="Adult with chronic conditions and medicines")
 
     c.poa(9, 10, ["prescriptions", "vaccinations"], "2025-11-01", "2028-10-31")
+    # An attorney of the person with delayed records: reaches them only from their release.
+    c.poa(7, 8, ["prescriptions", "vaccinations", "patient-record"], "2025-06-01", "2028-05-31")
 
     rx = lambda *a, **k: c.prescription(*a, catalogue=cat, **k)
     rx(1, "H03AA01", "2025-05-12", dr_virtanen, "active", disp=(1, 100, 200, 300, 400), pharmacy=ph_tre)
@@ -1301,6 +1303,8 @@ def build_fi() -> Country:
     cd(9, "I48.0", "Kohtauksittainen eteisvärinä", "2024-03-04")
     cd(11, "I10", "Essentiaalinen verenpainetauti", "2018-04-23")
     cd(11, "M54.5", "Alaselän kipu", "2025-02-10", abated="2025-05-05")
+    # A child's record delayed like an adult's: hidden from her guardians too until release.
+    cd(3, "F93.0", "Lapsuusiän eroahdistushäiriö", "2026-11-02", release="2027-03-01")
     return c
 
 

@@ -120,3 +120,59 @@ async fn a_power_of_attorney_holds_from_its_first_to_its_last_day() {
     let last = on_the_days_around(date!(2027 - 08 - 31), path, &holder).await;
     assert_eq!(last, [true, true, false], "to the last day, inclusive");
 }
+
+/// Whether `token` finds `id` at `path` on each of the three days around `day`.
+async fn found_around(day: Date, path: &str, token: &str, id: &str) -> Vec<bool> {
+    let mut found = Vec::new();
+    for date in around(day) {
+        let app = gateway_on(date).await;
+        found.push(ids(&app.fhir_ok(path, token).await).iter().any(|i| i == id));
+    }
+    found
+}
+
+#[actix_web::test]
+async fn a_guardian_sees_a_delayed_record_of_the_child_from_its_release_day() {
+    // fi.p-fi-003 (7) and her mother Laura (060587-900C); cd-fi-014 released 2027-03-01.
+    let mother = acting_token("060587-900C", "fi.p-fi-003");
+    let condition = "fi.p-fi-003.cd-fi-014";
+    assert_eq!(
+        found_around(
+            date!(2027 - 03 - 01),
+            "/Condition?_count=100",
+            &mother,
+            condition
+        )
+        .await,
+        [false, true, true]
+    );
+    // A professional sees it all along.
+    let professional = crate::support::app::user_token("user/*.rs");
+    assert_eq!(
+        found_around(
+            date!(2027 - 03 - 01),
+            "/Condition?patient=fi.p-fi-003&_count=100",
+            &professional,
+            condition
+        )
+        .await,
+        [true, true, true]
+    );
+}
+
+#[actix_web::test]
+async fn an_attorney_sees_a_delayed_record_from_its_release_day() {
+    // poa-fi-002: fi.p-fi-007 gave Ville (140790-901Y) prescriptions, vaccinations and the
+    // patient record; her rx-fi-0010 and cd-fi-008 are released on 2027-03-01.
+    let attorney = acting_token("140790-901Y", "fi.p-fi-007");
+    for (path, id) in [
+        ("/MedicationRequest?_count=100", "fi.p-fi-007.rx-fi-0010"),
+        ("/Condition?_count=100", "fi.p-fi-007.cd-fi-008"),
+    ] {
+        assert_eq!(
+            found_around(date!(2027 - 03 - 01), path, &attorney, id).await,
+            [false, true, true],
+            "{id}"
+        );
+    }
+}
