@@ -222,6 +222,9 @@ impl Settings {
                  without proof; set dev_eid.enabled = false (EHDS_DEV_EID__ENABLED=false)",
             );
         }
+        if let Some(problem) = self.consent.own_use_minimum_age.problem() {
+            return Err(ConfigError::Invalid(problem));
+        }
         if let Some(problem) = self.dev_eid.problem() {
             return Err(ConfigError::Invalid(problem));
         }

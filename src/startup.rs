@@ -262,22 +262,24 @@ fn app_state(
     let portals = Portals::new(sources);
     let verifier = Arc::new(verifier);
     let audit = AuditLog::start(&store, &settings.audit, base_url);
+    let access = DataAccess::new(portals.clone(), store.consents(), fhir_base.clone(), limits)
+        .with_clock(clock.clone())
+        .with_break_the_glass(settings.consent.break_the_glass.clone())
+        .with_own_use_ages(settings.consent.own_use_minimum_age);
     let authz = match authz_keys {
         Some(keys) => Some(Arc::new(crate::authz::AuthServer::new(
             settings,
             base_url,
             keys,
             store.authz(),
-            portals.clone(),
+            &access,
             verifier.revocations(),
             audit.clone(),
         )?)),
         None => None,
     };
     let state = AppState {
-        access: DataAccess::new(portals.clone(), store.consents(), fhir_base.clone(), limits)
-            .with_clock(clock.clone())
-            .with_break_the_glass(settings.consent.break_the_glass.clone()),
+        access,
         consents: ConsentAccess::new(
             store.consents(),
             fhir_base.clone(),

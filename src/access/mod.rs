@@ -22,7 +22,7 @@ use crate::auth::scopes::Action;
 use crate::clock::Clock;
 use crate::consent::policy::{self, Actor, Categories, Decision, DenyReason};
 use crate::consent::provisions::{self, Requester, Restrictions};
-use crate::consent::settings::BreakTheGlass;
+use crate::consent::settings::{BreakTheGlass, OwnUseAges};
 use crate::consent::{self, RecordView};
 use crate::fhir::FhirError;
 use crate::fhir::resources::Patient;
@@ -60,6 +60,8 @@ pub struct DataAccess {
     break_the_glass: BreakTheGlass,
     /// The date of every decision: ages, release dates, powers of attorney, Consent periods.
     clock: Clock,
+    /// Denmark's and Finland's own-use ages, as configured (R44).
+    own_use_ages: OwnUseAges,
 }
 
 /// What one caller may see of one patient.
@@ -85,6 +87,7 @@ impl DataAccess {
             base_url: fhir_base_url,
             limits,
             break_the_glass: BreakTheGlass::default(),
+            own_use_ages: OwnUseAges::default(),
             clock: Clock::system(),
         }
     }
@@ -103,6 +106,15 @@ impl DataAccess {
     pub fn with_break_the_glass(mut self, countries: BreakTheGlass) -> DataAccess {
         self.break_the_glass = countries;
         self
+    }
+
+    pub fn with_own_use_ages(mut self, ages: OwnUseAges) -> DataAccess {
+        self.own_use_ages = ages;
+        self
+    }
+
+    pub fn own_use_ages(&self) -> OwnUseAges {
+        self.own_use_ages
     }
 
     pub fn break_the_glass(&self) -> &BreakTheGlass {
@@ -561,11 +573,21 @@ impl DataAccess {
                         && self.break_the_glass.allows(patient.national_id.country()),
                 }
             };
-            return Ok(policy::decide(patient, actor, today));
+            return Ok(policy::decide_with(
+                &self.own_use_ages,
+                patient,
+                actor,
+                today,
+            ));
         };
         // A citizen's token, identified by national identifier or the gateway's own login.
         if actor_id == patient_id {
-            return Ok(policy::decide(patient, Actor::Subject, today));
+            return Ok(policy::decide_with(
+                &self.own_use_ages,
+                patient,
+                Actor::Subject,
+                today,
+            ));
         }
         let Some(actor) = self.person(actor_id).await? else {
             return Ok(Decision::Deny(DenyReason::NoRelation));
@@ -573,7 +595,12 @@ impl DataAccess {
         let same_country = actor.national_id.country() == patient.national_id.country();
         if same_country && patient.guardians.iter().any(|g| *g == actor.key) {
             note::relation(Relation::Guardian);
-            return Ok(policy::decide(patient, Actor::Guardian(&actor), today));
+            return Ok(policy::decide_with(
+                &self.own_use_ages,
+                patient,
+                Actor::Guardian(&actor),
+                today,
+            ));
         }
         let country = patient.national_id.country();
         let powers = match self.portals.get(country) {
@@ -585,7 +612,8 @@ impl DataAccess {
             .iter()
             .filter(|p| p.grantor == patient.key && p.holder == actor.key)
             .map(|power| {
-                policy::decide(
+                policy::decide_with(
+                    &self.own_use_ages,
                     patient,
                     Actor::Attorney {
                         holder: &actor,

@@ -50,7 +50,7 @@ pub async fn sees_grants_on_own_data(server: &AuthServer, user: &str) -> Result<
     };
     let today = server.clock.today();
     Ok(!matches!(
-        policy::decide(&me, Actor::Subject, today),
+        policy::decide_with(&server.own_use_ages, &me, Actor::Subject, today),
         Decision::Deny(DenyReason::BelowOwnUseAge)
     ))
 }

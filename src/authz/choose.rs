@@ -42,7 +42,7 @@ pub async fn candidates(
     };
     let today = server.clock.today();
     let mut list = Vec::new();
-    let own = match policy::decide(&me, Actor::Subject, today) {
+    let own = match policy::decide_with(&server.own_use_ages, &me, Actor::Subject, today) {
         Decision::Permit { .. } => {
             list.push(Candidate {
                 patient_id: user.to_owned(),
@@ -62,7 +62,7 @@ pub async fn candidates(
                 .filter(|p| p.guardians.iter().any(|g| *g == me.key))
             {
                 if matches!(
-                    policy::decide(child, Actor::Guardian(&me), today),
+                    policy::decide_with(&server.own_use_ages, child, Actor::Guardian(&me), today),
                     Decision::Permit { .. }
                 ) {
                     list.push(Candidate {
@@ -97,7 +97,7 @@ pub async fn candidates(
             power: &power,
         };
         if matches!(
-            policy::decide(&grantor, actor, today),
+            policy::decide_with(&server.own_use_ages, &grantor, actor, today),
             Decision::Permit { .. }
         ) {
             list.push(Candidate {

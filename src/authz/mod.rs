@@ -70,6 +70,8 @@ pub struct AuthServer {
     pub audit: crate::audit::AuditLog,
     /// The date that decides whom a citizen may act for (ages, powers of attorney).
     pub clock: crate::clock::Clock,
+    /// Denmark's and Finland's own-use ages (R44).
+    pub own_use_ages: crate::consent::settings::OwnUseAges,
 }
 
 /// What is wrong with the authorization server's configuration, if anything.
@@ -158,7 +160,7 @@ impl AuthServer {
         base_url: &str,
         keys: SigningKeys,
         store: AuthzStore,
-        portals: Portals,
+        access: &crate::access::DataAccess,
         revoked: Arc<RevokedTokens>,
         audit: crate::audit::AuditLog,
     ) -> anyhow::Result<AuthServer> {
@@ -187,11 +189,14 @@ impl AuthServer {
             store,
             revoked,
             eid,
-            portals,
+            // The portals, date and age rules of the FHIR side: whom a citizen may act for at
+            // login is decided as their requests will be.
+            portals: access.portals().clone(),
+            own_use_ages: access.own_use_ages(),
             http,
             revocation_watermark: revocation::Watermark::default(),
             audit,
-            clock: crate::clock::Clock::from_settings(&settings.clock),
+            clock: access.clock().clone(),
         })
     }
 

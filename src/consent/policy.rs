@@ -9,6 +9,7 @@
 
 use time::Date;
 
+use crate::consent::settings::OwnUseAges;
 use crate::national_id::Country;
 use crate::portal::model::{Person, PortalConsentLevel, PowerOfAttorney, ServiceArea};
 
@@ -133,6 +134,19 @@ impl CountryRules {
     }
 }
 
+impl CountryRules {
+    /// The country's rules with the configurable own-use ages applied.
+    pub fn under(country: Country, ages: &OwnUseAges) -> CountryRules {
+        let mut rules = CountryRules::of(country);
+        match country {
+            Country::Dk => rules.own_use_minimum_age = ages.dk,
+            Country::Fi => rules.own_use_minimum_age = ages.fi,
+            Country::No | Country::Se => {}
+        }
+        rules
+    }
+}
+
 /// What the caller may see of the patient's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -193,9 +207,15 @@ pub fn age(birth: Date, today: Date) -> u8 {
     years.clamp(0, 255) as u8
 }
 
+/// The decision under the default own-use ages (R44).
 pub fn decide(patient: &Person, actor: Actor<'_>, today: Date) -> Decision {
+    decide_with(&OwnUseAges::default(), patient, actor, today)
+}
+
+/// The decision, with Denmark's and Finland's own-use ages as configured.
+pub fn decide_with(ages: &OwnUseAges, patient: &Person, actor: Actor<'_>, today: Date) -> Decision {
     let country = patient.national_id.country();
-    let rules = CountryRules::of(country);
+    let rules = CountryRules::under(country, ages);
     let permit = |categories: Categories, hide_locked: bool| Decision::Permit {
         categories,
         hide_locked,

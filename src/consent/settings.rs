@@ -13,6 +13,51 @@ pub struct ConsentSettings {
     /// The countries whose national policy lets a professional override a patient's
     /// restrictions in an emergency (R26). Elsewhere an emergency purpose changes nothing.
     pub break_the_glass: BreakTheGlass,
+    /// The youngest age at which a citizen uses the portal for themself where national rules
+    /// leave it to the operator (R44).
+    #[serde(default)]
+    pub own_use_minimum_age: OwnUseAges,
+}
+
+/// Own-use minimum ages that are a setting: Denmark's and Finland's (R44). Norway's (16,
+/// Helsenorge) and Sweden's (16 for the own record) are fixed by the portals' rules, so the
+/// setting has no place for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnUseAges {
+    #[serde(rename = "DK", default = "default_dk")]
+    pub dk: u8,
+    #[serde(rename = "FI", default = "default_fi")]
+    pub fi: u8,
+}
+
+fn default_dk() -> u8 {
+    15
+}
+
+fn default_fi() -> u8 {
+    10
+}
+
+impl Default for OwnUseAges {
+    fn default() -> OwnUseAges {
+        OwnUseAges {
+            dk: default_dk(),
+            fi: default_fi(),
+        }
+    }
+}
+
+impl OwnUseAges {
+    /// What is wrong with these ages, if anything: a child's own use is an age of childhood.
+    pub fn problem(&self) -> Option<String> {
+        [("DK", self.dk), ("FI", self.fi)]
+            .into_iter()
+            .find(|(_, age)| *age > 18)
+            .map(|(country, age)| {
+                format!("consent.own_use_minimum_age.{country} = {age}: at most 18")
+            })
+    }
 }
 
 /// The countries where break-the-glass is allowed.
@@ -43,5 +88,19 @@ mod tests {
         assert!(!settings.allows(Country::Se));
         assert!(!settings.allows(Country::Dk));
         assert!(!BreakTheGlass::default().allows(Country::No));
+    }
+
+    #[test]
+    fn own_use_ages_are_set_for_denmark_and_finland_only() {
+        let ages: OwnUseAges = serde_json::from_str(r#"{"DK": 13}"#).unwrap();
+        assert_eq!((ages.dk, ages.fi), (13, 10));
+        assert!(serde_json::from_str::<OwnUseAges>(r#"{"NO": 14}"#).is_err());
+        assert!(
+            serde_json::from_str::<OwnUseAges>(r#"{"FI": 19}"#)
+                .unwrap()
+                .problem()
+                .is_some()
+        );
+        assert_eq!(OwnUseAges::default().problem(), None);
     }
 }

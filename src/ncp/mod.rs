@@ -169,7 +169,8 @@ fn state(
             main.limits,
         )
         .with_clock(main.access.clock().clone())
-        .with_break_the_glass(main.access.break_the_glass().clone()),
+        .with_break_the_glass(main.access.break_the_glass().clone())
+        .with_own_use_ages(main.access.own_use_ages()),
         // No Consent route on this listener; nobody reads Consents through it.
         consents: ConsentAccess::new(main.store.consents(), fhir_base, main.limits, Vec::new()),
         store: main.store.clone(),

@@ -271,3 +271,76 @@ async fn break_the_glass_overrides_blocks_and_locks() {
         0
     );
 }
+
+/// R44: Denmark's and Finland's own-use ages are settings; a child below it is refused on
+/// their own token (403), at or above it served.
+#[actix_web::test]
+async fn denmark_s_and_finland_s_own_use_ages_are_configurable() {
+    use crate::support::app::{IDP, patient_token, spawn_with, test_settings};
+    // dk.p-dk-004 is 14 and fi.p-fi-004 is 12 on the scenarios' date.
+    let (dk_child, fi_child) = ("dk.p-dk-004", "fi.p-fi-004");
+    let read = |p: &str| format!("/Patient/{p}");
+    let by_default = crate::support::app::spawn_app().await;
+    refused(
+        &by_default,
+        &read(dk_child),
+        &patient_token(dk_child, "patient/*.rs"),
+    )
+    .await;
+    by_default
+        .fhir_ok(&read(fi_child), &patient_token(fi_child, "patient/*.rs"))
+        .await;
+    let mut settings = test_settings(&IDP);
+    settings.consent.own_use_minimum_age.dk = 14;
+    settings.consent.own_use_minimum_age.fi = 13;
+    let configured = spawn_with(settings).await;
+    configured
+        .fhir_ok(&read(dk_child), &patient_token(dk_child, "patient/*.rs"))
+        .await;
+    refused(
+        &configured,
+        &read(fi_child),
+        &patient_token(fi_child, "patient/*.rs"),
+    )
+    .await;
+}
+
+/// R33/R44 for Sweden: guardians until 13; from 13 to 15 neither the guardian nor the child
+/// reads the record; from 16 the child does.
+#[actix_web::test]
+async fn sweden_from_thirteen_to_fifteen_neither_guardian_nor_child_reads_the_record() {
+    use crate::support::app::patient_token;
+    let app = crate::support::app::spawn_app().await;
+    let mother = "198403149803";
+    // se.p-se-004 is 12: the guardian reads, the child does not.
+    app.fhir_ok("/Patient/se.p-se-004", &acting(mother, "se.p-se-004"))
+        .await;
+    refused(
+        &app,
+        "/Patient/se.p-se-004",
+        &patient_token("se.p-se-004", "patient/*.rs"),
+    )
+    .await;
+    // se.p-se-005 is 14: neither.
+    let body = refused(&app, "/Patient/se.p-se-005", &acting(mother, "se.p-se-005")).await;
+    assert!(!body.to_string().contains("198403149803"));
+    refused(
+        &app,
+        "/Patient/se.p-se-005",
+        &patient_token("se.p-se-005", "patient/*.rs"),
+    )
+    .await;
+    refused(
+        &app,
+        "/MedicationRequest",
+        &patient_token("se.p-se-005", "patient/*.rs"),
+    )
+    .await;
+    // se.p-se-006 is 17: the child reads, the guardian does not.
+    app.fhir_ok(
+        "/Patient/se.p-se-006",
+        &patient_token("se.p-se-006", "patient/*.rs"),
+    )
+    .await;
+    refused(&app, "/Patient/se.p-se-006", &acting(mother, "se.p-se-006")).await;
+}
