@@ -7,7 +7,8 @@
 //! possibly in the middle of a transaction, then opens the store itself and checks that
 //! every acknowledged id is there and (SQLite) that the file passes its integrity check.
 //! 20 rounds per backend: SQLite (a temp file; the WAL left by the killed writer is
-//! recovered by the next opener) and PostgreSQL (127.0.0.1:5432/test, a fresh schema).
+//! recovered by the next opener) and PostgreSQL (`EHDS_TEST_PG_URL`, by default
+//! 127.0.0.1:5432/test; a fresh schema).
 //!
 //! SIGKILL ends the process, not the machine: what this shows is that nothing is
 //! acknowledged before its commit. That a commit survives a power cut rests on
@@ -135,7 +136,7 @@ impl Target {
 
     fn postgres() -> Target {
         let mut settings = Settings::defaults().database;
-        settings.url = std::env::var("EHDS_TEST_DATABASE_URL")
+        settings.url = std::env::var("EHDS_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         settings.schema = format!("ehds_test_{}_crash", std::process::id());
         Target {

@@ -1,5 +1,5 @@
 //! The store's tests. Every body runs against both backends: SQLite in a temp file, and
-//! PostgreSQL on `127.0.0.1:5432`, database `test` (or `EHDS_TEST_DATABASE_URL`), in a
+//! PostgreSQL at `EHDS_TEST_PG_URL` (by default `127.0.0.1:5432`, database `test`), in a
 //! schema made for that one test and dropped after it.
 
 mod consents;
@@ -13,6 +13,8 @@ use futures_util::FutureExt;
 use crate::config::{DatabaseSettings, Settings};
 use crate::store::Store;
 
+/// The PostgreSQL database of the tests when `EHDS_TEST_PG_URL` is not set; the API and crash
+/// tests read the same variable with the same default.
 const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// Prefix of the schemas the tests make; the pid of the test process follows it.
@@ -45,8 +47,8 @@ impl TestDb {
     }
 
     pub fn postgres() -> TestDb {
-        let url = std::env::var("EHDS_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| DEFAULT_TEST_DATABASE.to_owned());
+        let url =
+            std::env::var("EHDS_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE.to_owned());
         let schema = format!(
             "{SCHEMA_PREFIX}{}_{}",
             std::process::id(),
@@ -77,7 +79,7 @@ impl TestDb {
     fn label(&self) -> &'static str {
         match self {
             TestDb::Sqlite(_) => "sqlite",
-            TestDb::Postgres { .. } => "postgres at EHDS_TEST_DATABASE_URL or 127.0.0.1:5432/test",
+            TestDb::Postgres { .. } => "postgres at EHDS_TEST_PG_URL or 127.0.0.1:5432/test",
         }
     }
 

@@ -171,11 +171,11 @@ impl Drop for TestCluster {
     }
 }
 
-/// The machine's shared PostgreSQL (`127.0.0.1:5432`, database `test`, or
-/// `EHDS_TEST_DATABASE_URL`), in a schema of this gateway's own. The schema's name carries
-/// the test process's id, so that the store's tests sweep it once this process is gone.
+/// The machine's shared PostgreSQL (`EHDS_TEST_PG_URL`, by default `127.0.0.1:5432`, database
+/// `test`), in a schema of this gateway's own. The schema's name carries the test process's
+/// id, so that the store's tests sweep it once this process is gone.
 pub fn use_shared_postgres(settings: &mut ehds_gateway::config::Settings) {
-    settings.database.url = std::env::var("EHDS_TEST_DATABASE_URL")
+    settings.database.url = std::env::var("EHDS_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     settings.database.schema = format!(
         "ehds_test_{}_{}",
