@@ -40,8 +40,9 @@ pub fn fresh_sqlite_url() -> String {
 }
 
 /// A PostgreSQL cluster made for one test: `initdb` into a temp folder, served on a free
-/// loopback port, run as the `postgres` user (PostgreSQL refuses to run as root). Never the
-/// machine's shared server. Stopped and removed on drop.
+/// loopback port. PostgreSQL refuses to run as root, so a test process running as root runs
+/// the server programs as the `postgres` user (`runuser`); any other user runs them as
+/// itself. Never the machine's shared server. Stopped and removed on drop.
 pub struct TestCluster {
     dir: PathBuf,
     pub port: u16,
@@ -68,13 +69,28 @@ fn pg_bin(program: &str) -> PathBuf {
         .join(program)
 }
 
+/// Whether this process runs as root (`/proc/self` belongs to the effective user).
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// A PostgreSQL server program, run as the `postgres` user when this process is root.
+fn pg_command(program: &str) -> Command {
+    if running_as_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(pg_bin(program));
+        command
+    } else {
+        Command::new(pg_bin(program))
+    }
+}
+
 fn as_postgres(program: &str, args: &[&str]) -> std::process::Output {
-    let output = Command::new("runuser")
-        .args(["-u", "postgres", "--"])
-        .arg(pg_bin(program))
+    let output = pg_command(program)
         .args(args)
         .output()
-        .expect("runuser and the PostgreSQL programs run");
+        .expect("the PostgreSQL programs run");
     assert!(
         output.status.success(),
         "{program} {args:?}: {}{}",
@@ -88,14 +104,16 @@ impl TestCluster {
     pub fn start() -> TestCluster {
         let dir = fresh_path("pg");
         std::fs::create_dir_all(&dir).unwrap();
-        let status = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir)
-            .status()
-            .unwrap();
-        assert!(status.success(), "chown the cluster folder to postgres");
-        // The run folder must be traversable by the postgres user.
-        let _ = Command::new("chmod").arg("a+rx").arg(&*DIR).status();
+        if running_as_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .unwrap();
+            assert!(status.success(), "chown the cluster folder to postgres");
+            // The run folder must be traversable by the postgres user.
+            let _ = Command::new("chmod").arg("a+rx").arg(&*DIR).status();
+        }
         let data = dir.join("data");
         as_postgres(
             "initdb",
@@ -162,9 +180,7 @@ impl TestCluster {
 
 impl Drop for TestCluster {
     fn drop(&mut self) {
-        let _ = Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(pg_bin("pg_ctl"))
+        let _ = pg_command("pg_ctl")
             .args(["-D", &self.data(), "-m", "immediate", "-w", "stop"])
             .output();
         let _ = std::fs::remove_dir_all(&self.dir);
