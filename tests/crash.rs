@@ -302,14 +302,35 @@ impl XorShift {
     }
 }
 
-/// The dev issuer's key file of this run, shared by the gateway children and the parent.
-fn dev_key_file() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ehds-crash-dev-key-{}.pem", std::process::id()))
+const DEV_ISSUER_KEY: &str = "dev-issuer.pem";
+
+/// The folder of the gateway children's key files (the dev issuer's, shared with the parent,
+/// and the authorization server's), so that none is written into the working directory.
+/// Removed when dropped: at the end of a case, whether it passed or panicked.
+struct KeyFolder(std::path::PathBuf);
+
+impl KeyFolder {
+    fn new() -> KeyFolder {
+        let dir = std::env::temp_dir().join(format!("ehds-crash-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        KeyFolder(dir)
+    }
+
+    fn dev_issuer(&self) -> std::path::PathBuf {
+        self.0.join(DEV_ISSUER_KEY)
+    }
+}
+
+impl Drop for KeyFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut XorShift) {
-    let key_file = dev_key_file();
-    let issuer = DevIssuer::load_or_create(&key_file, CRASH_BASE_URL).expect("the dev key");
+    let keys = KeyFolder::new();
+    let issuer =
+        DevIssuer::load_or_create(&keys.dev_issuer(), CRASH_BASE_URL).expect("the dev key");
     let token = issuer.mint(
         "crash-user",
         "patient/*.rs",
@@ -328,7 +349,7 @@ fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut 
             .env(GATEWAY_ENV, "1")
             .env("EHDS_CRASH_URL", &target.settings.url)
             .env("EHDS_CRASH_SCHEMA", &target.settings.schema)
-            .env("EHDS_CRASH_KEY", &key_file)
+            .env("EHDS_CRASH_KEYS", &keys.0)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -396,7 +417,6 @@ fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut 
         (missing.len(), verification.checked)
     });
     assert_eq!(missing, 0, "answered reads without a record");
-    let _ = std::fs::remove_file(&key_file);
     print!(
         "{batches_seen} gateways killed, {} answered reads all on record, chain of {checked} verified ... ",
         answered.len()
@@ -460,7 +480,9 @@ fn gateway() {
     settings.server.workers = 2;
     settings.server.public_base_url = CRASH_BASE_URL.into();
     settings.auth.dev_issuer.enabled = true;
-    settings.auth.dev_issuer.key_file = std::env::var("EHDS_CRASH_KEY").unwrap();
+    let keys = std::path::PathBuf::from(std::env::var_os("EHDS_CRASH_KEYS").unwrap());
+    settings.auth.dev_issuer.key_file = keys.join(DEV_ISSUER_KEY).display().to_string();
+    settings.auth.server.key_file = keys.join("authz.pem").display().to_string();
     // One token drives the load: the rate limits are not what is tested here.
     settings.server.rate_limit_per_second = 0.0;
     settings.server.app_rate_limit_per_second = 0.0;

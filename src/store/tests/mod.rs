@@ -30,7 +30,9 @@ fn settings(url: String, schema: String) -> DatabaseSettings {
     }
 }
 
-/// Where one test's data lives, and how it is removed afterwards.
+/// Where one test's data lives, and how it is removed afterwards: [`run`] drops a PostgreSQL
+/// schema; a SQLite folder is removed on drop, also by the tests that open a store without
+/// [`run`].
 pub enum TestDb {
     Sqlite(PathBuf),
     Postgres { url: String, schema: String },
@@ -89,6 +91,14 @@ impl TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             TestDb::Postgres { url, schema } => drop_schema(url, schema).await,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Sqlite(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }

@@ -1,14 +1,19 @@
 //! Databases for test gateways: a fresh SQLite file each, and a PostgreSQL cluster of a
 //! test's own that it can stop and start under a running gateway.
+//!
+//! Every file a test makes (databases, key files, the NCP test PKI, configuration files) goes
+//! into this process's run folder, `$TMPDIR/ehds-gateway-tests/run-<pid>/`, which is removed
+//! when the test binary exits.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, OnceLock};
 
-/// This process's folder of test databases. Folders of earlier runs whose process is gone
-/// are removed first, so that nothing piles up in the temp folder.
+/// This process's folder of test files, removed when the process exits (see
+/// [`remove_run_folder`]). Folders of earlier runs whose process is gone (killed before it
+/// could exit) are removed first, so that nothing piles up in the temp folder.
 static DIR: LazyLock<PathBuf> = LazyLock::new(|| {
     let root = std::env::temp_dir().join("ehds-gateway-tests");
     std::fs::create_dir_all(&root).expect("the temp folder is writable");
@@ -25,14 +30,45 @@ static DIR: LazyLock<PathBuf> = LazyLock::new(|| {
     }
     let dir = root.join(format!("run-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("the temp folder is writable");
+    let _ = RUN_FOLDER.set(dir.clone());
+    // SAFETY: `atexit` only records the function; `remove_run_folder` is a plain `extern "C"`
+    // function that does not unwind.
+    let registered = unsafe { atexit(remove_run_folder) };
+    assert_eq!(registered, 0, "atexit registers the run folder's removal");
     dir
 });
+
+unsafe extern "C" {
+    /// The C library's `atexit`: a static's value is never dropped, and libtest has no hook
+    /// after the last test, but it ends the process through `exit` (or by returning from
+    /// `main`), which calls the functions registered here.
+    fn atexit(function: extern "C" fn()) -> std::ffi::c_int;
+}
+
+/// [`DIR`] once made, for [`remove_run_folder`].
+static RUN_FOLDER: OnceLock<PathBuf> = OnceLock::new();
+
+/// Removes this process's run folder, and the folder of runs if no other run uses it.
+extern "C" fn remove_run_folder() {
+    if let Some(dir) = RUN_FOLDER.get() {
+        let _ = std::fs::remove_dir_all(dir);
+        if let Some(root) = dir.parent() {
+            // Fails, as it should, while another test process has its run folder there.
+            let _ = std::fs::remove_dir(root);
+        }
+    }
+}
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// A unique path under this run's folder.
 pub fn fresh_path(name: &str) -> PathBuf {
     DIR.join(format!("{}-{name}", NEXT.fetch_add(1, Ordering::SeqCst)))
+}
+
+/// The path `name` in this run's folder, the same for every caller of this process.
+pub fn run_file(name: &str) -> PathBuf {
+    DIR.join(name)
 }
 
 pub fn fresh_sqlite_url() -> String {
