@@ -23,6 +23,10 @@
 //! hash chain must verify.
 //!
 //! `EHDS_CRASH_SEED` replays a run; the seed is printed.
+//!
+//! The four cases are `crash::sqlite`, `crash::sqlite_audit`, `crash::postgres` and
+//! `crash::postgres_audit`. Like a libtest binary, it takes name filters (`cargo test --test
+//! crash sqlite` runs the two SQLite cases), `--exact`, `--skip` and `--list`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -73,44 +77,125 @@ fn main() {
                 .as_nanos() as u64
                 | 1
         });
+    let selection = Selection::from_args(std::env::args().skip(1));
+    let cases: Vec<String> = ["sqlite", "postgres"]
+        .iter()
+        .flat_map(|backend| {
+            [
+                format!("crash::{backend}"),
+                format!("crash::{backend}_audit"),
+            ]
+        })
+        .collect();
+    if selection.list {
+        let selected = cases.iter().filter(|name| selection.selects(name));
+        for name in selected.clone() {
+            println!("{name}: test");
+        }
+        println!("\n{} tests, 0 benchmarks", selected.count());
+        return;
+    }
+    let filtered_out = cases.iter().filter(|name| !selection.selects(name)).count();
     println!("crash: seed {seed} (EHDS_CRASH_SEED replays it)");
     let mut random = XorShift(seed);
     let mut passed = 0;
     let mut failed = 0;
-    for target in [Target::sqlite(), Target::postgres()] {
-        print!("test crash::{} ... ", target.name);
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            acknowledged_writes_survive_sigkill(&target, &mut random)
-        }));
-        match outcome {
-            Ok(()) => {
+    let targets: [fn() -> Target; 2] = [Target::sqlite, Target::postgres];
+    for target in targets {
+        let target = target();
+        let writes = format!("crash::{}", target.name);
+        let reads = format!("crash::{}_audit", target.name);
+        if !selection.selects(&writes) && !selection.selects(&reads) {
+            continue;
+        }
+        let mut outcome = |name: &str, case: &dyn Fn(&Target, &mut XorShift)| {
+            if !selection.selects(name) {
+                return;
+            }
+            print!("test {name} ... ");
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                case(&target, &mut random)
+            }));
+            if result.is_ok() {
                 println!("ok");
                 passed += 1;
-            }
-            Err(_) => {
+            } else {
                 println!("FAILED");
                 failed += 1;
             }
-        }
-        print!("test crash::{}_audit ... ", target.name);
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            every_answered_read_is_on_record_after_sigkill(&target, &mut random)
-        }));
+        };
+        outcome(&writes, &acknowledged_writes_survive_sigkill);
+        outcome(&reads, &every_answered_read_is_on_record_after_sigkill);
         target.remove();
-        match outcome {
-            Ok(()) => {
-                println!("ok");
-                passed += 1;
-            }
-            Err(_) => {
-                println!("FAILED");
-                failed += 1;
-            }
-        }
     }
-    println!("\ncrash: {passed} passed, {failed} failed");
+    println!("\ncrash: {passed} passed, {failed} failed, {filtered_out} filtered out");
     if failed > 0 {
         std::process::exit(101);
+    }
+}
+
+/// Which cases the command line selects, read as libtest reads its own: a case runs if its
+/// name contains one of the filters (equals one, with `--exact`), or if there is no filter,
+/// and contains none of the `--skip` filters. Options of libtest that do not select (e.g.
+/// `--nocapture`, `--test-threads 2`) are accepted and ignored; `--ignored` selects nothing,
+/// as no case is ignored.
+#[derive(Default)]
+struct Selection {
+    filters: Vec<String>,
+    skips: Vec<String>,
+    exact: bool,
+    list: bool,
+    ignored_only: bool,
+}
+
+impl Selection {
+    fn from_args(mut args: impl Iterator<Item = String>) -> Selection {
+        let mut selection = Selection::default();
+        // libtest's options that take a value as the next argument.
+        const WITH_VALUE: &[&str] = &[
+            "--skip",
+            "--test-threads",
+            "--format",
+            "--color",
+            "--logfile",
+            "-Z",
+            "--shuffle-seed",
+        ];
+        while let Some(arg) = args.next() {
+            let (option, inline) = match arg.split_once('=') {
+                Some((option, value)) if arg.starts_with("--") => {
+                    (option.to_owned(), Some(value.to_owned()))
+                }
+                _ => (arg.clone(), None),
+            };
+            let value = if WITH_VALUE.contains(&option.as_str()) {
+                inline.or_else(|| args.next())
+            } else {
+                None
+            };
+            match option.as_str() {
+                "--skip" => selection.skips.extend(value),
+                "--exact" => selection.exact = true,
+                "--list" => selection.list = true,
+                "--ignored" => selection.ignored_only = true,
+                _ if option.starts_with('-') => {}
+                _ => selection.filters.push(arg),
+            }
+        }
+        selection
+    }
+
+    fn selects(&self, name: &str) -> bool {
+        let matches = |filter: &String| {
+            if self.exact {
+                name == filter
+            } else {
+                name.contains(filter.as_str())
+            }
+        };
+        !self.ignored_only
+            && (self.filters.is_empty() || self.filters.iter().any(matches))
+            && !self.skips.iter().any(matches)
     }
 }
 
