@@ -28,3 +28,5 @@ pub mod telemetry;
 
 #[cfg(test)]
 mod fuzz;
+#[cfg(test)]
+mod test_dir;

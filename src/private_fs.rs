@@ -66,11 +66,11 @@ mod tests {
 
     #[test]
     fn new_folders_are_0700_and_files_0600_existing_files_too() {
-        let root = std::env::temp_dir().join(format!("ehds-private-fs-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
+        let dir = crate::test_dir::TestDir::new("private-fs");
+        let root = dir.path();
         let file = root.join("a/b/state.db");
         create_parent(&file).unwrap();
-        assert_eq!(mode(&root), 0o700);
+        assert_eq!(mode(root), 0o700);
         assert_eq!(mode(&root.join("a/b")), 0o700);
         create_private_file(&file).unwrap();
         assert_eq!(mode(&file), 0o600);
@@ -80,6 +80,5 @@ mod tests {
         create_private_file(&old).unwrap();
         assert_eq!(mode(&old), 0o600);
         assert_eq!(std::fs::read(&old).unwrap(), b"kept", "content untouched");
-        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -7,7 +7,8 @@
 //! possibly in the middle of a transaction, then opens the store itself and checks that
 //! every acknowledged id is there and (SQLite) that the file passes its integrity check.
 //! 20 rounds per backend: SQLite (a temp file; the WAL left by the killed writer is
-//! recovered by the next opener) and PostgreSQL (127.0.0.1:5432/test, a fresh schema).
+//! recovered by the next opener) and PostgreSQL (`EHDS_TEST_PG_URL`, by default
+//! 127.0.0.1:5432/test; a fresh schema).
 //!
 //! SIGKILL ends the process, not the machine: what this shows is that nothing is
 //! acknowledged before its commit. That a commit survives a power cut rests on
@@ -22,6 +23,10 @@
 //! hash chain must verify.
 //!
 //! `EHDS_CRASH_SEED` replays a run; the seed is printed.
+//!
+//! The four cases are `crash::sqlite`, `crash::sqlite_audit`, `crash::postgres` and
+//! `crash::postgres_audit`. Like a libtest binary, it takes name filters (`cargo test --test
+//! crash sqlite` runs the two SQLite cases), `--exact`, `--skip` and `--list`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -72,44 +77,125 @@ fn main() {
                 .as_nanos() as u64
                 | 1
         });
+    let selection = Selection::from_args(std::env::args().skip(1));
+    let cases: Vec<String> = ["sqlite", "postgres"]
+        .iter()
+        .flat_map(|backend| {
+            [
+                format!("crash::{backend}"),
+                format!("crash::{backend}_audit"),
+            ]
+        })
+        .collect();
+    if selection.list {
+        let selected = cases.iter().filter(|name| selection.selects(name));
+        for name in selected.clone() {
+            println!("{name}: test");
+        }
+        println!("\n{} tests, 0 benchmarks", selected.count());
+        return;
+    }
+    let filtered_out = cases.iter().filter(|name| !selection.selects(name)).count();
     println!("crash: seed {seed} (EHDS_CRASH_SEED replays it)");
     let mut random = XorShift(seed);
     let mut passed = 0;
     let mut failed = 0;
-    for target in [Target::sqlite(), Target::postgres()] {
-        print!("test crash::{} ... ", target.name);
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            acknowledged_writes_survive_sigkill(&target, &mut random)
-        }));
-        match outcome {
-            Ok(()) => {
+    let targets: [fn() -> Target; 2] = [Target::sqlite, Target::postgres];
+    for target in targets {
+        let target = target();
+        let writes = format!("crash::{}", target.name);
+        let reads = format!("crash::{}_audit", target.name);
+        if !selection.selects(&writes) && !selection.selects(&reads) {
+            continue;
+        }
+        let mut outcome = |name: &str, case: &dyn Fn(&Target, &mut XorShift)| {
+            if !selection.selects(name) {
+                return;
+            }
+            print!("test {name} ... ");
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                case(&target, &mut random)
+            }));
+            if result.is_ok() {
                 println!("ok");
                 passed += 1;
-            }
-            Err(_) => {
+            } else {
                 println!("FAILED");
                 failed += 1;
             }
-        }
-        print!("test crash::{}_audit ... ", target.name);
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            every_answered_read_is_on_record_after_sigkill(&target, &mut random)
-        }));
+        };
+        outcome(&writes, &acknowledged_writes_survive_sigkill);
+        outcome(&reads, &every_answered_read_is_on_record_after_sigkill);
         target.remove();
-        match outcome {
-            Ok(()) => {
-                println!("ok");
-                passed += 1;
-            }
-            Err(_) => {
-                println!("FAILED");
-                failed += 1;
-            }
-        }
     }
-    println!("\ncrash: {passed} passed, {failed} failed");
+    println!("\ncrash: {passed} passed, {failed} failed, {filtered_out} filtered out");
     if failed > 0 {
         std::process::exit(101);
+    }
+}
+
+/// Which cases the command line selects, read as libtest reads its own: a case runs if its
+/// name contains one of the filters (equals one, with `--exact`), or if there is no filter,
+/// and contains none of the `--skip` filters. Options of libtest that do not select (e.g.
+/// `--nocapture`, `--test-threads 2`) are accepted and ignored; `--ignored` selects nothing,
+/// as no case is ignored.
+#[derive(Default)]
+struct Selection {
+    filters: Vec<String>,
+    skips: Vec<String>,
+    exact: bool,
+    list: bool,
+    ignored_only: bool,
+}
+
+impl Selection {
+    fn from_args(mut args: impl Iterator<Item = String>) -> Selection {
+        let mut selection = Selection::default();
+        // libtest's options that take a value as the next argument.
+        const WITH_VALUE: &[&str] = &[
+            "--skip",
+            "--test-threads",
+            "--format",
+            "--color",
+            "--logfile",
+            "-Z",
+            "--shuffle-seed",
+        ];
+        while let Some(arg) = args.next() {
+            let (option, inline) = match arg.split_once('=') {
+                Some((option, value)) if arg.starts_with("--") => {
+                    (option.to_owned(), Some(value.to_owned()))
+                }
+                _ => (arg.clone(), None),
+            };
+            let value = if WITH_VALUE.contains(&option.as_str()) {
+                inline.or_else(|| args.next())
+            } else {
+                None
+            };
+            match option.as_str() {
+                "--skip" => selection.skips.extend(value),
+                "--exact" => selection.exact = true,
+                "--list" => selection.list = true,
+                "--ignored" => selection.ignored_only = true,
+                _ if option.starts_with('-') => {}
+                _ => selection.filters.push(arg),
+            }
+        }
+        selection
+    }
+
+    fn selects(&self, name: &str) -> bool {
+        let matches = |filter: &String| {
+            if self.exact {
+                name == filter
+            } else {
+                name.contains(filter.as_str())
+            }
+        };
+        !self.ignored_only
+            && (self.filters.is_empty() || self.filters.iter().any(matches))
+            && !self.skips.iter().any(matches)
     }
 }
 
@@ -135,7 +221,7 @@ impl Target {
 
     fn postgres() -> Target {
         let mut settings = Settings::defaults().database;
-        settings.url = std::env::var("EHDS_TEST_DATABASE_URL")
+        settings.url = std::env::var("EHDS_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         settings.schema = format!("ehds_test_{}_crash", std::process::id());
         Target {
@@ -301,14 +387,35 @@ impl XorShift {
     }
 }
 
-/// The dev issuer's key file of this run, shared by the gateway children and the parent.
-fn dev_key_file() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ehds-crash-dev-key-{}.pem", std::process::id()))
+const DEV_ISSUER_KEY: &str = "dev-issuer.pem";
+
+/// The folder of the gateway children's key files (the dev issuer's, shared with the parent,
+/// and the authorization server's), so that none is written into the working directory.
+/// Removed when dropped: at the end of a case, whether it passed or panicked.
+struct KeyFolder(std::path::PathBuf);
+
+impl KeyFolder {
+    fn new() -> KeyFolder {
+        let dir = std::env::temp_dir().join(format!("ehds-crash-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        KeyFolder(dir)
+    }
+
+    fn dev_issuer(&self) -> std::path::PathBuf {
+        self.0.join(DEV_ISSUER_KEY)
+    }
+}
+
+impl Drop for KeyFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut XorShift) {
-    let key_file = dev_key_file();
-    let issuer = DevIssuer::load_or_create(&key_file, CRASH_BASE_URL).expect("the dev key");
+    let keys = KeyFolder::new();
+    let issuer =
+        DevIssuer::load_or_create(&keys.dev_issuer(), CRASH_BASE_URL).expect("the dev key");
     let token = issuer.mint(
         "crash-user",
         "patient/*.rs",
@@ -327,7 +434,7 @@ fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut 
             .env(GATEWAY_ENV, "1")
             .env("EHDS_CRASH_URL", &target.settings.url)
             .env("EHDS_CRASH_SCHEMA", &target.settings.schema)
-            .env("EHDS_CRASH_KEY", &key_file)
+            .env("EHDS_CRASH_KEYS", &keys.0)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -395,7 +502,6 @@ fn every_answered_read_is_on_record_after_sigkill(target: &Target, random: &mut 
         (missing.len(), verification.checked)
     });
     assert_eq!(missing, 0, "answered reads without a record");
-    let _ = std::fs::remove_file(&key_file);
     print!(
         "{batches_seen} gateways killed, {} answered reads all on record, chain of {checked} verified ... ",
         answered.len()
@@ -459,7 +565,9 @@ fn gateway() {
     settings.server.workers = 2;
     settings.server.public_base_url = CRASH_BASE_URL.into();
     settings.auth.dev_issuer.enabled = true;
-    settings.auth.dev_issuer.key_file = std::env::var("EHDS_CRASH_KEY").unwrap();
+    let keys = std::path::PathBuf::from(std::env::var_os("EHDS_CRASH_KEYS").unwrap());
+    settings.auth.dev_issuer.key_file = keys.join(DEV_ISSUER_KEY).display().to_string();
+    settings.auth.server.key_file = keys.join("authz.pem").display().to_string();
     // One token drives the load: the rate limits are not what is tested here.
     settings.server.rate_limit_per_second = 0.0;
     settings.server.app_rate_limit_per_second = 0.0;

@@ -267,7 +267,7 @@ mod tests {
     /// the chain they form verifies.
     #[tokio::test]
     async fn concurrent_records_are_committed_in_batches_and_chained() {
-        let dir = std::env::temp_dir().join(format!("ehds-audit-writer-{}", std::process::id()));
+        let dir = crate::test_dir::TestDir::new("audit-writer");
         let mut settings = Settings::defaults();
         settings.database.url = format!("sqlite://{}", dir.join("gateway.db").display());
         settings.audit.batch_max = 16;
@@ -301,6 +301,5 @@ mod tests {
             33
         );
         store.close().await;
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

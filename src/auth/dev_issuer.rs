@@ -79,15 +79,13 @@ mod tests {
 
     #[test]
     fn the_key_is_created_once_and_reused() {
-        let dir = std::env::temp_dir().join(format!("ehds-dev-issuer-{}", std::process::id()));
+        let dir = crate::test_dir::TestDir::new("dev-issuer");
         let file = dir.join("key.pem");
-        let _ = std::fs::remove_dir_all(&dir);
         let first = DevIssuer::load_or_create(&file, "http://x").unwrap();
         let second = DevIssuer::load_or_create(&file, "http://x").unwrap();
         assert_eq!(first.jwks(), second.jwks());
         assert_eq!(first.trusted_issuer().issuer, "http://x/dev-issuer");
         let token = first.mint("someone", "patient/*.rs", 60, json!({"patient": "no.p-1"}));
         assert_eq!(token.split('.').count(), 3);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -167,8 +167,7 @@ mod tests {
 
     #[test]
     fn processes_starting_at_once_agree_on_one_key() {
-        let dir = std::env::temp_dir().join(format!("ehds-key-race-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::test_dir::TestDir::new("key-race");
         let file = dir.join("key.pem");
         let keys: Vec<Value> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..8)
@@ -177,13 +176,12 @@ mod tests {
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         assert!(keys.windows(2).all(|w| w[0] == w[1]), "one key for all");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_file_that_is_not_a_key_is_refused() {
-        let dir = std::env::temp_dir().join(format!("ehds-key-bad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::test_dir::TestDir::new("key-bad");
+        std::fs::create_dir_all(dir.path()).unwrap();
         let file = dir.join("key.pem");
         std::fs::write(
             &file,
@@ -192,7 +190,6 @@ mod tests {
         .unwrap();
         let error = SigningKey::load_or_create(&file, "k").err().unwrap();
         assert!(matches!(error, KeyFileError::BadKey(_)), "{error}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -71,8 +71,7 @@ mod tests {
 
     #[test]
     fn rotation_publishes_current_and_previous_keys() {
-        let dir = std::env::temp_dir().join(format!("ehds-authz-keys-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::test_dir::TestDir::new("authz-keys");
         let old = dir.join("old.pem");
         let first = SigningKeys::load(&old, &[]).unwrap();
         assert_eq!(first.jwks()["keys"].as_array().unwrap().len(), 1);
@@ -84,6 +83,5 @@ mod tests {
         assert_eq!(keys[1]["kid"], first.current_kid());
         assert_ne!(first.current_kid(), rotated.current_kid());
         assert!(SigningKeys::load(&new, &[dir.join("nope.pem").display().to_string()]).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,7 +3,8 @@
 //! that point at the broken element, and do not drop any element the IPS StructureDefinitions
 //! make mandatory.
 //!
-//! The HL7 reference material is read from `../shared/fhir/` beside the repository.
+//! The HL7 reference material (IPS 1.1.0 StructureDefinitions and examples, R4 examples) is
+//! read from `tests/fixtures/hl7/`; its README says where each file comes from.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -12,8 +13,11 @@ use serde_json::{Value, json};
 
 use crate::support::profiles::*;
 
-const IPS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fhir/ips-1.1.0");
-const R4_EXAMPLES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fhir/r4/examples");
+const IPS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hl7/ips-1.1.0");
+const R4_EXAMPLES_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/hl7/r4/examples"
+);
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)

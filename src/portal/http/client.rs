@@ -373,8 +373,8 @@ mod tests {
             Client::new(&settings, "NO"),
             Err(ClientError::File(..))
         ));
-        let dir = std::env::temp_dir().join(format!("ehds-tls-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::test_dir::TestDir::new("tls");
+        std::fs::create_dir_all(dir.path()).unwrap();
         let junk = dir.join("junk.pem");
         std::fs::write(&junk, "not a certificate").unwrap();
         settings.tls.client_cert_file = junk.display().to_string();
@@ -383,6 +383,5 @@ mod tests {
             Client::new(&settings, "NO"),
             Err(ClientError::Tls(..))
         ));
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

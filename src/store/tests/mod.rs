@@ -1,5 +1,5 @@
 //! The store's tests. Every body runs against both backends: SQLite in a temp file, and
-//! PostgreSQL on `127.0.0.1:5432`, database `test` (or `EHDS_TEST_DATABASE_URL`), in a
+//! PostgreSQL at `EHDS_TEST_PG_URL` (by default `127.0.0.1:5432`, database `test`), in a
 //! schema made for that one test and dropped after it.
 
 mod consents;
@@ -13,6 +13,8 @@ use futures_util::FutureExt;
 use crate::config::{DatabaseSettings, Settings};
 use crate::store::Store;
 
+/// The PostgreSQL database of the tests when `EHDS_TEST_PG_URL` is not set; the API and crash
+/// tests read the same variable with the same default.
 const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// Prefix of the schemas the tests make; the pid of the test process follows it.
@@ -28,7 +30,9 @@ fn settings(url: String, schema: String) -> DatabaseSettings {
     }
 }
 
-/// Where one test's data lives, and how it is removed afterwards.
+/// Where one test's data lives, and how it is removed afterwards: [`run`] drops a PostgreSQL
+/// schema; a SQLite folder is removed on drop, also by the tests that open a store without
+/// [`run`].
 pub enum TestDb {
     Sqlite(PathBuf),
     Postgres { url: String, schema: String },
@@ -45,8 +49,8 @@ impl TestDb {
     }
 
     pub fn postgres() -> TestDb {
-        let url = std::env::var("EHDS_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| DEFAULT_TEST_DATABASE.to_owned());
+        let url =
+            std::env::var("EHDS_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE.to_owned());
         let schema = format!(
             "{SCHEMA_PREFIX}{}_{}",
             std::process::id(),
@@ -77,7 +81,7 @@ impl TestDb {
     fn label(&self) -> &'static str {
         match self {
             TestDb::Sqlite(_) => "sqlite",
-            TestDb::Postgres { .. } => "postgres at EHDS_TEST_DATABASE_URL or 127.0.0.1:5432/test",
+            TestDb::Postgres { .. } => "postgres at EHDS_TEST_PG_URL or 127.0.0.1:5432/test",
         }
     }
 
@@ -87,6 +91,14 @@ impl TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             TestDb::Postgres { url, schema } => drop_schema(url, schema).await,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Sqlite(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }

@@ -74,6 +74,11 @@ pub fn test_settings(idp: &TestIdp) -> Settings {
     settings.clock.fixed_today = Some(SCENARIO_DATE);
     settings.auth.dev_issuer.enabled = false;
     settings.dev_eid.enabled = false;
+    // The authorization server's key, created on first start: one for all the test gateways
+    // of this process, in its run folder rather than `./data/` in the working tree.
+    settings.auth.server.key_file = crate::support::db::run_file("authz-signing-key.pem")
+        .display()
+        .to_string();
     settings.auth.jwks_min_refresh_seconds = 0;
     settings.auth.trusted_issuers = vec![trusted(idp)];
     if portal_over_http() {

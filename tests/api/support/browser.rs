@@ -19,7 +19,8 @@
 //! Steps: `goto`, `click` / `fill` / `select` (a target by `role`+`name`, `label`, `text` or
 //! CSS `selector`; `fill` and `select` take a `value`), `wait_for_url` (a prefix),
 //! `expect_text`. Each step waits at most `timeout_ms` (default 20 s) and the run stops by
-//! itself. Needs `npm ci` in `tests/browser` and Chromium (`.ci/run` installs both).
+//! itself. Needs `npm ci` in `tests/browser` and Chromium (`scripts/test` installs both;
+//! `CHROMIUM_PATH` names another Chromium than `/usr/bin/chromium`).
 
 #![allow(dead_code)]
 

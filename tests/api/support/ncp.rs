@@ -70,7 +70,8 @@ pub struct TestPki {
     pub server_renewed: Identity,
 }
 
-/// One PKI for the whole test binary; the files live in a temporary folder.
+/// One PKI for the whole test binary; the files live in the run folder of the test process
+/// (`support::db`), removed when it exits.
 pub static PKI: LazyLock<TestPki> = LazyLock::new(TestPki::generate);
 
 fn key_usages_of_a_ca(params: &mut CertificateParams) {
@@ -218,7 +219,7 @@ impl TestPki {
             .unwrap()
         };
 
-        let dir = std::env::temp_dir().join(format!("ehds-ncp-pki-{}", std::process::id()));
+        let dir = crate::support::db::fresh_path("ncp-pki");
         std::fs::create_dir_all(&dir).unwrap();
         let pki = TestPki {
             dir,

@@ -5,7 +5,7 @@
 //! (clients, users with their national ID and `acr`, the national-ID claim's name) and returns
 //! once discovery answers; dropping the `OidcOp` kills the node process, which also stops by
 //! itself when this test process is gone or after its lifetime. Node and
-//! `npm ci` in `tests/oidc-provider` are needed (`.ci/run` installs them).
+//! `npm ci` in `tests/oidc-provider` are needed (`scripts/test` installs them).
 //!
 //! With a `login_hint` naming a user the provider logs that user in at once, so a flow is a
 //! chain of redirects that [`follow_redirects`] walks with a cookie-keeping client.
@@ -112,7 +112,7 @@ pub fn node_dir(name: &str) -> PathBuf {
         .join(name);
     assert!(
         dir.join("node_modules").is_dir(),
-        "run `npm ci` in {} first (.ci/run does)",
+        "run `npm ci` in {} first (scripts/test does)",
         dir.display()
     );
     dir
