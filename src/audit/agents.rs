@@ -46,6 +46,11 @@ pub fn agents(principal: &Principal, relation: Option<Relation>) -> Vec<AuditAge
                 CodeableConcept::coded(ROLE_CODE, "POWATT", "power of attorney")
             }
         }];
+        if actor != patient {
+            // A representative acts on behalf of the patient (BALP; the R5 element's
+            // extension in R4).
+            user.extension = vec![on_behalf_of(patient)];
+        }
         user.purpose_of_use = purpose;
         agents.push(user);
     } else if let Some(assertion) = &principal.professional {
@@ -58,6 +63,18 @@ pub fn agents(principal: &Principal, relation: Option<Relation>) -> Vec<AuditAge
         agents[0].purpose_of_use = purpose;
     }
     agents
+}
+
+/// The `auditevent-OnBehalfOf` extension naming the patient a representative acted for.
+fn on_behalf_of(patient_id: &str) -> crate::fhir::datatypes::Extension {
+    crate::fhir::datatypes::Extension {
+        url: "http://hl7.org/fhir/StructureDefinition/auditevent-OnBehalfOf".into(),
+        value_reference: Some(Reference {
+            reference: Some(format!("Patient/{patient_id}")),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 /// A citizen, by Patient id (never a national identifier).

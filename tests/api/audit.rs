@@ -735,3 +735,80 @@ async fn pruning_keeps_the_chain_verifiable() {
     .unwrap();
     assert_eq!(verify(&audit).await.unwrap().checked, 4);
 }
+
+/// R35 in full: the data's national source on each disclosed entity, the domestic
+/// professional's organisation as an agent of its own, and a representative's acting on
+/// behalf of the patient (`auditevent-OnBehalfOf`).
+#[actix_web::test]
+async fn origin_organisation_and_on_behalf_of_are_on_record() {
+    let app = spawn_with(test_settings(&IDP)).await;
+    // Birgitta (SE), who gave her daughter Karin a power of attorney (poa-se-001).
+    let grantor = "se.p-se-009";
+    let attorney = acting("196506039806", grantor);
+    let (status, attorney_request) = request(&app, "/MedicationRequest?_count=3", &attorney).await;
+    assert_eq!(status, 200);
+    let mut claims = IDP.standard_claims(crate::support::app::AUDIENCE, "user/*.rs", None);
+    claims["fhirUser"] = serde_json::json!("Practitioner/9144889");
+    claims["organization"] = serde_json::json!("urn:oid:1.2.752.29.4.19|SE2321000016-15CQ");
+    let doctor = IDP.token(claims);
+    let (status, doctor_request) = request(&app, &format!("/Patient/{grantor}"), &doctor).await;
+    assert_eq!(status, 200);
+
+    let own = patient_token(grantor, "patient/*.rs");
+    let events = by_request(&log_of(&app, grantor, &own, "").await);
+    let by_attorney = &events[&attorney_request][0];
+    let user = user_agent(by_attorney);
+    assert_eq!(user["who"]["reference"], "Patient/se.p-se-010");
+    assert_eq!(user["role"][0]["coding"][0]["code"], "POWATT");
+    assert_eq!(
+        user["extension"][0]["url"],
+        "http://hl7.org/fhir/StructureDefinition/auditevent-OnBehalfOf"
+    );
+    assert_eq!(
+        user["extension"][0]["valueReference"]["reference"],
+        format!("Patient/{grantor}")
+    );
+    let disclosed: Vec<&Value> = by_attorney["entity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["what"]["reference"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("MedicationRequest/"))
+        })
+        .collect();
+    assert_eq!(disclosed.len(), 3, "{by_attorney:#}");
+    assert!(
+        disclosed
+            .iter()
+            .all(|e| e["description"] == "national portal SE")
+    );
+
+    let by_doctor = &events[&doctor_request][0];
+    let agents = by_doctor["agent"].as_array().unwrap();
+    let organisation = agents
+        .iter()
+        .find(|a| a["who"]["identifier"]["value"] == "SE2321000016-15CQ")
+        .unwrap_or_else(|| panic!("the organisation is an agent: {by_doctor:#}"));
+    assert_eq!(
+        organisation["who"]["identifier"]["system"],
+        "urn:oid:1.2.752.29.4.19"
+    );
+    assert_eq!(
+        user_agent(by_doctor)["role"][0]["coding"][0]["code"],
+        "PROV"
+    );
+    assert!(
+        user_agent(by_doctor).get("extension").is_none(),
+        "a professional acts for nobody"
+    );
+    // The patient's own reads name no one they acted for either.
+    let (_, own_request) = request(&app, "/Patient", &own).await;
+    let events = by_request(&log_of(&app, grantor, &own, "").await);
+    assert!(
+        user_agent(&events[&own_request][0])
+            .get("extension")
+            .is_none()
+    );
+}

@@ -35,6 +35,9 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditAgent {
+    /// `auditevent-OnBehalfOf`: whom a representative acted for (R35).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<crate::fhir::datatypes::Extension>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<CodeableConcept>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
