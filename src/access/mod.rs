@@ -69,6 +69,8 @@ struct Gate {
     categories: Categories,
     hide_locked: bool,
     restrictions: Restrictions,
+    /// An attorney's mandate (R32): what lies outside it is refused, not left out.
+    mandate: Option<Categories>,
 }
 
 /// The restrictions of v2 query scopes, parsed for one resource type.
@@ -467,7 +469,13 @@ impl DataAccess {
             categories,
             hide_locked,
             restrictions,
+            mandate,
         } = self.gate(principal, patient_id, &person, today).await?;
+        if mandate.is_some_and(|m| !m.contains(R::CATEGORY)) {
+            return Err(FhirError::Forbidden(
+                "the power of attorney does not cover this kind of data".into(),
+            ));
+        }
         if !categories.contains(R::CATEGORY) || restrictions.hides_type(R::TYPE.as_str()) {
             // Left out silently: the caller learns nothing of what is there (R25).
             return Ok(Vec::new());
@@ -500,13 +508,14 @@ impl DataAccess {
         person: &Person,
         today: Date,
     ) -> Result<Gate, FhirError> {
-        let (categories, hide_locked, emergency_override) =
+        let (categories, hide_locked, emergency_override, mandate) =
             match self.decide(principal, patient_id, person, today).await? {
                 Decision::Permit {
                     categories,
                     hide_locked,
                     emergency_override,
-                } => (categories, hide_locked, emergency_override),
+                    mandate,
+                } => (categories, hide_locked, emergency_override, mandate),
                 Decision::Deny(reason) => {
                     note::patient(patient_id);
                     return Err(FhirError::Forbidden(reason.message().to_owned()));
@@ -546,6 +555,7 @@ impl DataAccess {
             categories,
             hide_locked,
             restrictions,
+            mandate,
         })
     }
 

@@ -158,6 +158,10 @@ pub enum Decision {
         hide_locked: bool,
         /// Break-the-glass was used: restrictions were overridden (to be audited, R26).
         emergency_override: bool,
+        /// For the holder of a power of attorney, what the power covers (R32): asking for
+        /// anything else is refused (403), not left out, since the mandate is the holder's
+        /// own and hides nothing of the patient's.
+        mandate: Option<Categories>,
     },
     /// No access at all (403).
     Deny(DenyReason),
@@ -220,6 +224,7 @@ pub fn decide_with(ages: &OwnUseAges, patient: &Person, actor: Actor<'_>, today:
         categories,
         hide_locked,
         emergency_override: false,
+        mandate: None,
     };
     match actor {
         Actor::Subject => {
@@ -284,7 +289,13 @@ pub fn decide_with(ages: &OwnUseAges, patient: &Person, actor: Actor<'_>, today:
             };
             let mut granted = vec![Category::Demographics];
             granted.extend(power.service_areas.iter().map(|area| area_category(*area)));
-            permit(levels.and(Categories::of(&granted)), false)
+            let mandate = Categories::of(&granted);
+            Decision::Permit {
+                categories: levels.and(mandate),
+                hide_locked: false,
+                emergency_override: false,
+                mandate: Some(mandate),
+            }
         }
         Actor::Professional { id, emergency } => {
             // The caller sets `emergency` only where national policy allows break-the-glass
@@ -294,6 +305,7 @@ pub fn decide_with(ages: &OwnUseAges, patient: &Person, actor: Actor<'_>, today:
                     categories: Categories::ALL,
                     hide_locked: false,
                     emergency_override: true,
+                    mandate: None,
                 };
             }
             let blocked = id.is_some_and(|id| {
@@ -686,7 +698,8 @@ mod tests {
             Decision::Permit {
                 categories: Categories::ALL,
                 hide_locked: true,
-                emergency_override: false
+                emergency_override: false,
+                mandate: None,
             }
         );
         let emergency = decide(
@@ -702,7 +715,8 @@ mod tests {
             Decision::Permit {
                 categories: Categories::ALL,
                 hide_locked: false,
-                emergency_override: true
+                emergency_override: true,
+                mandate: None,
             }
         );
         assert_eq!(

@@ -147,7 +147,8 @@ async fn a_power_of_attorney_covers_its_service_areas() {
     let trine = acting("25826830673", "no.p-no-008");
     app.fhir_ok("/Patient/no.p-no-008", &trine).await;
     assert_eq!(total(&app, "/MedicationRequest", &trine).await, 0);
-    assert_eq!(total(&app, "/Condition", &trine).await, 0);
+    // The patient record is outside the power (R32): refused, not empty.
+    refused(&app, "/Condition", &trine).await;
     // Silje Ødegård's power from Ingrid Moen ended in 2024.
     refused(
         &app,
@@ -343,4 +344,74 @@ async fn sweden_from_thirteen_to_fifteen_neither_guardian_nor_child_reads_the_re
     )
     .await;
     refused(&app, "/Patient/se.p-se-006", &acting(mother, "se.p-se-006")).await;
+}
+
+/// R32: the holder of a power of attorney reads within the service areas it grants; asking
+/// for anything else is 403 (the mandate is the holder's own and hides nothing of the
+/// patient's), and the holder neither changes nor withdraws the patient's Consents.
+#[actix_web::test]
+async fn an_attorney_outside_the_granted_areas_is_refused() {
+    use reqwest::Method;
+    use serde_json::json;
+
+    use crate::consent_write::send;
+    use crate::support::app::{AUDIENCE, IDP, read_fhir};
+    let app = crate::support::app::spawn_app().await;
+    // poa-dk-001: Søren (dk.p-dk-011) gave Hanne (2801700300) prescriptions and the access log.
+    let hanne = acting("2801700300", "dk.p-dk-011");
+    assert!(total(&app, "/MedicationRequest", &hanne).await > 0);
+    app.fhir_ok("/Patient/dk.p-dk-011", &hanne).await;
+    for outside in ["/Immunization", "/Condition", "/AllergyIntolerance"] {
+        let body = refused(&app, outside, &hanne).await;
+        assert_eq!(
+            body["issue"][0]["diagnostics"],
+            "the power of attorney does not cover this kind of data",
+            "{outside}"
+        );
+    }
+
+    // Birgitta (se.p-se-009) restricts her data herself; Karin, her attorney, may not change
+    // or withdraw it.
+    let writer = |pid: &str| {
+        let mut claims =
+            IDP.standard_claims(AUDIENCE, "patient/Consent.cruds", Some("se.p-se-009"));
+        claims["pid"] = json!(pid);
+        IDP.token(claims)
+    };
+    let restriction = json!({
+        "resourceType": "Consent",
+        "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": "Patient/se.p-se-009"},
+        "dateTime": "2026-11-23T09:00:00Z",
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}]},
+        "provision": {"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "Immunization"}]}
+    });
+    let (status, created) = read_fhir(
+        send(
+            &app,
+            Method::POST,
+            "/Consent",
+            &writer("193801299805"),
+            Some(&restriction),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{created:#}");
+    let path = format!("/Consent/{}", created["id"].as_str().unwrap());
+    let karin = writer("196506039806");
+    let mut changed = created.clone();
+    changed["provision"]["class"][0]["code"] = json!("Condition");
+    for (method, body) in [(Method::PUT, Some(&changed)), (Method::DELETE, None)] {
+        let (status, outcome) =
+            read_fhir(send(&app, method, &path, &karin, body, Some("W/\"1\"")).await).await;
+        assert_outcome(status, &outcome, 403, "forbidden");
+    }
+    // Unchanged: still version 1, still active.
+    let stored = app.fhir_ok(&path, &writer("193801299805")).await;
+    assert_eq!(stored["meta"]["versionId"], "1");
+    assert_eq!(stored["status"], "active");
 }
