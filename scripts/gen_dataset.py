@@ -1258,6 +1258,9 @@ def build_fi() -> Country:
     rx(11, "C09AA05", "2025-11-17", dr_heino, "active", disp=(1, 99, 198, 297), pharmacy=ph_tre)
     rx(11, "C10AA05", "2025-11-17", dr_heino, "on-hold", disp=(1,), pharmacy=ph_tre)
     rx(11, "J01CE02", "2024-12-02", dr_heino, "completed", disp=(0,), pharmacy=ph_tre)
+    # Eetu (p-fi-004, 12): a prescription under a per-visit restriction (he asked at the visit
+    # that his guardians not see it); from 10, MyKanta honours such codes.
+    rx(4, "J01CA04", "2026-10-20", dr_heino, "completed", disp=(0,), pharmacy=ph_tre, restricted=True)
 
     vx = c.vaccination
     vnr = lambda atc: (product_code("FI", atc, FI_VACCINE_PRODUCTS[atc]), FI_VACCINE_PRODUCTS[atc])

@@ -1267,3 +1267,32 @@ async fn choosing_someone_who_was_not_offered_is_refused() {
 async fn page_at(login: &Login, app: &TestApp, path: &str) -> (StatusCode, String) {
     page(&login.client, &format!("{}{path}", app.base_url)).await
 }
+
+/// R34: the login offers the people one may act for, givers of a power of attorney among
+/// them, and the token carries the one chosen.
+#[actix_web::test]
+async fn the_giver_of_a_power_of_attorney_is_offered_at_login() {
+    let eid = gateway_with_eid(|_, _| {}).await;
+    let app = &eid.app;
+    let arne = data::NO_POLYPHARMACY;
+    let login = login(app, TEST_APP, SCOPE, "trine");
+    let (status, choose) = login.through_eid(app).await;
+    assert_eq!(status, StatusCode::OK, "{choose}");
+    assert!(
+        choose.contains(&format!("value=\"{arne}\"")) && choose.contains("(power of attorney)"),
+        "{choose}"
+    );
+    assert!(
+        choose.contains("value=\"no.p-no-009\""),
+        "herself: {choose}"
+    );
+    let code = login.code_for(app, arne).await;
+    let (status, _, body) = post(
+        app,
+        "/auth/token",
+        &exchange(TEST_APP, &code, &login.verifier),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(body["patient"], arne);
+}

@@ -415,3 +415,35 @@ async fn an_attorney_outside_the_granted_areas_is_refused() {
     assert_eq!(stored["meta"]["versionId"], "1");
     assert_eq!(stored["status"], "active");
 }
+
+/// R33 for Finland: from 10, MyKanta's per-visit restriction codes hold. Eetu (12) asked at
+/// a visit that his guardians not see a prescription: his mother's list leaves it out
+/// silently, he sees it himself, and of professionals only its prescriber does.
+#[actix_web::test]
+async fn finland_a_per_visit_restriction_hides_a_record_from_the_guardians() {
+    use crate::support::app::{ids, patient_token};
+    let app = crate::support::app::spawn_app().await;
+    let restricted = "fi.p-fi-004.rx-fi-0021";
+    let listed = |bundle: &Value| ids(bundle).iter().any(|id| id == restricted);
+    let mother = acting("060587-900C", "fi.p-fi-004");
+    let hers = app.fhir_ok("/MedicationRequest?_count=100", &mother).await;
+    assert!(!ids(&hers).is_empty(), "his other prescriptions are there");
+    assert!(!listed(&hers));
+    let (status, body) = app
+        .get_json(&format!("/MedicationRequest/{restricted}"), Some(&mother))
+        .await;
+    assert_outcome(status, &body, 404, "not-found");
+    let his = patient_token("fi.p-fi-004", "patient/*.rs");
+    assert!(listed(
+        &app.fhir_ok("/MedicationRequest?_count=100", &his).await
+    ));
+    let search = "/MedicationRequest?patient=fi.p-fi-004&_count=100";
+    assert!(listed(
+        &app.fhir_ok(search, &professional("10100621478", None))
+            .await
+    ));
+    assert!(!listed(
+        &app.fhir_ok(search, &professional("10100999999", None))
+            .await
+    ));
+}
