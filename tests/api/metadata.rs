@@ -236,3 +236,51 @@ async fn metadata_is_read_only() {
     let (status, body) = read_fhir(response).await;
     assert_outcome(status, &body, 405, "not-supported");
 }
+
+/// R28: the implicit consent policy is stated where a client and an operator look (the
+/// CapabilityStatement, the README), and it is what the gateway does: with no Consent a
+/// professional is served, and the citizen's deny provision then takes away from it.
+#[actix_web::test]
+async fn the_implicit_policy_is_stated_and_applied() {
+    const STATED: &str = "Implicit consent policy: opt-out";
+    let app = spawn_app().await;
+    let (_, body) = app.get_json("/metadata", None).await;
+    let description = body["description"].as_str().unwrap();
+    assert!(description.contains(STATED), "{description}");
+    let readme = include_str!("../../README.md");
+    assert!(readme.contains(STATED), "the README states the policy");
+    // No Consent: the opt-out default permits.
+    let patient = crate::support::data::NO_POLYPHARMACY;
+    let doctor = crate::support::app::user_token("user/*.rs");
+    let search = format!("/MedicationRequest?patient={patient}&_count=0");
+    assert_eq!(app.fhir_ok(&search, &doctor).await["total"], 22);
+    // A deny provision of the citizen's takes it away.
+    let mut claims = crate::support::app::IDP.standard_claims(
+        crate::support::app::AUDIENCE,
+        "patient/Consent.cud",
+        Some(patient),
+    );
+    claims["acr"] = serde_json::json!("http://eidas.europa.eu/LoA/high");
+    let own = crate::support::app::IDP.token(claims);
+    let deny = serde_json::json!({
+        "resourceType": "Consent",
+        "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": format!("Patient/{patient}")},
+        "dateTime": "2026-11-23T09:00:00Z",
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}]},
+        "provision": {"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]}
+    });
+    let created = crate::consent_write::send(
+        &app,
+        reqwest::Method::POST,
+        "/Consent",
+        &own,
+        Some(&deny),
+        None,
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    assert_eq!(app.fhir_ok(&search, &doctor).await["total"], 0);
+}

@@ -230,3 +230,48 @@ async fn summary_and_everything_leave_restricted_data_out_without_a_hint() {
         .await;
     assert!(!own.to_string().contains("no-medication-info"));
 }
+
+/// R25 and `_include`: a restricted resource does not come back as an include either. With
+/// the Patient resource restricted, a doctor's prescription search with
+/// `_include=MedicationRequest:patient` returns the prescriptions and no Patient, and nothing
+/// says that one was left out.
+#[actix_web::test]
+async fn an_include_does_not_bring_back_a_restricted_resource() {
+    let app = app().await;
+    let doctor = user_token("user/*.rs");
+    let path =
+        format!("/MedicationRequest?patient={PATIENT}&_include=MedicationRequest:patient&_count=5");
+    let included = |bundle: &Value| {
+        bundle["entry"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["search"]["mode"] == "include")
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let before = app.fhir_ok(&path, &doctor).await;
+    assert_eq!(included(&before), 1, "the Patient is included");
+    restrict(
+        &app,
+        json!({"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "Patient"}]}),
+    )
+    .await;
+    let after = app.fhir_ok(&path, &doctor).await;
+    assert_eq!(included(&after), 0, "{after:#}");
+    assert_eq!(after["total"], before["total"], "the matches are untouched");
+    assert!(!after.to_string().contains("OperationOutcome"));
+    // The patient still sees themself in the same search.
+    assert_eq!(
+        included(
+            &app.fhir_ok(
+                &path.replace(&format!("patient={PATIENT}&"), ""),
+                &own_token()
+            )
+            .await
+        ),
+        1
+    );
+}
