@@ -22,10 +22,14 @@
 //! must have its AuditEvent (found by the `X-Request-Id` the response carried), and the
 //! hash chain must verify.
 //!
+//! The authorization server's state gets the write treatment (`EHDS_CRASH_AUTHZ_WRITER`):
+//! grants, login sessions, refresh-token rotations and token revocations, each acknowledged
+//! after its commit, must all be there after the kills.
+//!
 //! `EHDS_CRASH_SEED` replays a run; the seed is printed.
 //!
-//! The four cases are `crash::sqlite`, `crash::sqlite_audit`, `crash::postgres` and
-//! `crash::postgres_audit`. Like a libtest binary, it takes name filters (`cargo test --test
+//! The six cases are `crash::sqlite`, `crash::sqlite_audit`, `crash::sqlite_authz` and the
+//! same three for `postgres`. Like a libtest binary, it takes name filters (`cargo test --test
 //! crash sqlite` runs the two SQLite cases), `--exact`, `--skip` and `--list`.
 
 use std::io::{BufRead, BufReader, Write};
@@ -43,6 +47,7 @@ use serde_json::json;
 
 const WRITER_ENV: &str = "EHDS_CRASH_WRITER";
 const GATEWAY_ENV: &str = "EHDS_CRASH_GATEWAY";
+const AUTHZ_WRITER_ENV: &str = "EHDS_CRASH_AUTHZ_WRITER";
 /// Most responses waited for before a kill of the gateway.
 const MAX_RESPONSES_BEFORE_KILL: u64 = 150;
 /// Concurrent connections reading from the gateway.
@@ -67,6 +72,10 @@ fn main() {
         gateway();
         return;
     }
+    if std::env::var_os(AUTHZ_WRITER_ENV).is_some() {
+        authz_writer();
+        return;
+    }
     let seed = std::env::var("EHDS_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -84,6 +93,7 @@ fn main() {
             [
                 format!("crash::{backend}"),
                 format!("crash::{backend}_audit"),
+                format!("crash::{backend}_authz"),
             ]
         })
         .collect();
@@ -105,7 +115,11 @@ fn main() {
         let target = target();
         let writes = format!("crash::{}", target.name);
         let reads = format!("crash::{}_audit", target.name);
-        if !selection.selects(&writes) && !selection.selects(&reads) {
+        let authz = format!("crash::{}_authz", target.name);
+        if ![&writes, &reads, &authz]
+            .iter()
+            .any(|name| selection.selects(name))
+        {
             continue;
         }
         let mut outcome = |name: &str, case: &dyn Fn(&Target, &mut XorShift)| {
@@ -126,6 +140,7 @@ fn main() {
         };
         outcome(&writes, &acknowledged_writes_survive_sigkill);
         outcome(&reads, &every_answered_read_is_on_record_after_sigkill);
+        outcome(&authz, &authorization_state_survives_sigkill);
         target.remove();
     }
     println!("\ncrash: {passed} passed, {failed} failed, {filtered_out} filtered out");
@@ -247,7 +262,15 @@ impl Target {
     }
 }
 
-fn acknowledged_writes_survive_sigkill(target: &Target, random: &mut XorShift) {
+/// Rounds of: start a child that writes (`child_env` set) and prints `acknowledged <what>`
+/// after each commit, wait for a random number of acknowledgements, let it go on for a
+/// random moment, SIGKILL it. Every acknowledgement it printed, and the time it spent
+/// writing (for a rate).
+fn acknowledgements_until_sigkill(
+    target: &Target,
+    random: &mut XorShift,
+    child_env: &str,
+) -> (Vec<String>, Duration, u64) {
     let mut acknowledged: Vec<String> = Vec::new();
     let mut writing = Duration::ZERO;
     let mut written_while_timed = 0u64;
@@ -255,7 +278,7 @@ fn acknowledged_writes_survive_sigkill(target: &Target, random: &mut XorShift) {
         let kill_after = 1 + random.below(MAX_ACKS_BEFORE_KILL);
         let delay = Duration::from_micros(random.below(3000));
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .env(WRITER_ENV, "1")
+            .env(child_env, "1")
             .env("EHDS_CRASH_URL", &target.settings.url)
             .env("EHDS_CRASH_SCHEMA", &target.settings.schema)
             .stdout(Stdio::piped())
@@ -278,9 +301,9 @@ fn acknowledged_writes_survive_sigkill(target: &Target, random: &mut XorShift) {
             let line = receive
                 .recv_timeout(HANG_GUARD)
                 .unwrap_or_else(|_| panic!("round {round}: the writer stopped acknowledging"));
-            if let Some(id) = line.strip_prefix("acknowledged ") {
+            if let Some(what) = line.strip_prefix("acknowledged ") {
                 started.get_or_insert_with(Instant::now);
-                acknowledged.push(id.to_owned());
+                acknowledged.push(what.to_owned());
                 round_acks += 1;
             }
         }
@@ -296,22 +319,37 @@ fn acknowledged_writes_survive_sigkill(target: &Target, random: &mut XorShift) {
         reader.join().unwrap();
         // Lines printed before the kill were acknowledged too.
         for line in receive.try_iter() {
-            if let Some(id) = line.strip_prefix("acknowledged ") {
-                acknowledged.push(id.to_owned());
+            if let Some(what) = line.strip_prefix("acknowledged ") {
+                acknowledged.push(what.to_owned());
             }
         }
     }
-    let missing = runtime().block_on(async {
+    (acknowledged, writing, written_while_timed)
+}
+
+/// Opens the store after the crashes, checks the SQLite file's integrity, and runs `check`.
+fn after_the_crashes<T>(target: &Target, check: impl AsyncFnOnce(&Store) -> T) -> T {
+    runtime().block_on(async {
         let store = Store::open(&target.settings)
             .await
             .expect("the store opens after the crashes");
         if let Backend::Sqlite(pool) = store.backend() {
-            let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
                 .fetch_one(pool)
                 .await
                 .unwrap();
-            assert_eq!(check, "ok", "the SQLite file is intact");
+            assert_eq!(integrity, "ok", "the SQLite file is intact");
         }
+        let found = check(&store).await;
+        store.close().await;
+        found
+    })
+}
+
+fn acknowledged_writes_survive_sigkill(target: &Target, random: &mut XorShift) {
+    let (acknowledged, writing, written_while_timed) =
+        acknowledgements_until_sigkill(target, random, WRITER_ENV);
+    let missing = after_the_crashes(target, async |store: &Store| {
         let consents = store.consents();
         let mut missing = Vec::new();
         for id in &acknowledged {
@@ -320,7 +358,6 @@ fn acknowledged_writes_survive_sigkill(target: &Target, random: &mut XorShift) {
                 Err(e) => missing.push(format!("{id}: {e}")),
             }
         }
-        store.close().await;
         missing
     });
     assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
@@ -330,6 +367,152 @@ fn acknowledged_writes_survive_sigkill(target: &Target, random: &mut XorShift) {
         ROUNDS,
         acknowledged.len()
     );
+}
+
+/// R42 for the authorization server: grants, login sessions, refresh-token rotations and
+/// token revocations acknowledged by the store are all there after SIGKILLs at any moment.
+fn authorization_state_survives_sigkill(target: &Target, random: &mut XorShift) {
+    let (acknowledged, _, _) = acknowledgements_until_sigkill(target, random, AUTHZ_WRITER_ENV);
+    assert!(!acknowledged.is_empty());
+    let missing = after_the_crashes(target, async |store: &Store| {
+        let authz = store.authz();
+        let now = now_ms();
+        let revoked: std::collections::HashSet<String> = authz
+            .revoked_since(0, now)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.jti)
+            .collect();
+        let mut missing = Vec::new();
+        for line in &acknowledged {
+            let (kind, tag) = line.split_once(' ').expect("<kind> <tag>");
+            let present = match kind {
+                "grant" => authz
+                    .grant(&format!("grant-{tag}"))
+                    .await
+                    .unwrap()
+                    .is_some_and(|g| g.revoked_ms.is_none()),
+                "session" => authz
+                    .session(&format!("session-{tag}"), now)
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "rotation" => {
+                    let old = authz
+                        .refresh_token(&format!("refresh-{tag}-0"))
+                        .await
+                        .unwrap();
+                    let new = authz
+                        .refresh_token(&format!("refresh-{tag}-1"))
+                        .await
+                        .unwrap();
+                    old.is_some_and(|o| {
+                        o.replaced_by.as_deref() == Some(&format!("refresh-{tag}-1"))
+                    }) && new.is_some_and(|n| n.replaced_by.is_none() && n.revoked_ms.is_none())
+                }
+                "revocation" => revoked.contains(&format!("jti-{tag}")),
+                other => panic!("unknown acknowledgement {other}"),
+            };
+            if !present {
+                missing.push(line.clone());
+            }
+        }
+        missing
+    });
+    assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
+    print!(
+        "{} rounds, {} acknowledged grants, sessions, rotations and revocations all present ... ",
+        ROUNDS,
+        acknowledged.len()
+    );
+}
+
+fn now_ms() -> i64 {
+    (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()) as i64
+}
+
+/// The child of the authorization case: per step a grant, a login session, a refresh token
+/// and its rotation, and an access-token revocation, each acknowledged after its commit.
+fn authz_writer() {
+    use ehds_gateway::store::authz::{NewRefresh, Rotation};
+    let mut settings = Settings::defaults().database;
+    settings.url = std::env::var("EHDS_CRASH_URL").unwrap();
+    settings.schema = std::env::var("EHDS_CRASH_SCHEMA").unwrap_or_default();
+    const DAY_MS: i64 = 86_400_000;
+    runtime().block_on(async {
+        let store = Store::open(&settings)
+            .await
+            .expect("the writer opens the store");
+        let authz = store.authz();
+        let stdout = std::io::stdout();
+        let acknowledge = |kind: &str, tag: &str| {
+            let mut out = stdout.lock();
+            writeln!(out, "acknowledged {kind} {tag}").unwrap();
+            out.flush().unwrap();
+        };
+        let process = std::process::id();
+        for n in 0u64.. {
+            let tag = format!("{process}-{n}");
+            let now = now_ms();
+            let subject = format!("no.p-crash-{}", n % 7);
+            let grant = authz
+                .approve(
+                    &format!("grant-{tag}"),
+                    &format!("crash-app-{tag}"),
+                    &subject,
+                    &subject,
+                    "patient/*.rs",
+                    now,
+                )
+                .await
+                .expect("the grant is written");
+            assert_eq!(grant, format!("grant-{tag}"));
+            acknowledge("grant", &tag);
+            authz
+                .insert_session(
+                    &format!("session-{tag}"),
+                    &subject,
+                    Some("high"),
+                    None,
+                    "NO",
+                    now,
+                    now + DAY_MS,
+                )
+                .await
+                .expect("the session is written");
+            acknowledge("session", &tag);
+            let first = NewRefresh {
+                token_sha256: format!("refresh-{tag}-0"),
+                grant_id: grant.clone(),
+                scopes: "patient/*.rs".into(),
+                family: format!("family-{tag}"),
+                session_id: Some(format!("session-{tag}")),
+                issued_ms: now,
+                expires_ms: now + DAY_MS,
+            };
+            authz
+                .insert_refresh(&first)
+                .await
+                .expect("the refresh token is written");
+            let next = NewRefresh {
+                token_sha256: format!("refresh-{tag}-1"),
+                ..first.clone()
+            };
+            match authz.rotate_refresh(&first.token_sha256, &next, now).await {
+                Ok(Rotation::Rotated(_)) => acknowledge("rotation", &tag),
+                other => panic!("the rotation: {other:?}"),
+            }
+            authz
+                .revoke_access_token(&format!("jti-{tag}"), now + DAY_MS, now)
+                .await
+                .expect("the revocation is written");
+            acknowledge("revocation", &tag);
+        }
+    });
 }
 
 /// The child: write Consents until killed, acknowledging each after its commit.
