@@ -493,7 +493,7 @@ impl DataAccess {
         };
         let mut resources = R::load(parsed.country, &person, &records, view.viewer, only);
         if !restrictions.is_empty() {
-            resources.retain(|r| !restrictions.hides(R::TYPE.as_str(), r.id()));
+            resources.retain(|r| !restrictions.hides_resource(r));
         }
         Ok(resources)
     }

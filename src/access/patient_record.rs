@@ -57,7 +57,7 @@ impl<R> Visible<R> {
     {
         match self {
             Visible::Shown(mut list) if !restrictions.is_empty() => {
-                list.retain(|r| !restrictions.hides(R::TYPE.as_str(), r.id()));
+                list.retain(|r| !restrictions.hides_resource(r));
                 Visible::Shown(list)
             }
             other => other,

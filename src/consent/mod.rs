@@ -10,6 +10,7 @@ pub mod cross_border;
 pub mod policy;
 pub mod portal_opt_out;
 pub mod provisions;
+pub mod sensitivity;
 pub mod settings;
 pub mod validation;
 

@@ -37,11 +37,13 @@ pub struct Restrictions {
     pub types: HashSet<String>,
     /// Single resources denied, as `Type/id`.
     pub resources: HashSet<String>,
+    /// Sensitivity labels denied (`PSY`, `ETH`): every record of that kind.
+    pub labels: HashSet<String>,
 }
 
 impl Restrictions {
     pub fn is_empty(&self) -> bool {
-        !self.all && self.types.is_empty() && self.resources.is_empty()
+        !self.all && self.types.is_empty() && self.resources.is_empty() && self.labels.is_empty()
     }
 
     pub fn hides_type(&self, resource_type: &str) -> bool {
@@ -50,6 +52,16 @@ impl Restrictions {
 
     pub fn hides(&self, resource_type: &str, id: &str) -> bool {
         self.hides_type(resource_type) || self.resources.contains(&format!("{resource_type}/{id}"))
+    }
+
+    /// Whether `resource` is hidden: by its type, as itself, or by its sensitivity.
+    pub fn hides_resource<R: crate::fhir::DomainResource>(&self, resource: &R) -> bool {
+        self.hides(R::TYPE.as_str(), resource.id())
+            || (!self.labels.is_empty()
+                && resource
+                    .sensitivity()
+                    .iter()
+                    .any(|label| self.labels.contains(*label)))
     }
 }
 
@@ -104,9 +116,16 @@ fn apply(rule: &ConsentProvision, requester: &Requester<'_>, today: Date, out: &
         .iter()
         .filter_map(|d| d.reference.reference.as_deref())
         .collect();
-    if types.is_empty() && resources.is_empty() {
+    let labels: Vec<&str> = rule
+        .security_label
+        .iter()
+        .filter(|l| l.system.as_deref() == Some(super::sensitivity::ACT_CODE))
+        .filter_map(|l| l.code.as_deref())
+        .collect();
+    if types.is_empty() && resources.is_empty() && labels.is_empty() {
         out.all = true;
     }
+    out.labels.extend(labels.into_iter().map(str::to_owned));
     out.types.extend(types.into_iter().map(str::to_owned));
     out.resources
         .extend(resources.into_iter().map(str::to_owned));
@@ -321,6 +340,7 @@ mod tests {
             all: false,
             types: ["Immunization".to_owned()].into(),
             resources: ["Condition/x.1".to_owned()].into(),
+            labels: Default::default(),
         };
         assert!(r.hides("Immunization", "any"));
         assert!(r.hides("Condition", "x.1"));

@@ -118,6 +118,33 @@ fn check_provision(rule: &ConsentProvision, enforceable: Enforceable) -> Result<
             ));
         }
     }
+    // What a provision can say that this gateway does not apply is refused, not stored and
+    // ignored (F4): codes, data periods, and labels other than the sensitivities it knows.
+    if !rule.code.is_empty() {
+        return refuse(
+            "provision.code is not applied by this gateway; restrict by class, data, actor, \
+             purpose, period or securityLabel"
+                .into(),
+        );
+    }
+    if rule.data_period.is_some() {
+        return refuse("provision.dataPeriod is not applied by this gateway".into());
+    }
+    for label in &rule.security_label {
+        let known = label.system.as_deref() == Some(super::sensitivity::ACT_CODE)
+            && label
+                .code
+                .as_deref()
+                .is_some_and(|c| super::sensitivity::LABELS.contains(&c));
+        if !known {
+            return refuse(format!(
+                "provision.securityLabel: only {} of {} are applied, not '{}'",
+                super::sensitivity::LABELS.join(" and "),
+                super::sensitivity::ACT_CODE,
+                label.code.as_deref().unwrap_or_default()
+            ));
+        }
+    }
     let cross_border = rule
         .purpose
         .iter()

@@ -93,6 +93,10 @@ pub trait DomainResource: Clone + Into<Resource> + Send + Sync + 'static {
     fn meta_mut(&mut self) -> &mut Meta;
     /// The Patient id this resource belongs to (its compartment), from its subject/patient.
     fn patient_id(&self) -> Option<&str>;
+    /// Its sensitivity labels (`consent::sensitivity`), by which a citizen may restrict it.
+    fn sensitivity(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
 }
 
 /// The resource types the FHIR facade serves data of: mapped from the portals, or (Consent)
@@ -144,6 +148,9 @@ fn referenced_patient(reference: &crate::fhir::datatypes::Reference) -> Option<&
 
 macro_rules! domain_resource {
     ($ty:ident, |$r:ident| $patient:expr) => {
+        domain_resource!($ty, |$r| $patient, |_s| Vec::new());
+    };
+    ($ty:ident, |$r:ident| $patient:expr, |$s:ident| $labels:expr) => {
         impl From<$ty> for Resource {
             fn from(r: $ty) -> Resource {
                 Resource::$ty(r)
@@ -165,15 +172,23 @@ macro_rules! domain_resource {
                 let $r = self;
                 $patient
             }
+            fn sensitivity(&self) -> Vec<&'static str> {
+                let $s = self;
+                $labels
+            }
         }
     };
 }
 
 domain_resource!(Patient, |r| Some(r.id.as_str()));
-domain_resource!(MedicationRequest, |r| referenced_patient(&r.subject));
+domain_resource!(MedicationRequest, |r| referenced_patient(&r.subject), |r| {
+    crate::consent::sensitivity::of_codes(&r.medication_codeable_concept.coding)
+});
 domain_resource!(Immunization, |r| referenced_patient(&r.patient));
 domain_resource!(AllergyIntolerance, |r| referenced_patient(&r.patient));
-domain_resource!(Condition, |r| referenced_patient(&r.subject));
+domain_resource!(Condition, |r| referenced_patient(&r.subject), |r| {
+    crate::consent::sensitivity::of_codes(&r.code.coding)
+});
 domain_resource!(Consent, |r| r.patient.as_ref().and_then(referenced_patient));
 domain_resource!(AuditEvent, |r| r
     .entity

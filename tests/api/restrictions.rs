@@ -275,3 +275,111 @@ async fn an_include_does_not_bring_back_a_restricted_resource() {
         1
     );
 }
+
+/// R24 by category: a deny with the securityLabel `PSY` (HL7 v3 ActCode) hides every
+/// mental-health record, recognised by its ICD-10 chapter F or ATC N05/N06 code, from
+/// everyone else, in searches and in the summary alike; a label the gateway cannot
+/// recognise, or a provision code, is refused (422) and nothing is stored.
+#[actix_web::test]
+async fn a_deny_by_sensitivity_hides_the_mental_health_records() {
+    let app = app().await;
+    let patient = "fi.p-fi-007";
+    let writer = {
+        let mut claims = IDP.standard_claims(AUDIENCE, "patient/Consent.cruds", Some(patient));
+        claims["pid"] = json!("301079-900U");
+        IDP.token(claims)
+    };
+    let doctor = user_token("user/*.rs");
+    let conditions = format!("/Condition?patient={patient}&_count=100");
+    let prescriptions = format!("/MedicationRequest?patient={patient}&_count=100");
+    let before_conditions = ids(&app.fhir_ok(&conditions, &doctor).await);
+    let before_prescriptions = ids(&app.fhir_ok(&prescriptions, &doctor).await);
+    assert!(before_conditions.iter().any(|id| id.ends_with("cd-fi-008")));
+    assert!(
+        before_prescriptions
+            .iter()
+            .any(|id| id.ends_with("rx-fi-0010"))
+    );
+    let summary_path = format!("/Patient/{patient}/$summary");
+    let summary_before = app.fhir_ok(&summary_path, &doctor).await.to_string();
+    let in_summary: Vec<&str> = ["cd-fi-008", "cd-fi-009", "rx-fi-0010", "rx-fi-0011"]
+        .into_iter()
+        .filter(|id| summary_before.contains(id))
+        .collect();
+    assert!(
+        !in_summary.is_empty(),
+        "the summary shows some of them before"
+    );
+    let consent = |provision: Value| {
+        json!({
+            "resourceType": "Consent",
+            "status": "active",
+            "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+            "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+            "patient": {"reference": format!("Patient/{patient}")},
+            "dateTime": "2026-11-23T09:00:00Z",
+            "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}]},
+            "provision": provision
+        })
+    };
+    for refused in [
+        json!({"type": "deny", "securityLabel": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "HIV"}]}),
+        json!({"type": "deny", "code": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "F41.1"}]}]}),
+    ] {
+        let response = send(
+            &app,
+            Method::POST,
+            "/Consent",
+            &writer,
+            Some(&consent(refused)),
+            None,
+        )
+        .await;
+        let (status, body) = crate::support::app::read_fhir(response).await;
+        assert_outcome(status, &body, 422, "processing");
+    }
+    let own_consents = app.fhir_ok("/Consent", &writer).await;
+    assert_eq!(own_consents["total"], 0, "nothing was stored");
+
+    let psy = json!({"type": "deny", "securityLabel": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSY"}]});
+    let response = send(
+        &app,
+        Method::POST,
+        "/Consent",
+        &writer,
+        Some(&consent(psy)),
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let after_conditions = ids(&app.fhir_ok(&conditions, &doctor).await);
+    let after_prescriptions = ids(&app.fhir_ok(&prescriptions, &doctor).await);
+    for hidden in ["cd-fi-008", "cd-fi-009"] {
+        assert!(
+            !after_conditions.iter().any(|id| id.ends_with(hidden)),
+            "{hidden}"
+        );
+    }
+    for hidden in ["rx-fi-0010", "rx-fi-0011"] {
+        assert!(
+            !after_prescriptions.iter().any(|id| id.ends_with(hidden)),
+            "{hidden}"
+        );
+    }
+    // What is not mental health stays.
+    assert!(
+        after_prescriptions
+            .iter()
+            .any(|id| id.ends_with("rx-fi-0012"))
+    );
+    assert_eq!(
+        before_prescriptions.len() - after_prescriptions.len(),
+        2,
+        "exactly the two psychiatric prescriptions"
+    );
+    // The summary leaves them out too, without a hint.
+    let summary = app.fhir_ok(&summary_path, &doctor).await.to_string();
+    for hidden in in_summary {
+        assert!(!summary.contains(hidden), "{hidden} in the summary");
+    }
+}
