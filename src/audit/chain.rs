@@ -34,11 +34,14 @@ pub fn link_hash(
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field);
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    // Lower-case hex, without a `format!` per byte: this runs for every record.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in hasher.finalize() {
+        hex.push(HEX[usize::from(b >> 4)] as char);
+        hex.push(HEX[usize::from(b & 0x0f)] as char);
+    }
+    hex
 }
 
 #[cfg(test)]
@@ -49,6 +52,12 @@ mod tests {
     fn every_field_is_covered_and_fields_cannot_trade_bytes() {
         let base = link_hash(GENESIS, 1, 10, "no.p-1", "{}");
         assert_eq!(base.len(), 64);
+        // SHA-256 of the length-prefixed fields, in lower-case hex, as stored since the
+        // first record: a change of encoding would break every existing chain.
+        assert_eq!(
+            link_hash(GENESIS, 1, 10, "no.p-1", "{}"),
+            "e64efa8409391a6f001efc3aa4d4800274b8c7c94fdd4630e7c8b1542bf0e287"
+        );
         assert_eq!(base, link_hash(GENESIS, 1, 10, "no.p-1", "{}"));
         assert_ne!(base, link_hash(&base, 1, 10, "no.p-1", "{}"));
         assert_ne!(base, link_hash(GENESIS, 2, 10, "no.p-1", "{}"));
