@@ -28,7 +28,9 @@
 # then a `perf report --no-children` summary (by thread, by library, top symbols) and the
 # context switches per request from `perf stat`.
 #
-# Needs wrk (apt-get install wrk), psql for PostgreSQL and perf for --profile. Every load is
+# EHDS_BENCH_BIN=<path> measures that gateway binary instead of this tree's release build
+# (for before/after figures under the same machine state). Needs wrk (apt-get install wrk),
+# psql for PostgreSQL and perf for --profile. Every load is
 # bounded in time; the gateways, the baseline and the database are removed at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,7 +64,9 @@ SQLITE_OFF_PORT=18102
 PG_PORT=18103
 PATIENT=no.p-no-008
 TARGET=${CARGO_TARGET_DIR:-target}
-BIN=$TARGET/release/ehds-gateway
+# EHDS_BENCH_BIN: another build of the gateway to measure (an earlier commit's, say), with the
+# baseline and the script of this tree.
+BIN=${EHDS_BENCH_BIN:-$TARGET/release/ehds-gateway}
 WORK=$(mktemp -d)
 PG_ADMIN_URL=${EHDS_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 PG_DB=ehds_bench_$$
@@ -287,7 +291,7 @@ for port in $SQLITE_OFF_PORT ${PG:+$PG_PORT}; do curl -sf -H "$AUTH" "$(read_url
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$BASELINE_PORT/" >/dev/null && break; sleep 0.1; done
 
 echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s --latency, $(nproc) cores, $(date -u +%Y-%m-%d)," \
-  "sqlx $(awk '/^name = "sqlx"$/ {getline; gsub(/"/, "", $3); print $3}' Cargo.lock)," \
+  "gateway $BIN," \
   "load average before: $(loadavg)"
 echo
 echo "| what | requests/s | p50 | p99 | / bare | non-2xx |"
