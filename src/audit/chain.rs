@@ -1,12 +1,13 @@
 //! The hash chain: each record's hash covers the hash before it, so that editing,
 //! deleting or reordering stored records breaks a link that `verify` finds.
 //!
-//! One chain per store, not per patient: a single writer (the group-commit task, and across
-//! gateway instances the lock on the chain's head row) appends in commit order, so a
-//! global chain costs nothing extra; it also covers records that concern no patient
-//! (logins without a patient, refused requests naming none) and makes deleting a whole
-//! patient's history visible, which separate per-patient chains would not. A patient's
-//! view is served from an index beside the chain.
+//! One chain per store, not per patient: a single writer (the group-commit writer, and
+//! across gateway instances the guarded update and lock of the chain's head row, see
+//! `store::audit`) appends in commit order, so a global chain costs nothing extra; it also
+//! covers records that concern no patient (logins without a patient, refused requests
+//! naming none) and makes deleting a whole patient's history visible, which separate
+//! per-patient chains would not. A patient's view is served from an index beside the
+//! chain.
 
 use sha2::{Digest, Sha256};
 

@@ -43,7 +43,8 @@ pub struct AuditSettings {
     pub enabled: bool,
     /// Most records in one commit.
     pub batch_max: usize,
-    /// How long the writer waits for more records once it has one (0: only those queued).
+    /// How long the writer waits for more records once it has one, while busy (0: only
+    /// those queued). A lone record at an idle moment never waits.
     pub batch_wait_ms: u64,
     /// How long a commit may take before its requests fail closed.
     pub commit_timeout_ms: u64,
@@ -161,7 +162,11 @@ impl AuditLog {
     /// Stores `record` and returns the id of its AuditEvent once it is committed. With the
     /// log off (benchmarks only) it returns at once.
     pub async fn record(&self, record: AuditRecord) -> Result<String, AuditError> {
-        let id = crate::fhir::uuid::random();
+        let recorded_ms = (record.recorded.unix_timestamp_nanos() / 1_000_000) as i64;
+        // Time-ordered: each new id goes at the end of the id index, not onto a random page
+        // of it that the commit would have to write out again. `recorded` shows the same
+        // instant anyway.
+        let id = crate::fhir::uuid::time_ordered(recorded_ms.max(0) as u64);
         let Some(inner) = &self.inner else {
             return Ok(id);
         };
@@ -172,7 +177,7 @@ impl AuditLog {
         let pending = writer::Pending {
             row: NewAuditRow {
                 id: id.clone(),
-                recorded_ms: (record.recorded.unix_timestamp_nanos() / 1_000_000) as i64,
+                recorded_ms,
                 patients: record.patients,
                 resource,
             },
