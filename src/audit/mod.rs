@@ -4,7 +4,8 @@
 //!
 //! `record` (the record model and its AuditEvent), `agents` (who took part, from the
 //! `Principal`), `note` (what one request did, noted while it is served), `chain` (the
-//! hash of a link), `writer` (the group-commit task), `verify` (the walk of the chain).
+//! hash of a link), `writer` (the group commit: a thread on SQLite, a task on PostgreSQL),
+//! `verify` (the walk of the chain).
 //! The rows live in `store::audit`; the HTTP side is `http::audited` (one record per
 //! request) and `http::audit_event` (the patient's search).
 
@@ -42,7 +43,8 @@ pub struct AuditSettings {
     pub enabled: bool,
     /// Most records in one commit.
     pub batch_max: usize,
-    /// How long the writer waits for more records once it has one (0: only those queued).
+    /// How long the writer waits for more records once it has one, while busy (0: only
+    /// those queued). A lone record at an idle moment never waits.
     pub batch_wait_ms: u64,
     /// How long a commit may take before its requests fail closed.
     pub commit_timeout_ms: u64,
@@ -100,6 +102,8 @@ pub struct AuditLog {
 
 struct Inner {
     queue: mpsc::Sender<writer::Pending>,
+    /// How long a request waits for its record's commit, queueing included.
+    wait_limit: Duration,
     store: AuditStore,
     /// `source.site` of every record: this gateway's public base URL.
     site: String,
@@ -114,15 +118,20 @@ impl AuditLog {
         }
         let audit_store = store.audit();
         let (queue, receiver) = mpsc::channel(settings.batch_max.saturating_mul(4).max(64));
-        tokio::spawn(writer::run(
-            audit_store.clone(),
-            receiver,
-            WriterSettings {
-                batch_max: settings.batch_max,
-                batch_wait: Duration::from_millis(settings.batch_wait_ms),
-                commit_timeout: Duration::from_millis(settings.commit_timeout_ms),
-            },
-        ));
+        let commit_timeout = Duration::from_millis(settings.commit_timeout_ms);
+        match audit_store.appender() {
+            Ok(appender) => writer::start(
+                appender,
+                receiver,
+                WriterSettings {
+                    batch_max: settings.batch_max,
+                    batch_wait: Duration::from_millis(settings.batch_wait_ms),
+                    commit_timeout,
+                },
+            ),
+            // The receiver is dropped: every record is refused, and its request fails closed.
+            Err(e) => tracing::error!(error = %e, "the access log writer did not start"),
+        }
         tokio::spawn(prune_periodically(
             audit_store.clone(),
             settings.retention_days,
@@ -131,6 +140,10 @@ impl AuditLog {
         AuditLog {
             inner: Some(Arc::new(Inner {
                 queue,
+                // The batch ahead of this record's and its own: beyond that the writer is
+                // stuck (a commit that cannot be abandoned, say), and the request fails
+                // closed rather than wait for it.
+                wait_limit: commit_timeout.saturating_mul(2),
                 store: audit_store,
                 site: site.to_owned(),
             })),
@@ -149,7 +162,11 @@ impl AuditLog {
     /// Stores `record` and returns the id of its AuditEvent once it is committed. With the
     /// log off (benchmarks only) it returns at once.
     pub async fn record(&self, record: AuditRecord) -> Result<String, AuditError> {
-        let id = crate::fhir::uuid::random();
+        let recorded_ms = (record.recorded.unix_timestamp_nanos() / 1_000_000) as i64;
+        // Time-ordered: each new id goes at the end of the id index, not onto a random page
+        // of it that the commit would have to write out again. `recorded` shows the same
+        // instant anyway.
+        let id = crate::fhir::uuid::time_ordered(recorded_ms.max(0) as u64);
         let Some(inner) = &self.inner else {
             return Ok(id);
         };
@@ -160,22 +177,27 @@ impl AuditLog {
         let pending = writer::Pending {
             row: NewAuditRow {
                 id: id.clone(),
-                recorded_ms: (record.recorded.unix_timestamp_nanos() / 1_000_000) as i64,
+                recorded_ms,
                 patients: record.patients,
                 resource,
             },
             ack,
         };
-        inner
-            .queue
-            .send(pending)
+        let committed = async {
+            inner
+                .queue
+                .send(pending)
+                .await
+                .map_err(|_| AuditError("the writer has stopped".into()))?;
+            match answer.await {
+                Ok(Ok(())) => Ok(id),
+                Ok(Err(e)) => Err(AuditError(e)),
+                Err(_) => Err(AuditError("the writer has stopped".into())),
+            }
+        };
+        tokio::time::timeout(inner.wait_limit, committed)
             .await
-            .map_err(|_| AuditError("the writer has stopped".into()))?;
-        match answer.await {
-            Ok(Ok(())) => Ok(id),
-            Ok(Err(e)) => Err(AuditError(e)),
-            Err(_) => Err(AuditError("the writer has stopped".into())),
-        }
+            .unwrap_or_else(|_| Err(AuditError("the audit commit did not finish in time".into())))
     }
 }
 

@@ -1,10 +1,13 @@
 //! UUIDs for the resources a document introduces (`urn:uuid:` fullUrls) and for document
 //! identifiers.
 //!
-//! Two kinds: random ones (RFC 9562 version 4) for what is new each time, such as a document's
-//! identifier, and name-based ones (version 8, from SHA-256 of a name) for resources that
-//! should keep their identity from one document to the next, such as the MedicationStatement
-//! derived from a given prescription. A name-based UUID does not reveal its name.
+//! Three kinds: random ones (RFC 9562 version 4) for what is new each time, such as a
+//! document's identifier; time-ordered ones (version 7: the millisecond, then random bits)
+//! for records stored in the order they are made, such as AuditEvents, whose ids then fall at
+//! the end of the id index instead of on a random page of it; and name-based ones (version 8,
+//! from SHA-256 of a name) for resources that should keep their identity from one document to
+//! the next, such as the MedicationStatement derived from a given prescription. A name-based
+//! UUID does not reveal its name; a time-ordered one reveals its millisecond.
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use sha2::{Digest, Sha256};
@@ -16,6 +19,16 @@ pub fn random() -> String {
         .fill(&mut bytes)
         .expect("the system random source works");
     format_uuid(bytes, 4)
+}
+
+/// A fresh time-ordered UUID (version 7): `unix_ms` in the first 48 bits, random bits after.
+pub fn time_ordered(unix_ms: u64) -> String {
+    let mut bytes = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut bytes[6..])
+        .expect("the system random source works");
+    bytes[..6].copy_from_slice(&unix_ms.to_be_bytes()[2..]);
+    format_uuid(bytes, 7)
 }
 
 /// The same UUID for the same name, every time and on every instance.
@@ -65,6 +78,18 @@ mod tests {
         let (a, b) = (random(), random());
         assert!(is_uuid(&a, '4'), "{a}");
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn time_ordered_uuids_are_version_7_sort_by_their_millisecond_and_differ() {
+        // 2026-11-23T00:00:00Z
+        let ms = 1_795_392_000_000u64;
+        let (a, b) = (time_ordered(ms), time_ordered(ms));
+        assert!(is_uuid(&a, '7'), "{a}");
+        assert_ne!(a, b);
+        assert_eq!(&a[..13], format!("{:08x}-{:04x}", ms >> 16, ms & 0xffff));
+        assert!(time_ordered(ms) < time_ordered(ms + 1));
+        assert!(time_ordered(ms + 1) < time_ordered(ms + 256));
     }
 
     #[test]

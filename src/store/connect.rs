@@ -10,6 +10,18 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use crate::config::DatabaseSettings;
 use crate::store::{Backend, Store, StoreError, migrate};
 
+/// How often SQLite syncs: FULL syncs the WAL on every commit, so a commit that returned
+/// survives a power cut too. Every connection to the file uses it, the pool's and the access
+/// log writer's.
+pub(crate) const SQLITE_SYNCHRONOUS: &str = "FULL";
+
+/// The SQLite file of a store and how long its writers wait for each other's locks.
+#[derive(Debug, Clone)]
+pub(crate) struct SqliteFile {
+    pub path: PathBuf,
+    pub busy_timeout: Duration,
+}
+
 /// A checked `database.url` (and `database.schema`), ready to connect.
 #[derive(Debug, Clone)]
 pub enum DatabaseUrl {
@@ -46,10 +58,12 @@ impl DatabaseUrl {
             let path = options.get_filename().to_path_buf();
             let options = options
                 .create_if_missing(true)
-                // WAL: readers do not block the writer. synchronous=FULL: the WAL is synced
-                // on every commit, so a commit that returned survives a power cut too.
+                // WAL: readers do not block the writer.
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(
+                    SqliteSynchronous::from_str(SQLITE_SYNCHRONOUS)
+                        .expect("a valid synchronous setting"),
+                )
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_millis(settings.busy_timeout_ms));
             return Ok(DatabaseUrl::Sqlite { path, options });
@@ -104,6 +118,7 @@ impl Store {
     /// Connects without migrating.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Store, StoreError> {
         let acquire_timeout = Duration::from_secs(settings.acquire_timeout_seconds);
+        let mut sqlite_file = None;
         let backend = match DatabaseUrl::parse(settings)? {
             DatabaseUrl::Sqlite { path, options } => {
                 prepare_sqlite_files(&path)?;
@@ -113,7 +128,11 @@ impl Store {
                     .acquire_timeout(acquire_timeout)
                     .connect_with(options)
                     .await?;
-                tracing::info!(path = %path.display(), "store: SQLite (WAL, synchronous=FULL)");
+                tracing::info!(path = %path.display(), synchronous = SQLITE_SYNCHRONOUS, "store: SQLite (WAL)");
+                sqlite_file = Some(SqliteFile {
+                    path,
+                    busy_timeout: Duration::from_millis(settings.busy_timeout_ms),
+                });
                 Backend::Sqlite(pool)
             }
             DatabaseUrl::Postgres { options, schema } => {
@@ -135,6 +154,7 @@ impl Store {
         };
         Ok(Store {
             backend,
+            sqlite_file,
             ping_timeout: Duration::from_millis(settings.ping_timeout_ms),
         })
     }

@@ -6,7 +6,8 @@
 //! to date at start-up, `sql` runs statements on whichever backend there is, `consents`
 //! keeps Consent resources with their version history, `consent_index` and
 //! `consent_search` derive and query the columns searches need, `audit` keeps the access
-//! log's hash chain, `error` says what failed.
+//! log's hash chain (appended through a connection of its own: `audit::append_sqlite`,
+//! `audit::append_postgres`), `error` says what failed.
 //!
 //! Durability (R42): every write is one transaction, and a write is acknowledged only after
 //! its commit returned. SQLite runs in WAL mode with `synchronous=FULL` (the WAL is synced
@@ -31,9 +32,12 @@ use std::time::Duration;
 
 use sqlx::{PgPool, SqlitePool};
 
-pub use audit::{AuditRow, AuditStore, ChainState, NewAuditRow};
+pub use audit::{
+    AuditAppender, AuditRow, AuditStore, ChainState, NewAuditRow, PgAppender, SqliteAppender,
+};
 pub use authz::AuthzStore;
 pub use connect::DatabaseUrl;
+pub(crate) use connect::SqliteFile;
 pub use consent_search::{CodeFilter, ConsentQuery, DateWindow};
 pub use consents::{ConsentStore, StoredConsent};
 pub use error::StoreError;
@@ -78,6 +82,9 @@ pub(crate) use with_pool;
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
+    /// SQLite only: the file, for connections made outside the pool (the access log's
+    /// writer).
+    sqlite_file: Option<SqliteFile>,
     /// How long a health check waits for the database.
     ping_timeout: Duration,
 }
@@ -85,6 +92,10 @@ pub struct Store {
 impl Store {
     pub fn backend(&self) -> &Backend {
         &self.backend
+    }
+
+    pub(crate) fn sqlite_file(&self) -> Option<&SqliteFile> {
+        self.sqlite_file.as_ref()
     }
 
     /// `"sqlite"` or `"postgres"`, for logs and `/readyz`.

@@ -1,7 +1,9 @@
 //! The store's tests. Every body runs against both backends: SQLite in a temp file, and
 //! PostgreSQL at `EHDS_TEST_PG_URL` (by default `127.0.0.1:5432`, database `test`), in a
-//! schema made for that one test and dropped after it.
+//! schema made for that one test and dropped after it. `audit` tests the access log's
+//! writers, `consents` the Consent store.
 
+mod audit;
 mod consents;
 
 use std::panic::AssertUnwindSafe;

@@ -1,14 +1,24 @@
-//! The access log's rows: appending a batch to the hash chain in one transaction, a
-//! patient's records newest first, the chain in order for verification, and pruning.
+//! The access log's rows: appending batches to the hash chain (`append_sqlite`,
+//! `append_postgres`, with the links computed in `linked`), a patient's records newest
+//! first, the chain in order for verification, and pruning.
 //!
-//! Appending locks the chain's head row (`UPDATE audit_chain ... WHERE id = 1` first in the
-//! transaction; on SQLite `BEGIN IMMEDIATE` already holds the write lock), so that gateway
-//! instances sharing a PostgreSQL database extend one chain without forking it.
+//! One writer per gateway appends (`audit::writer`), keeping the chain's head in memory;
+//! the stored head row is moved only from where that writer left it, so another writer
+//! (gateway instances sharing a PostgreSQL database, or a second log on one file) is noticed
+//! and the batch is chained after the stored head instead, under the head row's lock. Pruning
+//! locks the same row (`UPDATE audit_chain ... WHERE id = 1` first in its transaction; on
+//! SQLite `BEGIN IMMEDIATE` already holds the write lock) and moves only the anchor.
+
+mod append_postgres;
+mod append_sqlite;
+mod linked;
 
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::audit::chain::link_hash;
-use crate::store::{Store, StoreError, with_pool};
+use crate::store::{Backend, Store, StoreError, with_pool};
+
+pub use append_postgres::PgAppender;
+pub use append_sqlite::SqliteAppender;
 
 /// A record ready to be appended: its id, instant, patients and AuditEvent JSON.
 #[derive(Debug, Clone)]
@@ -41,13 +51,17 @@ pub struct ChainState {
     pub anchor_hash: String,
 }
 
-/// Rows per INSERT statement (7 values each, far below either backend's bind limit).
-const ROWS_PER_INSERT: usize = 100;
-
 const LOCK_CHAIN: &str = "UPDATE audit_chain SET head_seq = head_seq WHERE id = 1";
 const CHAIN_STATE: &str =
     "SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM audit_chain WHERE id = 1";
 const ROW_COLUMNS: &str = "seq, id, recorded_ms, patients, resource, prev_hash, hash";
+
+/// The writer of one backend: SQLite's blocks (it runs on a thread of its own),
+/// PostgreSQL's is async (a task).
+pub enum AuditAppender {
+    Sqlite(SqliteAppender),
+    Postgres(PgAppender),
+}
 
 #[derive(Debug, Clone)]
 pub struct AuditStore {
@@ -75,85 +89,18 @@ impl AuditStore {
         &self.store
     }
 
-    /// Appends `rows` to the chain in one transaction and returns their positions once the
-    /// commit has returned (durable: see `connect` for the backends' settings).
-    pub async fn append(&self, rows: &[NewAuditRow]) -> Result<Vec<i64>, StoreError> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
+    /// The writer of this store's access log. The log has one (`audit::writer`), which
+    /// keeps the chain's head between batches.
+    pub fn appender(&self) -> Result<AuditAppender, StoreError> {
+        match self.store.backend() {
+            Backend::Sqlite(_) => {
+                let file = self.store.sqlite_file().ok_or_else(|| {
+                    StoreError::Config("the SQLite store does not know its file".into())
+                })?;
+                Ok(AuditAppender::Sqlite(SqliteAppender::new(file.clone())))
+            }
+            Backend::Postgres(pool) => Ok(AuditAppender::Postgres(PgAppender::new(pool.clone()))),
         }
-        with_pool!(self.store.backend(), |pool, begin| {
-            let mut tx = pool.begin_with(begin).await?;
-            sqlx::query(LOCK_CHAIN).execute(&mut *tx).await?;
-            let state = chain_state!(sqlx::query(CHAIN_STATE).fetch_one(&mut *tx).await?);
-            let mut prev = state.head_hash;
-            let mut seqs = Vec::with_capacity(rows.len());
-            let mut linked = Vec::with_capacity(rows.len());
-            for (i, row) in rows.iter().enumerate() {
-                let seq = state.head_seq + 1 + i as i64;
-                let patients = row.patients.join(",");
-                let hash = link_hash(&prev, seq, row.recorded_ms, &patients, &row.resource);
-                linked.push((seq, row, patients, prev, hash.clone()));
-                prev = hash;
-                seqs.push(seq);
-            }
-            for chunk in linked.chunks(ROWS_PER_INSERT) {
-                let mut sql = format!("INSERT INTO audit_events ({ROW_COLUMNS}) VALUES ");
-                for i in 0..chunk.len() {
-                    let b = i * 7;
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7
-                    ));
-                }
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for (seq, row, patients, prev, hash) in chunk {
-                    query = query
-                        .bind(*seq)
-                        .bind(&row.id)
-                        .bind(row.recorded_ms)
-                        .bind(patients)
-                        .bind(&row.resource)
-                        .bind(prev)
-                        .bind(hash);
-                }
-                query.execute(&mut *tx).await?;
-            }
-            let index: Vec<(&str, i64)> = linked
-                .iter()
-                .flat_map(|(seq, row, ..)| row.patients.iter().map(move |p| (p.as_str(), *seq)))
-                .collect();
-            for chunk in index.chunks(ROWS_PER_INSERT) {
-                let mut sql =
-                    String::from("INSERT INTO audit_event_patients (patient_id, seq) VALUES ");
-                for i in 0..chunk.len() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!("(${}, ${})", i * 2 + 1, i * 2 + 2));
-                }
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for (patient, seq) in chunk {
-                    query = query.bind(*patient).bind(*seq);
-                }
-                query.execute(&mut *tx).await?;
-            }
-            sqlx::query("UPDATE audit_chain SET head_seq = $1, head_hash = $2 WHERE id = 1")
-                .bind(state.head_seq + rows.len() as i64)
-                .bind(&prev)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(seqs)
-        })
     }
 
     /// The AuditEvent JSON of a patient's records recorded in `[from_ms, before_ms)`,
