@@ -168,6 +168,8 @@ measure() {
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   if [ -n "$BASE_RPS" ]; then
     ratio=$(awk -v a="$RPS" -v b="$BASE_RPS" 'BEGIN {printf "%.3f", a / b}')
+  elif [ "$MODE" = check ]; then
+    ratio="-" # no bare handler in this mode
   else
     ratio=1
   fi
