@@ -174,6 +174,10 @@ pub struct DatabaseSettings {
     pub busy_timeout_ms: u64,
     /// How long `/readyz` waits for the database to answer.
     pub ping_timeout_ms: u64,
+    /// Patients whose Consents in force are kept in memory between requests; 0: none.
+    pub consent_cache_patients: u64,
+    /// Seconds an entry of that cache lives at most.
+    pub consent_cache_seconds: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -32,6 +32,8 @@ pub struct Application {
     clock: crate::clock::Clock,
     server: Server,
     ncp: Option<crate::ncp::NcpListener>,
+    /// SQLite: the database file is this process's while the application lives.
+    _sqlite_lock: Option<std::fs::File>,
 }
 
 impl Application {
@@ -44,6 +46,14 @@ impl Application {
         // Without its store the gateway would serve nothing (fail closed), so it does not
         // start: the orchestrator retries.
         let store = Store::open(&settings.database).await?;
+        // On SQLite a gateway that keeps Consents in memory hears only its own writes, so it
+        // must be the file's only gateway; without the cache several may share it.
+        let sqlite_lock = store
+            .sqlite_file()
+            .filter(|_| settings.database.consent_cache_patients > 0)
+            .map(|file| file.lock_for_this_process())
+            .transpose()?;
+        store.listen_for_consent_changes();
         let (state, authz) = app_state(&settings, &base_url, store)?;
         let state = web::Data::new(state);
         let dev_eid = crate::dev_eid::DevEid::from_settings(
@@ -107,6 +117,7 @@ impl Application {
             clock,
             server,
             ncp,
+            _sqlite_lock: sqlite_lock,
         })
     }
 
@@ -135,6 +146,8 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Held until the servers have stopped.
+        let _sqlite_lock = self._sqlite_lock;
         match self.ncp {
             None => self.server.await,
             Some(ncp) => futures_util::future::try_join(self.server, ncp.server)

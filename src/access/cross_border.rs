@@ -54,13 +54,7 @@ impl DataAccess {
         let Some(person) = self.person(patient_id).await? else {
             return Ok(());
         };
-        let consents: Vec<_> = self
-            .consents
-            .active_for_patient(patient_id)
-            .await?
-            .into_iter()
-            .map(|stored| stored.consent)
-            .collect();
+        let consents = self.consents.active_for_patient(patient_id).await?;
         let today = self.clock.today();
         if cross_border::opted_out(&person, &consents, service, today) {
             return Err(FhirError::Forbidden(format!(

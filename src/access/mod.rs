@@ -521,13 +521,7 @@ impl DataAccess {
                     return Err(FhirError::Forbidden(reason.message().to_owned()));
                 }
             };
-        let consents: Vec<_> = self
-            .consents
-            .active_for_patient(patient_id)
-            .await?
-            .into_iter()
-            .map(|stored| stored.consent)
-            .collect();
+        let consents = self.consents.active_for_patient(patient_id).await?;
         // The patient's own restrictions bind others, not the patient's side; break-the-glass
         // overrides them where national policy allows (the decision says so).
         let patient_side = principal.acts_for(patient_id);

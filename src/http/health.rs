@@ -19,9 +19,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         tracing::warn!(error = %e, "readiness: the store does not answer");
     }
     let ready = store.is_ok() && sources.iter().all(|s| s.ready);
+    // Not part of readiness: without the cache every request reads the store, slower but
+    // as correct.
+    let cache = state.store.active_consents();
     let body = json!({
         "status": if ready { "ready" } else { "not ready" },
         "store": { "backend": state.store.kind(), "ready": store.is_ok() },
+        "consent_cache": { "in_use": cache.is_trusted(), "channel_losses": cache.losses() },
         "sources": sources,
     });
     if ready {

@@ -8,7 +8,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::config::DatabaseSettings;
-use crate::store::{Backend, Store, StoreError, migrate};
+use crate::store::{ActiveConsentLimits, ActiveConsents, Backend, Store, StoreError, migrate};
 
 /// How often SQLite syncs: FULL syncs the WAL on every commit, so a commit that returned
 /// survives a power cut too. Every connection to the file uses it, the pool's and the access
@@ -20,6 +20,37 @@ pub(crate) const SQLITE_SYNCHRONOUS: &str = "FULL";
 pub(crate) struct SqliteFile {
     pub path: PathBuf,
     pub busy_timeout: Duration,
+}
+
+impl SqliteFile {
+    /// Takes the file for this gateway, for as long as the returned handle is held: a second
+    /// gateway with the Consent cache on refuses to start on the same file. Each gateway keeps the Consents in force in
+    /// memory and hears only its own writes on SQLite, so two would not see each other's
+    /// restrictions. The lock is an advisory `flock` on `<database>.lock` (0600), which the
+    /// kernel releases when the process ends, however it ends; SQLite's own locks on the
+    /// database file are POSIX locks, which a second descriptor of that file would disturb.
+    pub fn lock_for_this_process(&self) -> Result<std::fs::File, StoreError> {
+        let mut path = self.path.as_os_str().to_owned();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        let failed =
+            |e: std::io::Error| StoreError::Config(format!("cannot lock {}: {e}", path.display()));
+        crate::private_fs::create_private_file(&path).map_err(failed)?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(failed)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(format!(
+                "{} is in use by another gateway; a gateway that keeps Consents in memory \
+                 must be the only one on a SQLite file (share PostgreSQL, or set \
+                 database.consent_cache_patients = 0 in every gateway of the file)",
+                self.path.display()
+            ))),
+            Err(std::fs::TryLockError::Error(e)) => Err(failed(e)),
+        }
+    }
 }
 
 /// A checked `database.url` (and `database.schema`), ready to connect.
@@ -119,6 +150,7 @@ impl Store {
     pub async fn connect(settings: &DatabaseSettings) -> Result<Store, StoreError> {
         let acquire_timeout = Duration::from_secs(settings.acquire_timeout_seconds);
         let mut sqlite_file = None;
+        let mut schema_name = String::new();
         let backend = match DatabaseUrl::parse(settings)? {
             DatabaseUrl::Sqlite { path, options } => {
                 prepare_sqlite_files(&path)?;
@@ -144,6 +176,7 @@ impl Store {
                     .await?;
                 if let Some(schema) = &schema {
                     create_schema(&pool, schema).await?;
+                    schema_name = schema.clone();
                 }
                 tracing::info!(
                     schema = schema.as_deref().unwrap_or("(default)"),
@@ -152,10 +185,22 @@ impl Store {
                 Backend::Postgres(pool)
             }
         };
+        // On SQLite every change is this process's own and is heard at once; on PostgreSQL
+        // only once `listen_for_consent_changes` listens.
+        let trusted = matches!(backend, Backend::Sqlite(_));
+        let active_consents = ActiveConsents::new(
+            ActiveConsentLimits {
+                patients: settings.consent_cache_patients,
+                max_age: Duration::from_secs(settings.consent_cache_seconds),
+            },
+            trusted,
+        );
         Ok(Store {
             backend,
             sqlite_file,
             ping_timeout: Duration::from_millis(settings.ping_timeout_ms),
+            schema: schema_name,
+            active_consents,
         })
     }
 }

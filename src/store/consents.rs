@@ -11,6 +11,8 @@ use time::OffsetDateTime;
 
 use crate::fhir::Resource;
 use crate::fhir::resources::Consent;
+use crate::store::active_consents::Active;
+use crate::store::consent_changes;
 use crate::store::consent_index::{ConsentIndex, instant_text, now_ms};
 use crate::store::consent_search::{self, ConsentQuery, Select};
 use crate::store::sql::{Bind, ResourceRow, Statement, Written};
@@ -72,7 +74,7 @@ impl ConsentStore {
             .concat(),
         )];
         statements.extend(history_and_categories(&stored, &index, json, false));
-        match self.store.write(statements).await? {
+        match self.write_for(&index.patient_id, statements).await? {
             Written::Committed => Ok(stored),
             Written::GuardFailed => Err(StoreError::Corrupt("an unguarded insert failed".into())),
         }
@@ -135,7 +137,7 @@ impl ConsentStore {
             .concat(),
         )];
         statements.extend(history_and_categories(&stored, &index, json, true));
-        match self.store.write(statements).await? {
+        match self.write_for(&index.patient_id, statements).await? {
             Written::Committed => Ok(stored),
             Written::GuardFailed => Err(self.why_not_current(id).await?),
         }
@@ -176,17 +178,43 @@ impl ConsentStore {
     }
 
     /// The patient's Consents in force (status `active`), whatever their scope: what the
-    /// policy engine applies to every request about this patient.
-    pub async fn active_for_patient(
+    /// policy engine applies to every request about this patient. Kept in memory between
+    /// requests while every change to them is heard (`ActiveConsents`).
+    pub async fn active_for_patient(&self, patient_id: &str) -> Result<Active, StoreError> {
+        let cache = self.store.active_consents();
+        if let Some(active) = cache.get(patient_id) {
+            return Ok(active);
+        }
+        let ticket = cache.ticket();
+        let active: Active = self
+            .search(&ConsentQuery {
+                patient: Some(patient_id.to_owned()),
+                status: vec!["active".into()],
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .map(|stored| stored.consent)
+            .collect();
+        cache.fill(patient_id, active.clone(), ticket);
+        Ok(active)
+    }
+
+    /// A write of one of `patient_id`'s Consents: on PostgreSQL the transaction also tells
+    /// the other gateways of the database (at its commit); once committed, this process's
+    /// cache forgets the patient before the write is acknowledged. A write whose outcome is
+    /// unknown (an error at commit) forgets the patient too.
+    async fn write_for(
         &self,
         patient_id: &str,
-    ) -> Result<Vec<StoredConsent>, StoreError> {
-        self.search(&ConsentQuery {
-            patient: Some(patient_id.to_owned()),
-            status: vec!["active".into()],
-            ..Default::default()
-        })
-        .await
+        mut statements: Vec<Statement>,
+    ) -> Result<Written, StoreError> {
+        if let Some(schema) = self.store.notice_schema() {
+            statements.push(consent_changes::notify(schema, patient_id));
+        }
+        let written = self.store.write(statements).await;
+        self.store.active_consents().changed(patient_id);
+        written
     }
 
     /// After a guarded update matched nothing: the resource is gone or has moved on.

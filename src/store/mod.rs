@@ -16,9 +16,11 @@
 //! Fail closed (R31): any error reaching the store is a `StoreError`, which the HTTP layer
 //! answers with 503 and an OperationOutcome; nothing is served from a store it cannot read.
 
+mod active_consents;
 mod audit;
 pub mod authz;
 mod connect;
+mod consent_changes;
 mod consent_index;
 mod consent_search;
 mod consents;
@@ -32,12 +34,14 @@ use std::time::Duration;
 
 use sqlx::{PgPool, SqlitePool};
 
+pub use active_consents::{ActiveConsentLimits, ActiveConsents};
 pub use audit::{
     AuditAppender, AuditRow, AuditStore, ChainState, NewAuditRow, PgAppender, SqliteAppender,
 };
 pub use authz::AuthzStore;
 pub use connect::DatabaseUrl;
 pub(crate) use connect::SqliteFile;
+pub use consent_changes::listener_name as consent_listener_name;
 pub use consent_search::{CodeFilter, ConsentQuery, DateWindow};
 pub use consents::{ConsentStore, StoredConsent};
 pub use error::StoreError;
@@ -87,6 +91,11 @@ pub struct Store {
     sqlite_file: Option<SqliteFile>,
     /// How long a health check waits for the database.
     ping_timeout: Duration,
+    /// PostgreSQL only: the schema of the tables ("" for the default search path), which
+    /// Consent change notices name.
+    schema: String,
+    /// The patients' Consents in force, shared by every handle on this store.
+    active_consents: ActiveConsents,
 }
 
 impl Store {
@@ -126,6 +135,29 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(pool) => pool.close().await,
             Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// PostgreSQL: the schema that Consent change notices name. None on SQLite.
+    pub(crate) fn notice_schema(&self) -> Option<&str> {
+        matches!(self.backend, Backend::Postgres(_)).then_some(self.schema.as_str())
+    }
+
+    /// The cache of Consents in force, for its state in `/readyz` and in tests.
+    pub fn active_consents(&self) -> &ActiveConsents {
+        &self.active_consents
+    }
+
+    /// On PostgreSQL, starts listening for the Consent changes of other gateways on this
+    /// database (`consent_changes`); until it listens, every request reads the store. On
+    /// SQLite there is nothing to hear: the file is this process's alone.
+    pub fn listen_for_consent_changes(&self) {
+        if let Backend::Postgres(pool) = &self.backend {
+            tokio::spawn(consent_changes::listen(
+                pool.clone(),
+                self.schema.clone(),
+                self.active_consents.clone(),
+            ));
         }
     }
 

@@ -304,7 +304,11 @@ async fn introspection_and_revocation_of_access_tokens() {
 /// the other. On SQLite and on PostgreSQL.
 #[actix_web::test]
 async fn revocations_and_used_assertions_reach_other_instances_through_the_store() {
-    across_instances(authz_settings()).await;
+    // Two gateways on one SQLite file: only without the in-memory Consent cache, which on
+    // SQLite hears its own gateway's writes only.
+    let mut on_sqlite = authz_settings();
+    on_sqlite.database.consent_cache_patients = 0;
+    across_instances(on_sqlite).await;
     let cluster = TestCluster::start();
     let mut settings = authz_settings();
     settings.database.url = cluster.url();
@@ -661,6 +665,9 @@ async fn signing_keys_rotate_without_refusing_live_tokens() {
     let new_key = crate::support::db::fresh_path("new-key.pem");
     let mut settings = authz_settings();
     settings.auth.server.key_file = old_key.display().to_string();
+    // Old and new run side by side on one database, as in a rolling restart; on SQLite that
+    // needs the in-memory Consent cache off.
+    settings.database.consent_cache_patients = 0;
     let before = spawn_with(settings.clone()).await;
     let token = system_token(&before, "system/*.rs").await;
     // The same public base URL (hence issuer and audience) behind another listener, as after

@@ -12,6 +12,7 @@ mod authz_flow;
 mod authz_grantors;
 mod clock_boundaries;
 mod consent;
+mod consent_changes;
 mod consent_write;
 mod dev_eid;
 mod errors;

@@ -305,8 +305,8 @@ async fn active_for_patient_gives_every_active_scope_of_that_patient_only(store:
         .active_for_patient("no.p-1")
         .await
         .unwrap()
-        .into_iter()
-        .map(|s| s.id)
+        .iter()
+        .map(|c| c.id.clone())
         .collect();
     active.sort();
     let mut expected = vec![privacy.id, research.id];

@@ -3,6 +3,7 @@
 //! schema made for that one test and dropped after it. `audit` tests the access log's
 //! writers, `consents` the Consent store.
 
+mod active_consents;
 mod audit;
 mod consents;
 
