@@ -9,6 +9,7 @@
 //! error's `Debug` unredacted. Metrics are labelled by route pattern, method and status only.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
@@ -40,28 +41,57 @@ pub fn init_tracing(settings: &TelemetrySettings) {
     let _ = result;
 }
 
-/// The process-wide Prometheus recorder.
+/// How often the recorder's histogram samples are folded into their buckets.
+const METRICS_UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// The process-wide Prometheus recorder, with its upkeep thread.
+///
+/// The recorder keeps every histogram sample (each request's duration, each access-log
+/// batch's size) in a queue until its upkeep folds them into the buckets. Rendering `/metrics`
+/// does that as well, but a gateway nobody scrapes would otherwise grow by every request it
+/// serves: the ten-minute soak showed RSS rising by 44 %, about 1.5 MiB a minute, before this
+/// thread. `install_recorder` leaves the upkeep to its caller (only `install`, which also
+/// starts an HTTP listener of its own, spawns it).
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new()
-                .set_buckets(&[
-                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                ])
-                .expect("the bucket list is not empty")
-                // Records per access-log commit (group commit), not seconds.
-                .set_buckets_for_metric(
-                    metrics_exporter_prometheus::Matcher::Full("ehds_audit_batch_size".into()),
-                    &[
-                        1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
-                    ],
-                )
-                .expect("the bucket list is not empty")
-                .install_recorder()
-                .expect("no other metrics recorder is installed")
+            let handle = install_recorder();
+            let upkept = handle.clone();
+            let started = std::thread::Builder::new()
+                .name(METRICS_UPKEEP_THREAD.into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(METRICS_UPKEEP_EVERY);
+                        upkept.run_upkeep();
+                    }
+                });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "no metrics upkeep: histograms grow until scraped");
+            }
+            handle
         })
         .clone()
+}
+
+const METRICS_UPKEEP_THREAD: &str = "metrics-upkeep";
+
+fn install_recorder() -> PrometheusHandle {
+    PrometheusBuilder::new()
+        .set_buckets(&[
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        ])
+        .expect("the bucket list is not empty")
+        // Records per access-log commit (group commit), not seconds.
+        .set_buckets_for_metric(
+            metrics_exporter_prometheus::Matcher::Full("ehds_audit_batch_size".into()),
+            &[
+                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+            ],
+        )
+        .expect("the bucket list is not empty")
+        .install_recorder()
+        .expect("no other metrics recorder is installed")
 }
 
 /// Request spans without query strings, and a metric per finished request.
@@ -129,5 +159,34 @@ fn log_error(span: &Span, status: actix_web::http::StatusCode, error: &actix_web
         tracing::warn!(error = %detail, "the request failed");
     } else {
         tracing::error!(error = %detail, "the request failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The recorder comes with the thread that folds histogram samples into their buckets,
+    /// and only one, however often the handle is asked for.
+    #[test]
+    fn the_metrics_recorder_has_one_upkeep_thread() {
+        let _first = metrics_handle();
+        let _second = metrics_handle();
+        // A new thread takes its name once it runs: wait for that, not for a fixed time.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut named = upkeep_threads();
+        while named == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+            named = upkeep_threads();
+        }
+        assert_eq!(named, 1);
+    }
+
+    fn upkeep_threads() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|task| std::fs::read_to_string(task.unwrap().path().join("comm")).ok())
+            .filter(|name| name.trim_end() == METRICS_UPKEEP_THREAD)
+            .count()
     }
 }
