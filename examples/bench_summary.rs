@@ -12,7 +12,7 @@ use ehds_gateway::access::{DataAccess, Wanted};
 use ehds_gateway::auth::principal::Principal;
 use ehds_gateway::auth::scopes::ScopeSet;
 use ehds_gateway::auth::verifier::VerifiedToken;
-use ehds_gateway::fhir::ips::{self, DocumentContext, PatientData};
+use ehds_gateway::fhir::ips::{self, DocumentContext};
 use ehds_gateway::fhir::search::SearchLimits;
 use ehds_gateway::fhir::{Resource, uuid};
 use ehds_gateway::portal::embedded::EmbeddedSource;
@@ -27,13 +27,7 @@ async fn one_summary(access: &DataAccess, principal: &Principal, patient: &str) 
         .expect("the patient's record");
     let document_id = uuid::random();
     let document = ips::summary(
-        &PatientData {
-            patient: &record.patient,
-            conditions: record.conditions.shown(),
-            allergy_intolerances: record.allergy_intolerances.shown(),
-            medication_requests: record.medication_requests.shown(),
-            immunizations: record.immunizations.shown(),
-        },
+        &record.summary_data(),
         &DocumentContext {
             fhir_base: FHIR_BASE,
             timestamp: time::OffsetDateTime::now_utc(),

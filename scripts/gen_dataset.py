@@ -4,7 +4,8 @@
 Writes src/portal/embedded/{no,se,dk,fi}.json (one `CountryDataSet` each, see
 src/portal/model.rs) and then checks them (national identifiers, birth date and sex against
 the identifier, references, key uniqueness, scenario ages at the reference date, NO portal
-consent). Python 3.11, standard library only; the output is deterministic.
+consent, laboratory reports: fields, times, UCUM units, reference ranges). Python 3.11,
+standard library only; the output is deterministic.
 
     python3 scripts/gen_dataset.py            # generate and check
     python3 scripts/gen_dataset.py --check    # only check the committed files
@@ -17,8 +18,9 @@ Everything here is synthetic. No identifier belongs to a real person:
   * DK: CPR numbers that deliberately FAIL the old modulus-11 check and are not born on
     1 January; the CPR office has only issued non-mod-11 numbers for 1 January birth dates.
   * FI: HETU with individual numbers 900-999 (the test-number range).
-Product numbers, vaccine codes of SE/DK/FI, professional and organisation identifiers are
-synthetic numbers in the national format (see the README and docs).
+Product numbers, vaccine codes of SE/DK/FI, professional and organisation identifiers and
+laboratory accession numbers are synthetic numbers in the national format (see the README and
+docs); LOINC, SNOMED CT, NPU, NLK and Kuntaliitto laboratory codes are real codes.
 """
 
 from __future__ import annotations
@@ -502,6 +504,138 @@ SCT = {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Laboratory catalogue: LOINC, the UCUM unit and the national test code of each analyte.
+#   NO: Norsk laboratoriekodeverk (NLK, Volven 7280): NPU codes plus national NOR codes, with the
+#       NLK "norsk bruksnavn" as display (checked against NLK version 7280.77).
+#   SE: NPU codes with the Swedish short names shown in 1177.
+#   DK: NPU codes with Danish NPU short names. The Danish eGFR code (DNK35302) belongs to the
+#       Danish national extension, not to the international NPU terminology, so eGFR carries
+#       LOINC only in DK (and in SE, where no NPU code for it was confirmed).
+#   FI: Kuntaliitto's Laboratoriotutkimusnimikkeistö (the number; display "abbreviation, name").
+#       It has no per-antibiotic susceptibility codes, so FI susceptibility results carry LOINC
+#       only.
+# ---------------------------------------------------------------------------------------------
+
+LAB = {
+    "na": {"loinc": ("2951-2", "Sodium [Moles/volume] in Serum or Plasma"), "unit": "mmol/L",
+           "NO": ("NPU03429", "P-Natrium"), "SE": ("NPU03429", "P-Natrium"),
+           "DK": ("NPU03429", "P—Natrium; stofk."), "FI": ("3622", "P -Na, Natrium")},
+    "k": {"loinc": ("2823-3", "Potassium [Moles/volume] in Serum or Plasma"), "unit": "mmol/L",
+          "NO": ("NPU03230", "P-Kalium"), "SE": ("NPU03230", "P-Kalium"),
+          "DK": ("NPU03230", "P—Kalium; stofk."), "FI": ("1999", "P -K, Kalium")},
+    "krea": {"loinc": ("14682-9", "Creatinine [Moles/volume] in Serum or Plasma"), "unit": "umol/L",
+             "NO": ("NPU18016", "P-Kreatinin"), "SE": ("NPU18016", "P-Kreatinin"),
+             "DK": ("NPU18016", "P—Kreatininium; stofk."), "FI": ("4600", "P -Krea, Kreatiniini")},
+    "egfr": {"loinc": ("62238-1", "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] "
+                                  "in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI)"),
+             "unit": "mL/min/{1.73_m2}",
+             "NO": ("NOR25909", "Nyre-estimert GFR CKD-EPI Kreatinin (overfl.=1,73m2)"), "SE": None,
+             "DK": None, "FI": ("6354", "Pt-GFRe, Glomerulussuodosnopeus, estimoitu")},
+    "crp": {"loinc": ("1988-5", "C reactive protein [Mass/volume] in Serum or Plasma"), "unit": "mg/L",
+            "NO": ("NPU19748", "P-CRP"), "SE": ("NPU19748", "P-CRP"),
+            "DK": ("NPU19748", "P—C-reaktivt protein; massek."),
+            "FI": ("4594", "P -CRP, C-reaktiivinen proteiini")},
+    "alat": {"loinc": ("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
+             "unit": "U/L", "NO": ("NPU19651", "P-ALAT"), "SE": ("NPU19651", "P-ALAT"),
+             "DK": ("NPU19651", "P—Alanintransaminase; kat.k."),
+             "FI": ("1024", "P -ALAT, Alaniiniaminotransferaasi")},
+    "gluk": {"loinc": ("14749-6", "Glucose [Moles/volume] in Serum or Plasma"), "unit": "mmol/L",
+             "NO": ("NPU02192", "P-Glukose"), "SE": ("NPU02192", "P-Glukos"),
+             "DK": ("NPU02192", "P—Glucose; stofk."), "FI": ("1471", "P -Gluk, Glukoosi")},
+    "hba1c": {"loinc": ("59261-8", "Hemoglobin A1c/Hemoglobin.total in Blood by IFCC protocol"),
+              "unit": "mmol/mol", "NO": ("NPU27300", "B-HbA1c"), "SE": ("NPU27300", "B-HbA1c"),
+              "DK": ("NPU27300", "Hb(B)—Hæmoglobin A1c(IFCC); stoffr."),
+              "FI": ("6128", "B -HbA1c, Hemoglobiini-A1c")},
+    "kol": {"loinc": ("14647-2", "Cholesterol [Moles/volume] in Serum or Plasma"), "unit": "mmol/L",
+            "NO": ("NPU01566", "P-Kolesterol"), "SE": ("NPU01566", "P-Kolesterol"),
+            "DK": ("NPU01566", "P—Kolesterol; stofk."), "FI": ("4515", "fP-Kol, Kolesteroli")},
+    # Haemoglobin: g/dL in Norway (NLK NOR05172), g/L in Sweden (NPU28309) and Finland,
+    # mmol/L in Denmark (NPU02319, substance concentration).
+    "hb": {"loinc": ("718-7", "Hemoglobin [Mass/volume] in Blood"),
+           "NO": ("NOR05172", "B-Hemoglobin"), "SE": ("NPU28309", "B-Hemoglobin (Hb)"),
+           "FI": ("1552", "B -Hb, Hemoglobiini")},
+    "hb-dk": {"loinc": ("59260-0", "Hemoglobin [Moles/volume] in Blood"), "unit": "mmol/L",
+              "DK": ("NPU02319", "B—Hæmoglobin(Fe); stofk.")},
+    "leuk": {"loinc": ("6690-2", "Leukocytes [#/volume] in Blood by Automated count"), "unit": "10*9/L",
+             "NO": ("NPU02593", "B-Leukocytter"), "SE": ("NPU02593", "B-Leukocyter"),
+             "DK": ("NPU02593", "B—Leukocytter; antalk."), "FI": ("2218", "B -Leuk, Leukosyytit")},
+    "trc": {"loinc": ("777-3", "Platelets [#/volume] in Blood by Automated count"), "unit": "10*9/L",
+            "NO": ("NPU03568", "B-Trombocytter"), "SE": ("NPU03568", "B-Trombocyter"),
+            "DK": ("NPU03568", "B—Trombocytter; antalk."), "FI": ("2791", "B -Trom, Trombosyytit")},
+    "mcv": {"loinc": ("787-2", "Erythrocyte mean corpuscular volume [Entitic volume] by Automated count"),
+            "unit": "fL",
+            "NO": ("NPU01944", "Ery-MCV"), "FI": ("1357", "E -MCV, Erytrosyytit, keskitilavuus")},
+    "ucult": {"loinc": ("630-4", "Bacteria identified in Urine by Culture"),
+              "NO": ("NPU06073", "U-Bakterier dyrkning"), "SE": ("NPU06073", "U-Bakterier, odling"),
+              "DK": ("NPU06073", "U—Bakterie; taxon(proc.)"), "FI": ("1155", "U -BaktVi, Bakteeri, viljely")},
+    "covid": {"loinc": ("94500-6", "SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory system specimen "
+                                   "by NAA with probe detection"),
+              "NO": ("NPU59105", "Sekr(Nasoph)-SARS-CoV-2 RNA"),
+              "SE": ("NPU59105", "Nasofarynxsekret-SARS-CoV-2 RNA"),
+              "DK": ("NPU59105", "Sekr(Nasoph)—SARS-CoV-2(RNA); arb.k.(proc.)"),
+              "FI": ("6466", "-CV19NhO, COVID-19-koronavirustauti, nukleiinihappo (kval)")},
+}
+LAB_UNIT_BY_COUNTRY = {("hb", "NO"): "g/dL", ("hb", "SE"): "g/L", ("hb", "FI"): "g/L"}
+
+# Antibiotic susceptibility: LOINC and the NPU code (NO via NLK, SE, DK); FI has none.
+ANTIBIOTICS = {
+    "amp": (("18864-9", "Ampicillin [Susceptibility]"), "NPU06045",
+            {"NO": "Us-Ampicillin", "SE": "Ampicillin", "DK": "Ampicillin"}),
+    "amc": (("18862-3", "Amoxicillin+Clavulanate [Susceptibility]"), "NPU06002",
+            {"NO": "Us-Amoksicillin+Klavulansyre", "SE": "Amoxicillin+Klavulansyra",
+             "DK": "Amoxicillin+Clavulansyre"}),
+    "cxm": (("51724-3", "Cefuroxime [Susceptibility]"), "NPU06021",
+            {"NO": "Us-Cefuroksim", "SE": "Cefuroxim", "DK": "Cefuroxim"}),
+    "cip": (("18906-8", "Ciprofloxacin [Susceptibility]"), "NPU06049",
+            {"NO": "Us-Ciprofloksacin", "SE": "Ciprofloxacin", "DK": "Ciprofloxacin"}),
+    "nit": (("18955-5", "Nitrofurantoin [Susceptibility]"), "NPU06048",
+            {"NO": "Us-Nitrofurantoin", "SE": "Nitrofurantoin", "DK": "Nitrofurantoin"}),
+    "tmp": (("18997-7", "Trimethoprim [Susceptibility]"), "NPU06047",
+            {"NO": "Us-Trimetoprim", "SE": "Trimetoprim", "DK": "Trimethoprim"}),
+}
+# S and R as SNOMED CT qualifiers; I (EUCAST "susceptible, increased exposure") as the
+# laboratory's text in the national language.
+SIR = {"S": ("susceptible", {"kind": "coded", "code": "131196009", "display": "Susceptible"}),
+       "R": ("resistant", {"kind": "coded", "code": "30714006", "display": "Resistant"})}
+SIR_I_TEXT = {"NO": "I – følsom ved økt eksponering", "SE": "I – känslig vid ökad exponering",
+              "DK": "I – følsom ved øget eksponering", "FI": "I – herkkä suurennetulla annostuksella"}
+ORGANISMS = {"112283007": "Escherichia coli", "56415008": "Klebsiella pneumoniae"}
+SPECIMENS = {"blood": ("119297000", "Blood specimen"), "serum": ("119364003", "Serum specimen"),
+             "urine": ("122575003", "Urine specimen"), "nps": ("258500001", "Nasopharyngeal swab")}
+# UCUM codes the data set uses for quantities.
+UCUM_UNITS = {"mmol/L", "umol/L", "mg/L", "U/L", "g/L", "g/dL", "10*9/L", "mL/min/{1.73_m2}",
+              "mmol/mol", "%", "fL"}
+
+
+def q(short: str, analyte: str, value: float, low: float | None = None, high: float | None = None, *,
+      note: str | None = None) -> tuple:
+    """A quantity result; the flag follows from the reference range."""
+    return ("quantity", short, analyte, value, low, high, note)
+
+
+def culture(short: str, organism: str, note: str, sir: dict[str, str]) -> tuple:
+    """A urine culture finding an organism, with the susceptibility of each antibiotic."""
+    return ("culture", short, organism, note, sir)
+
+
+def covid(short: str, detected: bool) -> tuple:
+    return ("covid", short, detected)
+
+
+def lab_accession(country: str, d: date, key: str, study: str) -> str:
+    h = _hash(country, d, key, "accession")
+    if country == "NO":  # requisition number: date + running number
+        return f"{d:%y%m%d}{h % 10_000:04d}"
+    if country == "SE":  # section prefix + year + running number
+        return f"{'MB' if study == 'microbiology' else 'KK'}{d:%y}-{h % 1_000_000:06d}"
+    if country == "DK":
+        return f"{'KM' if study == 'microbiology' else 'KB'}{d:%y}{h % 10_000_000:07d}"
+    if country == "FI":  # sample number: year + running number
+        return f"{d:%y}-{h % 10_000_000:07d}"
+    raise ValueError(country)
+
+
+# ---------------------------------------------------------------------------------------------
 # Builders
 # ---------------------------------------------------------------------------------------------
 
@@ -516,6 +650,7 @@ class Country:
         self.vx: list[dict] = []
         self.al: list[dict] = []
         self.cd: list[dict] = []
+        self.labs: list[dict] = []
         self.scenarios: list[tuple[str, str]] = []  # (person key, scenario text)
         self._people: dict[str, dict] = {}
 
@@ -641,10 +776,109 @@ class Country:
         self.cd.append(r)
         return key
 
+    def lab_report(self, person: int, study: str, title: str, collected: str, laboratory: tuple[str, str],
+                   requester: dict | None, specimen: str, results: list[tuple], *, status: str = "final",
+                   issue_days: int = 0, conclusion: str | None = None, release: str | None = None,
+                   updated_lag: int = 0) -> str:
+        """A laboratory report; results get the keys `<report key>-<short>`. Chemistry and
+        haematology are issued a few hours after collection (`issue_days` 0), cultures and PCR
+        tests days later."""
+        key = f"lab-{self.lc}-{len(self.labs) + 1:04d}"
+        cd = D(collected)
+        coll = ts(self.code, cd, key + "/collected")
+        if issue_days == 0:
+            issued = (datetime.fromisoformat(coll) + timedelta(hours=1 + _hash(key, "i") % 3,
+                                                             minutes=_hash(key, "m") % 60)).isoformat()
+        else:
+            issued = ts(self.code, cd + timedelta(days=issue_days), key + "/issued")
+        issued_day = datetime.fromisoformat(issued).date()
+        for d in (cd, issued_day):
+            if d > LAST_UPDATE:
+                raise ValueError(f"{key}: {d} after {LAST_UPDATE}")
+        r = {"key": key, "person": self.pk(person), "accession": lab_accession(self.code, cd, key, study),
+             "title": title, "study": study, "status": status, "collected": coll, "issued": issued,
+             "specimen": {"code": SPECIMENS[specimen][0], "display": SPECIMENS[specimen][1]},
+             "laboratory": {"id": laboratory[0], "name": laboratory[1]}}
+        if requester:
+            r["requester"] = requester
+        r["results"] = [self._lab_result(key, spec) for spec in results]
+        if conclusion:
+            r["conclusion"] = conclusion
+        if release:
+            r["release_date"] = release
+        updated = upd(self.code, key, issued_day + timedelta(days=updated_lag), lag=0)
+        if datetime.fromisoformat(updated) < datetime.fromisoformat(issued):  # same day, earlier hour
+            updated = (datetime.fromisoformat(issued) + timedelta(minutes=5 + _hash(key, "u") % 50)).isoformat()
+        r["updated"] = updated
+        self.labs.append(r)
+        return key
+
+    def _national(self, analyte: str) -> dict | None:
+        nat = LAB[analyte].get(self.code)
+        return {"code": nat[0], "display": nat[1]} if nat else None
+
+    def _lab_result(self, report: str, spec: tuple) -> dict:
+        kind, short = spec[0], spec[1]
+        res: dict = {"key": f"{report}-{short}"}
+        if kind == "quantity":
+            _, _, analyte, value, low, high, note = spec
+            unit = LAB[analyte].get("unit") or LAB_UNIT_BY_COUNTRY[(analyte, self.code)]
+            res["loinc"] = {"code": LAB[analyte]["loinc"][0], "display": LAB[analyte]["loinc"][1]}
+            nat = self._national(analyte)
+            if nat:
+                res["national"] = nat
+            res["value"] = {"kind": "quantity", "value": float(value), "unit": unit}
+            rr = {}
+            if low is not None:
+                rr["low"] = float(low)
+            if high is not None:
+                rr["high"] = float(high)
+            res["reference_range"] = rr
+            flag = "low" if low is not None and value < low else "high" if high is not None and value > high \
+                else "normal"
+            res["interpretation"] = flag
+            if note:
+                res["note"] = note
+        elif kind == "culture":
+            _, _, organism, note, sir = spec
+            res["loinc"] = {"code": LAB["ucult"]["loinc"][0], "display": LAB["ucult"]["loinc"][1]}
+            nat = self._national("ucult")
+            if nat:
+                res["national"] = nat
+            res["value"] = {"kind": "coded", "code": organism, "display": ORGANISMS[organism]}
+            res["interpretation"] = "abnormal"
+            res["note"] = note
+            members = []
+            for ab, letter in sir.items():
+                loinc, npu, names = ANTIBIOTICS[ab]
+                m: dict = {"key": f"{report}-{ab}", "loinc": {"code": loinc[0], "display": loinc[1]}}
+                if self.code in names:
+                    m["national"] = {"code": npu, "display": names[self.code]}
+                if letter == "I":
+                    m["value"] = {"kind": "text", "text": SIR_I_TEXT[self.code]}
+                    m["interpretation"] = "intermediate"
+                else:
+                    m["value"] = dict(SIR[letter][1])
+                    m["interpretation"] = SIR[letter][0]
+                members.append(m)
+            res["members"] = members
+        elif kind == "covid":
+            _, _, detected = spec
+            res["loinc"] = {"code": LAB["covid"]["loinc"][0], "display": LAB["covid"]["loinc"][1]}
+            nat = self._national("covid")
+            if nat:
+                res["national"] = nat
+            res["value"] = ({"kind": "coded", "code": "260373001", "display": "Detected"} if detected
+                            else {"kind": "coded", "code": "260415000", "display": "Not detected"})
+            res["interpretation"] = "detected" if detected else "not-detected"
+        else:
+            raise ValueError(kind)
+        return res
+
     def dataset(self) -> dict:
         return {"country": self.code, "persons": self.persons, "powers_of_attorney": self.poas,
                 "prescriptions": self.rx, "vaccinations": self.vx, "allergies": self.al,
-                "conditions": self.cd}
+                "conditions": self.cd, "lab_reports": self.labs}
 
 
 def prof(pid: str, name: str, org: tuple[str, str]) -> dict:
@@ -868,6 +1102,32 @@ def build_no() -> Country:
     cd(13, "K219", "Gastroøsofageal reflukssykdom uten øsofagitt", "2021-11-22")
     cd(14, "F321", "Moderat depressiv episode", "2024-09-02")
     cd(10, "S934", "Forstuing og forstrekking av ankel", "2026-05-10", abated="2026-06-21")
+
+    # --- laboratory reports (Helsenorge "Prøvesvar"; national codes from NLK) ------------------
+    lab_bio = (no_orgnr(21), "Fjordbyen sykehus, Laboratorium for medisinsk biokjemi")
+    lab_mik = (no_orgnr(22), "Fjordbyen sykehus, Avdeling for medisinsk mikrobiologi")
+    lab_oslo = (no_orgnr(23), "Bislett medisinske laboratorium")
+    lab = c.lab_report
+    # Arne (p-no-008, 85): type 2 diabetes, CKD stage 3, on ramipril/furosemide/metformin.
+    lab(8, "chemistry", "Blodprøver – klinisk kjemi", "2026-10-05", lab_bio, dr_haugland, "blood", [
+        q("na", "na", 138, 137, 145), q("k", "k", 4.8, 3.5, 4.4), q("krea", "krea", 131, 60, 105),
+        q("egfr", "egfr", 43, 60), q("crp", "crp", 4, None, 5), q("alat", "alat", 18, 10, 70),
+        q("hba1c", "hba1c", 56, 20, 42), q("kol", "kol", 3.9, 3.3, 6.9)],
+        conclusion="Redusert nyrefunksjon som ved tidligere kontroller. Lett forhøyet kalium.")
+    lab(8, "haematology", "Blodprøver – hematologi", "2026-10-05", lab_bio, dr_haugland, "blood", [
+        q("hb", "hb", 12.4, 13.4, 17.0), q("leuk", "leuk", 6.9, 3.5, 10.0), q("trc", "trc", 198, 145, 348),
+        q("mcv", "mcv", 94, 82, 98)])
+    lab(8, "microbiology", "Urin – bakteriologisk dyrkning og resistensbestemmelse", "2026-08-10", lab_mik,
+        dr_haugland, "urine", [
+            culture("ucult", "112283007", "Over 100 000 CFU/mL",
+                    {"amp": "R", "amc": "I", "cip": "S", "nit": "S", "tmp": "R"})],
+        issue_days=2, conclusion="Signifikant bakteriuri med Escherichia coli.")
+    # Lukas (p-no-004, 13): parents have limited access.
+    lab(4, "microbiology", "SARS-CoV-2 (covid-19) PCR", "2025-12-08", lab_oslo, dr_strand, "nps",
+        [covid("cov", True)], issue_days=1)
+    # Emma (p-no-003, 5): blood count the day she got penicillin for a sore throat.
+    lab(3, "haematology", "Blodprøver – hematologi", "2026-10-27", lab_oslo, dr_bakke, "blood", [
+        q("hb", "hb", 12.1, 11.0, 14.0), q("leuk", "leuk", 16.2, 5.0, 14.5), q("trc", "trc", 415, 150, 450)])
     return c
 
 
@@ -1017,6 +1277,31 @@ def build_se() -> Country:
     cd(10, "G43.9", "Migrän, ospecificerad", "1998-04-01")
     cd(11, "I25.1", "Aterosklerotisk hjärtsjukdom", "2019-06-17")
     cd(11, "E78.5", "Hyperlipidemi, ospecificerad", "2019-06-17")
+
+    # --- laboratory reports (1177 "Provsvar"; NPU codes) ---------------------------------------
+    lab_kk = (f"{vgr}-L3K8", "Laboratoriemedicin Göteborg, Klinisk kemi")
+    lab_mb = (f"{vgr}-L4M2", "Laboratoriemedicin Göteborg, Klinisk mikrobiologi")
+    lab_kk_sthlm = (f"{sthlm}-L6K1", "Laboratoriemedicin Stockholm Syd, Klinisk kemi")
+    lab = c.lab_report
+    # Anna (p-se-001, 42): hypothyroidism follow-up; cystitis with a preliminary culture.
+    lab(1, "chemistry", "Klinisk kemi", "2026-02-05", lab_kk, dr_wallin, "blood", [
+        q("na", "na", 140, 137, 145), q("k", "k", 4.0, 3.5, 4.4), q("krea", "krea", 68, 45, 90),
+        q("egfr", "egfr", 96, 60), q("crp", "crp", 2, None, 5), q("kol", "kol", 5.6, 3.3, 6.9)])
+    lab(1, "microbiology", "Urinodling med resistensbestämning", "2026-09-21", lab_mb, dr_wallin, "urine", [
+        culture("ucult", "112283007", "≥ 10^5 CFU/mL", {"amp": "R", "cip": "S", "nit": "S", "tmp": "S"})],
+        status="preliminary", issue_days=1,
+        conclusion="Preliminärt svar. Slutsvar med fullständig resistensbestämning följer.")
+    # Birgitta (p-se-009, 88): diabetes and heart failure on furosemide; poa-se-001 to p-se-010
+    # has no test-results area.
+    lab(9, "chemistry", "Klinisk kemi", "2026-10-12", lab_kk_sthlm, dr_nord, "blood", [
+        q("na", "na", 134, 137, 145), q("k", "k", 3.4, 3.5, 4.4), q("krea", "krea", 112, 45, 90),
+        q("egfr", "egfr", 38, 60), q("crp", "crp", 3, None, 5), q("gluk", "gluk", 8.4, 4.2, 6.0),
+        q("hba1c", "hba1c", 61, 31, 46)])
+    lab(9, "haematology", "Blodstatus", "2026-10-12", lab_kk_sthlm, dr_nord, "blood", [
+        q("hb", "hb", 109, 117, 153), q("leuk", "leuk", 6.1, 3.5, 8.8), q("trc", "trc", 231, 165, 387)])
+    # Elsa (p-se-003, 9): guardians have access.
+    lab(3, "microbiology", "SARS-CoV-2 (covid-19), PCR", "2025-12-15", lab_mb, dr_ahmadi, "nps",
+        [covid("cov", True)], issue_days=1)
     return c
 
 
@@ -1158,6 +1443,34 @@ def build_dk() -> Country:
     cd(10, "DG470", "Søvnløshed", "2024-11-25", abated="2025-04-14")
     cd(11, "DJ449", "Kronisk obstruktiv lungesygdom UNS", "2016-09-05")
     cd(11, "DN40", "Godartet prostatahyperplasi", "2014-02-24")
+
+    # --- laboratory reports (sundhed.dk "Laboratoriesvar"; NPU codes) ----------------------------
+    lab_kba = (dk_sor(583102), "Aarhus Sygehus, Klinisk Biokemisk Afdeling")
+    lab_kma = (dk_sor(583119), "Aarhus Sygehus, Klinisk Mikrobiologisk Afdeling")
+    lab_kba_ode = (dk_sor(583126), "Odense Sygehus, Klinisk Biokemisk Afdeling")
+    lab = c.lab_report
+    # Søren (p-dk-011, 82): COPD, prostatic hyperplasia; poa-dk-001 has no test-results area.
+    # The chemistry report was corrected after release.
+    lab(11, "chemistry", "Klinisk biokemi", "2026-09-14", lab_kba, dr_bach, "blood", [
+        q("na", "na", 139, 137, 145),
+        q("k", "k", 4.3, 3.5, 4.6, note="Rettet 16.09.2026: første svar var 5,3 mmol/L (indtastningsfejl)."),
+        q("krea", "krea", 104, 60, 105), q("egfr", "egfr", 57, 60), q("crp", "crp", 12, None, 8),
+        q("alat", "alat", 15, 10, 70), q("gluk", "gluk", 6.1, 4.2, 7.1)],
+        status="corrected", updated_lag=2, conclusion="Rettet svar: P-Kalium er korrigeret.")
+    lab(11, "haematology", "Hæmatologi", "2026-09-14", lab_kba, dr_bach, "blood", [
+        q("hb", "hb-dk", 8.1, 8.3, 10.5), q("leuk", "leuk", 9.8, 3.5, 8.8), q("trc", "trc", 265, 145, 390)])
+    lab(11, "microbiology", "Urindyrkning med resistensbestemmelse", "2026-06-22", lab_kma, dr_bach, "urine", [
+        culture("ucult", "56415008", "≥ 10^5 CFU/mL",
+                {"amp": "R", "cxm": "S", "cip": "S", "nit": "I", "tmp": "S"})],
+        issue_days=2, conclusion="Klebsiella pneumoniae er naturligt resistent over for ampicillin.")
+    # Ida (p-dk-003, 8): her parents must not see the result.
+    lab(3, "microbiology", "SARS-CoV-2 PCR (covid-19)", "2025-11-10", lab_kma, dr_bach, "nps",
+        [covid("cov", False)], issue_days=1)
+    # Jens (p-dk-007, 66): type 2 diabetes and hypertension.
+    lab(7, "chemistry", "Klinisk biokemi", "2026-03-16", lab_kba_ode, dr_lund, "blood", [
+        q("na", "na", 141, 137, 145), q("k", "k", 4.1, 3.5, 4.6), q("krea", "krea", 88, 60, 105),
+        q("egfr", "egfr", 79, 60), q("alat", "alat", 34, 10, 70), q("hba1c", "hba1c", 55, None, 48),
+        q("kol", "kol", 4.2, None, 5.0)])
     return c
 
 
@@ -1308,6 +1621,26 @@ def build_fi() -> Country:
     cd(11, "M54.5", "Alaselän kipu", "2025-02-10", abated="2025-05-05")
     # A child's record delayed like an adult's: hidden from her guardians too until release.
     cd(3, "F93.0", "Lapsuusiän eroahdistushäiriö", "2026-11-02", release="2027-03-01")
+
+    # --- laboratory reports (MyKanta "Laboratoriotutkimukset"; Kuntaliitto codes) ---------------
+    lab_kk = (fi_oid(3120487, 510), "Pirkanmaan laboratoriokeskus, kliininen kemia")
+    lab_mb = (fi_oid(3120487, 520), "Pirkanmaan laboratoriokeskus, kliininen mikrobiologia")
+    lab = c.lab_report
+    # Laura (p-fi-001, 39): one report hidden from her until 2027-03-01, the others released.
+    lab(1, "chemistry", "Kliininen kemia", "2026-05-11", lab_kk, dr_virtanen, "blood", [
+        q("na", "na", 141, 137, 145), q("k", "k", 4.1, 3.3, 4.9), q("krea", "krea", 66, 50, 90),
+        q("egfr", "egfr", 101, 90), q("crp", "crp", 1, None, 3), q("alat", "alat", 24, 10, 35),
+        q("kol", "kol", 5.4, None, 5.0)])
+    lab(1, "microbiology", "Virtsan bakteeriviljely ja herkkyysmääritys", "2026-02-16", lab_mb, dr_virtanen,
+        "urine", [culture("ucult", "112283007", "≥ 10^5 pmy/ml",
+                          {"amp": "S", "cxm": "S", "nit": "S", "tmp": "R"})],
+        issue_days=2)
+    lab(1, "haematology", "Perusverenkuva", "2026-11-09", lab_kk, dr_virtanen, "blood", [
+        q("hb", "hb", 109, 117, 155), q("leuk", "leuk", 5.9, 3.4, 8.2), q("trc", "trc", 312, 150, 360)],
+        release="2027-03-01")
+    # Aino (p-fi-003, 7): guardians have access.
+    lab(3, "microbiology", "Koronavirus (COVID-19), nukleiinihappotesti", "2026-01-19", lab_mb, dr_heino,
+        "nps", [covid("cov", False)], issue_days=1)
     return c
 
 
@@ -1394,7 +1727,7 @@ def check(country: str, data: dict) -> list[str]:
         errors.append(f"{country}: {msg}")
 
     allowed_top = {"country", "persons", "powers_of_attorney", "prescriptions", "vaccinations",
-                   "allergies", "conditions"}
+                   "allergies", "conditions", "lab_reports"}
     if set(data) - allowed_top:
         err(f"unknown top-level fields {set(data) - allowed_top}")
     if data.get("country") != country:
@@ -1503,11 +1836,121 @@ def check(country: str, data: dict) -> list[str]:
                            "DK": r"D[A-Z]\d{2}\d{0,2}", "FI": r"[A-Z]\d{2}(\.\d{1,2})?"}[country]
                 if not re.fullmatch(pattern, code):
                     err(f"{k}: ICD-10 code {code} not in the national format")
+    for r in data.get("lab_reports", []):
+        errors.extend(f"{country}: {e}" for e in _check_lab_report(country, r, persons, keys))
     # blocked professionals must appear as prescriber on the person's own records
     for p in data["persons"]:
         for pro in p.get("choices", {}).get("blocked_professionals", []):
             if not any(r["person"] == p["key"] and r["prescriber"]["id"] == pro for r in data["prescriptions"]):
                 err(f"{p['key']}: blocked professional {pro} prescribed nothing to them")
+    return errors
+
+
+LAB_REPORT_FIELDS = {"key", "person", "accession", "title", "study", "status", "collected", "issued",
+                     "specimen", "laboratory", "requester", "results", "conclusion", "release_date",
+                     "updated"}
+LAB_RESULT_FIELDS = {"key", "loinc", "national", "value", "reference_range", "interpretation", "note",
+                     "members"}
+LAB_VALUE_FIELDS = {"quantity": {"kind", "value", "unit"}, "coded": {"kind", "code", "display"},
+                    "text": {"kind", "text"}, "none": {"kind"}}
+INTERPRETATIONS = {"normal", "high", "low", "critical-high", "critical-low", "abnormal", "detected",
+                   "not-detected", "susceptible", "intermediate", "resistant"}
+NATIONAL_LAB_CODE = {"NO": r"(NPU|NOR)\d{5}", "SE": r"NPU\d{5}", "DK": r"NPU\d{5}", "FI": r"\d{3,5}"}
+
+
+def _check_lab_report(country: str, r: dict, persons: dict, keys: set) -> list[str]:
+    """One laboratory report: fields as `LabReport` has them, keys unique among all of the
+    country's records, times in range and in order, UCUM units, sound reference ranges."""
+    errors: list[str] = []
+    k = r.get("key", "?")
+
+    def err(msg: str):
+        errors.append(f"{k}: {msg}")
+
+    if set(r) - LAB_REPORT_FIELDS:
+        err(f"unknown fields {set(r) - LAB_REPORT_FIELDS}")
+    if not re.fullmatch(rf"lab-{country.lower()}-\d{{4}}", k):
+        err("report key form")
+    if not KEY.fullmatch(k) or k in keys:
+        err("key form or duplicate")
+    keys.add(k)
+    if r["person"] not in persons:
+        err(f"unknown person {r['person']}")
+    if r["study"] not in ("chemistry", "haematology", "microbiology"):
+        err(f"study {r['study']}")
+    if r["status"] not in ("preliminary", "final", "corrected"):
+        err(f"status {r['status']}")
+    if not r.get("accession") or not r.get("title"):
+        err("accession or title missing")
+    stamps = {}
+    for field in ("collected", "issued", "updated"):
+        try:
+            stamps[field] = _stamp(r[field])
+        except AssertionError:
+            err(f"{field} not RFC 3339 with offset: {r[field]}")
+            continue
+        if not FIRST_UPDATE <= stamps[field].date() <= LAST_UPDATE:
+            err(f"{field} {stamps[field].date()}")
+    if "collected" in stamps and "issued" in stamps and stamps["collected"] > stamps["issued"]:
+        err("collected after issued")
+    if "issued" in stamps and "updated" in stamps and stamps["updated"] < stamps["issued"]:
+        err("updated before issued")
+    if r["person"] in persons and "collected" in stamps \
+            and stamps["collected"].date() < D(persons[r["person"]]["birth_date"]):
+        err("collected before birth")
+    if r.get("release_date"):
+        D(r["release_date"])
+        if "issued" in stamps and r["release_date"] < stamps["issued"].date().isoformat():
+            err("release_date before issued")
+    if set(r["specimen"]) != {"code", "display"} or not r["specimen"]["code"].isdigit():
+        err("specimen")
+    if set(r["laboratory"]) != {"id", "name"}:
+        err("laboratory")
+    if "requester" in r and (set(r["requester"]) != {"id", "name", "organization"}
+                             or set(r["requester"]["organization"]) != {"id", "name"}):
+        err("requester")
+    if not r["results"]:
+        err("no results")
+
+    def result(res: dict, depth: int):
+        rk = res.get("key", "?")
+        if set(res) - LAB_RESULT_FIELDS:
+            err(f"{rk}: unknown fields {set(res) - LAB_RESULT_FIELDS}")
+        if not KEY.fullmatch(rk) or rk in keys or not rk.startswith(k + "-"):
+            err(f"{rk}: key form or duplicate")
+        keys.add(rk)
+        if set(res["loinc"]) != {"code", "display"} or not re.fullmatch(r"\d{1,6}-\d", res["loinc"]["code"]):
+            err(f"{rk}: LOINC code")
+        nat = res.get("national")
+        if nat and (set(nat) != {"code", "display"} or not re.fullmatch(NATIONAL_LAB_CODE[country], nat["code"])):
+            err(f"{rk}: national code {nat}")
+        v = res["value"]
+        if v.get("kind") not in LAB_VALUE_FIELDS or set(v) != LAB_VALUE_FIELDS[v["kind"]]:
+            err(f"{rk}: value {v}")
+        elif v["kind"] == "quantity":
+            if not isinstance(v["value"], (int, float)) or isinstance(v["value"], bool):
+                err(f"{rk}: quantity value")
+            if v["unit"] not in UCUM_UNITS:
+                err(f"{rk}: unit {v['unit']} is not one of the UCUM codes in use")
+            if "reference_range" not in res or "interpretation" not in res:
+                err(f"{rk}: quantity without reference range or interpretation")
+        rr = res.get("reference_range")
+        if rr is not None:
+            if set(rr) - {"low", "high", "text"} or not rr:
+                err(f"{rk}: reference range {rr}")
+            if rr.get("low") is not None and rr.get("high") is not None and rr["low"] > rr["high"]:
+                err(f"{rk}: reference range low > high")
+        if res.get("interpretation") is not None and res["interpretation"] not in INTERPRETATIONS:
+            err(f"{rk}: interpretation {res['interpretation']}")
+        if depth > 0 and res.get("members"):
+            err(f"{rk}: members nested deeper than one level")
+        for m in res.get("members", []):
+            if m.get("interpretation") not in ("susceptible", "intermediate", "resistant"):
+                err(f"{m.get('key')}: susceptibility interpretation")
+            result(m, depth + 1)
+
+    for res in r["results"]:
+        result(res, 0)
     return errors
 
 
@@ -1570,6 +2013,54 @@ def scenario_checks(sets: dict[str, dict]) -> list[str]:
     if not any(r.get("release_date") and r["release_date"] < TODAY.isoformat()
                for kind in ("conditions", "prescriptions", "vaccinations") for r in fi[kind]):
         errors.append("FI: no past release date")
+    errors += _lab_scenario_checks(sets)
+    return errors
+
+
+# Who must have laboratory reports (scenario persons) and who must not (empty patient summaries).
+LAB_PERSONS = {"NO": ["p-no-008", "p-no-004", "p-no-003"], "SE": ["p-se-001", "p-se-003"],
+               "DK": ["p-dk-011", "p-dk-003"], "FI": ["p-fi-001", "p-fi-003"]}
+NO_LAB_PERSONS = {"NO": ["p-no-011"], "SE": ["p-se-012"], "DK": ["p-dk-009"], "FI": ["p-fi-008"]}
+
+
+def _lab_scenario_checks(sets: dict[str, dict]) -> list[str]:
+    errors = []
+    statuses = set()
+    for cc, data in sets.items():
+        reports = data.get("lab_reports", [])
+        statuses |= {r["status"] for r in reports}
+        people = {r["person"] for r in reports}
+        for p in LAB_PERSONS[cc]:
+            if p not in people:
+                errors.append(f"{cc}: {p} has no laboratory report")
+        for p in NO_LAB_PERSONS[cc]:
+            if p in people:
+                errors.append(f"{cc}: {p} (empty patient summary) has a laboratory report")
+        studies = {r["study"] for r in reports}
+        if studies != {"chemistry", "haematology", "microbiology"}:
+            errors.append(f"{cc}: laboratory studies {studies}")
+        results = [res for r in reports for res in r["results"]]
+        cultures = [res for res in results if res["loinc"]["code"] == "630-4"]
+        if not any(res["value"]["kind"] == "coded" and res.get("interpretation") == "abnormal"
+                   and 3 <= len(res.get("members", [])) <= 5 for res in cultures):
+            errors.append(f"{cc}: no urine culture with 3-5 susceptibility results")
+        if not any(res["loinc"]["code"] == "94500-6" and res.get("interpretation") in ("detected", "not-detected")
+                   for res in results):
+            errors.append(f"{cc}: no SARS-CoV-2 test")
+        quantities = [res for res in results if res["value"]["kind"] == "quantity"]
+        if not any(res.get("interpretation") in ("high", "low") for res in quantities):
+            errors.append(f"{cc}: no abnormal quantity result")
+        if not any(res.get("national") for res in results):
+            errors.append(f"{cc}: no national laboratory code")
+    for status in ("preliminary", "final", "corrected"):
+        if status not in statuses:
+            errors.append(f"no laboratory report with status {status}")
+    # FI: an adult with a report hidden until after the reference date and one without delay.
+    fi_reports = sets["FI"].get("lab_reports", [])
+    delayed = {r["person"] for r in fi_reports if r.get("release_date", "") > TODAY.isoformat()}
+    undelayed = {r["person"] for r in fi_reports if not r.get("release_date")}
+    if not delayed & undelayed & {"p-fi-001", "p-fi-002"}:
+        errors.append("FI: no adult with both a delayed and an undelayed laboratory report")
     return errors
 
 
@@ -1592,7 +2083,8 @@ def main() -> int:
             (OUT / n).write_text(text, encoding="utf-8")
         for cc, b in built.items():
             print(f"{cc}: {len(b.persons)} persons, {len(b.rx)} prescriptions, {len(b.vx)} vaccinations, "
-                  f"{len(b.al)} allergies, {len(b.cd)} conditions, {len(b.poas)} powers of attorney")
+                  f"{len(b.al)} allergies, {len(b.cd)} conditions, {len(b.poas)} powers of attorney, "
+                  f"{len(b.labs)} laboratory reports")
     errors = [e for cc, data in sets.items() for e in check(cc, data)] + scenario_checks(sets)
     for e in errors:
         print("ERROR", e, file=sys.stderr)

@@ -15,7 +15,8 @@ use crate::auth::scopes::ScopeSet;
 use crate::consent::validation::{Enforceable, validate};
 use crate::fhir::resources::consent::Consent;
 use crate::fhir::resources::{
-    AllergyIntolerance, AuditEvent, Condition, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, AuditEvent, Condition, DiagnosticReport, Immunization, MedicationRequest,
+    Observation, Patient,
 };
 use crate::fhir::search::page_token::{PageSealer, PageState};
 use crate::fhir::search::params::Searchable;
@@ -101,7 +102,20 @@ fn value() -> impl Strategy<Value = String> {
         ("\\PC{0,12}", "\\PC{0,12}").prop_map(|(s, c)| format!("{s}|{c}")),
         "(Patient/)?[a-z]{2}\\.\\PC{0,10}(,\\PC{0,10}){0,3}",
         "[a-zA-Z_,.\\-:]{0,30}",
+        // Quantities: a number with exponent, sign or noise, then system and unit.
+        (
+            prefix_of_quantity(),
+            "[+\\-]?[0-9]{0,6}(\\.[0-9]{0,4})?([eE][+\\-]?[0-9]{0,6})?",
+            "(\\|\\PC{0,12}){0,3}"
+        )
+            .prop_map(|(p, n, rest)| format!("{p}{n}{rest}")),
     ]
+}
+
+fn prefix_of_quantity() -> impl Strategy<Value = &'static str> {
+    proptest::sample::select(vec![
+        "", "eq", "ne", "lt", "gt", "le", "ge", "sa", "eb", "ap",
+    ])
 }
 
 fn pairs<R: Searchable>() -> impl Strategy<Value = Vec<(String, String)>> {
@@ -175,6 +189,8 @@ proptest! {
         condition in pairs::<Condition>(),
         consent in pairs::<Consent>(),
         audit in pairs::<AuditEvent>(),
+        observation in pairs::<Observation>(),
+        report in pairs::<DiagnosticReport>(),
     ) {
         parse::<Patient>(&patient);
         parse::<MedicationRequest>(&medication);
@@ -183,6 +199,8 @@ proptest! {
         parse::<Condition>(&condition);
         parse::<Consent>(&consent);
         parse::<AuditEvent>(&audit);
+        parse::<Observation>(&observation);
+        parse::<DiagnosticReport>(&report);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use crate::consent::policy::Category;
 use crate::consent::{self, Viewer};
 use crate::fhir::resources::{
-    AllergyIntolerance, Condition, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationRequest, Observation,
+    Patient,
 };
 use crate::fhir::search::Searchable;
 use crate::mapping;
@@ -96,3 +97,34 @@ record_loadable!(
     mapping::allergy_intolerance
 );
 record_loadable!(Condition, PatientRecord, conditions, mapping::condition);
+record_loadable!(
+    DiagnosticReport,
+    TestResults,
+    lab_reports,
+    mapping::laboratory::diagnostic_report
+);
+
+/// Every result of every report is an Observation of its own; `only` names a result's key.
+impl Loadable for Observation {
+    const IS_RECORD: bool = true;
+    const CATEGORY: Category = Category::TestResults;
+
+    fn load(
+        country: Country,
+        person: &Person,
+        records: &PersonRecords,
+        _: Viewer,
+        only: Option<&str>,
+    ) -> Vec<Self> {
+        records
+            .lab_reports
+            .iter()
+            .flat_map(|report| {
+                mapping::laboratory::all_results(report)
+                    .into_iter()
+                    .filter(|r| wanted(only, &r.key))
+                    .map(|r| mapping::laboratory::observation(country, person, report, r))
+            })
+            .collect()
+    }
+}

@@ -24,13 +24,14 @@ use crate::consent::policy::{self, Actor, Categories, Decision, DenyReason};
 use crate::consent::provisions::{self, Requester, Restrictions};
 use crate::consent::settings::{BreakTheGlass, OwnUseAges};
 use crate::consent::{self, RecordView};
-use crate::fhir::FhirError;
-use crate::fhir::resources::Patient;
+use crate::fhir::resources::{Observation, Patient};
+use crate::fhir::search::IndexValue;
 use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
 use crate::fhir::search::request::TokenSystem;
 use crate::fhir::search::{
     Criterion, Modifier, SearchLimits, SearchRequest, SearchValue, Searchable,
 };
+use crate::fhir::{FhirError, Resource};
 use crate::mapping::ids;
 use crate::national_id::NationalId;
 use crate::portal::Portals;
@@ -46,7 +47,7 @@ pub use patient_record::{PatientRecord, Visible, Wanted, no_patient_with_identif
 pub struct SearchPage<R> {
     pub total: usize,
     pub matches: Vec<R>,
-    pub included: Vec<Patient>,
+    pub included: Vec<Resource>,
 }
 
 #[derive(Clone)]
@@ -230,11 +231,7 @@ impl DataAccess {
             .take(request.count)
             .collect();
         note_disclosed(&page);
-        let included = if request.includes.is_empty() {
-            Vec::new()
-        } else {
-            self.included_patients(principal, &page).await?
-        };
+        let included = self.included(principal, &page, &request.includes).await?;
         Ok(SearchPage {
             total,
             matches: page,
@@ -645,23 +642,86 @@ impl DataAccess {
         }
     }
 
-    async fn included_patients<R: Loadable>(
+    /// What the page's `_include`s add: the resources its reference parameters point to
+    /// (`MedicationRequest:patient`, `DiagnosticReport:result`), each through the checks a
+    /// read of it would pass; those the caller may not read are left out, unannounced.
+    async fn included<R: Loadable>(
         &self,
         principal: &Principal,
         page: &[R],
-    ) -> Result<Vec<Patient>, FhirError> {
-        let ids: BTreeSet<&str> = page.iter().filter_map(|r| r.patient_id()).collect();
-        let mut included = Vec::new();
-        for id in ids {
-            // The include goes through the same checks as a read of the Patient would.
-            if principal.reach("Patient", Action::Read).is_none() {
-                break;
-            }
-            if let Ok(patient) = self.read::<Patient>(principal, id).await {
-                included.push(patient);
+        includes: &[String],
+    ) -> Result<Vec<Resource>, FhirError> {
+        let mut targets: BTreeSet<&str> = BTreeSet::new();
+        for include in includes {
+            let Some(def) = include.split_once(':').and_then(|(_, p)| R::param(p)) else {
+                continue;
+            };
+            for resource in page {
+                for value in (def.extract)(resource) {
+                    if let IndexValue::Reference(target) = value {
+                        targets.insert(target);
+                    }
+                }
             }
         }
+        let mut included: Vec<Resource> = Vec::new();
+        let patients = targets.iter().filter_map(|t| t.strip_prefix("Patient/"));
+        if principal.reach("Patient", Action::Read).is_some() {
+            for id in patients {
+                if let Ok(patient) = self.read::<Patient>(principal, id).await {
+                    included.push(patient.into());
+                }
+            }
+        }
+        let observations: BTreeSet<&str> = targets
+            .iter()
+            .filter_map(|t| t.strip_prefix("Observation/"))
+            .collect();
+        if !observations.is_empty() {
+            included.extend(
+                self.read_many::<Observation>(principal, &observations)
+                    .await?
+                    .into_iter()
+                    .map(Resource::from),
+            );
+        }
         Ok(included)
+    }
+
+    /// The resources of type `R` with these ids that the caller may read, loading each
+    /// patient's records once; the others are left out.
+    async fn read_many<R: Loadable>(
+        &self,
+        principal: &Principal,
+        ids_wanted: &BTreeSet<&str>,
+    ) -> Result<Vec<R>, FhirError> {
+        let Ok((reach, filters)) = self.authorize::<R>(principal, Action::Read) else {
+            return Ok(Vec::new());
+        };
+        let patients: BTreeSet<String> = ids_wanted
+            .iter()
+            .filter_map(|id| ids::parse(id))
+            .filter(|p| p.record.is_some())
+            .map(|p| ids::patient_id(p.country, p.person))
+            .filter(|patient| match &reach {
+                Reach::Compartment(own) => own == patient,
+                Reach::AnyPatient => true,
+            })
+            .collect();
+        let now_ms = self.clock.now_ms();
+        let mut found = Vec::new();
+        for patient in &patients {
+            match self.load::<R>(principal, patient, None).await {
+                Ok(list) => found.extend(
+                    list.into_iter()
+                        .filter(|r| ids_wanted.contains(r.id()) && passes(r, &filters, now_ms)),
+                ),
+                Err(FhirError::Forbidden(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        note_disclosed(&found);
+        Ok(found)
     }
 }
 

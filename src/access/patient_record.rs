@@ -17,7 +17,8 @@ use crate::consent::policy::Category;
 use crate::consent::provisions::Restrictions;
 use crate::consent::{self, RecordView};
 use crate::fhir::resources::{
-    AllergyIntolerance, Condition, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationRequest, Observation,
+    Patient,
 };
 use crate::fhir::search::matching::{default_sort_keys, sort};
 use crate::fhir::{FhirError, Resource, ResourceType};
@@ -98,9 +99,25 @@ pub struct PatientRecord {
     pub conditions: Visible<Condition>,
     pub immunizations: Visible<Immunization>,
     pub medication_requests: Visible<MedicationRequest>,
+    pub diagnostic_reports: Visible<DiagnosticReport>,
+    pub observations: Visible<Observation>,
 }
 
 impl PatientRecord {
+    /// What the patient summary is made of: the Patient and each type as the caller may see
+    /// it (`None` where the caller may not read it).
+    pub fn summary_data(&self) -> crate::fhir::ips::PatientData<'_> {
+        crate::fhir::ips::PatientData {
+            patient: &self.patient,
+            conditions: self.conditions.shown(),
+            allergy_intolerances: self.allergy_intolerances.shown(),
+            medication_requests: self.medication_requests.shown(),
+            immunizations: self.immunizations.shown(),
+            diagnostic_reports: self.diagnostic_reports.shown(),
+            observations: self.observations.shown(),
+        }
+    }
+
     /// The wanted resources in a stable order: the Patient, then each type in
     /// `ResourceType::ALL` order, each in its default order.
     pub fn into_resources(self, wanted: Wanted<'_>) -> Vec<Resource> {
@@ -115,6 +132,12 @@ impl PatientRecord {
                 .map(Into::into),
         );
         out.extend(self.conditions.into_shown().into_iter().map(Into::into));
+        out.extend(
+            self.diagnostic_reports
+                .into_shown()
+                .into_iter()
+                .map(Into::into),
+        );
         out.extend(self.immunizations.into_shown().into_iter().map(Into::into));
         out.extend(
             self.medication_requests
@@ -122,6 +145,7 @@ impl PatientRecord {
                 .into_iter()
                 .map(Into::into),
         );
+        out.extend(self.observations.into_shown().into_iter().map(Into::into));
         out
     }
 }
@@ -196,6 +220,8 @@ impl DataAccess {
         let conditions = self.grant::<Condition>(principal, patient_id, wanted)?;
         let immunizations = self.grant::<Immunization>(principal, patient_id, wanted)?;
         let medications = self.grant::<MedicationRequest>(principal, patient_id, wanted)?;
+        let reports = self.grant::<DiagnosticReport>(principal, patient_id, wanted)?;
+        let observations = self.grant::<Observation>(principal, patient_id, wanted)?;
 
         let source = self.portals.get(parsed.country).ok_or_else(not_found)?;
         let person = source.person(parsed.person).await?.ok_or_else(not_found)?;
@@ -216,9 +242,16 @@ impl DataAccess {
         .pop()
         .filter(|p| passes(p, &patient_filters, self.clock.now_ms()))
         .ok_or_else(not_found)?;
-        let granted = [&allergies, &conditions, &immunizations, &medications]
-            .iter()
-            .any(|g| matches!(g, Grant::Granted(_)));
+        let granted = [
+            &allergies,
+            &conditions,
+            &immunizations,
+            &medications,
+            &reports,
+            &observations,
+        ]
+        .iter()
+        .any(|g| matches!(g, Grant::Granted(_)));
         let records = if granted {
             let view = RecordView {
                 viewer,
@@ -244,6 +277,8 @@ impl DataAccess {
             conditions: conditions.load(&from).without(hidden),
             immunizations: immunizations.load(&from).without(hidden),
             medication_requests: medications.load(&from).without(hidden),
+            diagnostic_reports: reports.load(&from).without(hidden),
+            observations: observations.load(&from).without(hidden),
         };
         Ok(record)
     }

@@ -44,6 +44,8 @@ fn type_words(resource_type: Option<&str>) -> String {
         Some("MedicationStatement") => "medicines".into(),
         Some("AllergyIntolerance") => "allergies".into(),
         Some("Condition") => "health problems and diagnoses".into(),
+        Some("Observation") => "test results".into(),
+        Some("DiagnosticReport") => "laboratory reports".into(),
         Some("Patient") => "personal details".into(),
         Some("Consent") => "privacy choices".into(),
         Some(other) => other.to_owned(),

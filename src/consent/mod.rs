@@ -51,6 +51,7 @@ pub fn category_of(resource_type: &str) -> Option<Category> {
         "MedicationRequest" | "MedicationStatement" | "Medication" => Category::Medications,
         "Immunization" => Category::Vaccinations,
         "AllergyIntolerance" | "Condition" => Category::PatientRecord,
+        "Observation" | "DiagnosticReport" | "Specimen" => Category::TestResults,
         "AuditEvent" => Category::AccessLog,
         _ => return None,
     })
@@ -59,7 +60,8 @@ pub fn category_of(resource_type: &str) -> Option<Category> {
 /// The records the view may see:
 /// - only the categories the decision permits;
 /// - records with a release date in the future are hidden from the patient and their
-///   representatives until that date (R21, e.g. the Finnish ReleaseDateForPatientViewing);
+///   representatives until that date (R21, e.g. the Finnish ReleaseDateForPatientViewing,
+///   which Kanta sets on laboratory results too);
 ///   professionals see them;
 /// - locked prescriptions (NO "låst resept", SE "spärrad", FI per-visit restrictions) are
 ///   hidden where the decision says so, except from the professional who wrote them.
@@ -84,7 +86,11 @@ pub fn visible_records(
             .vaccinations
             .iter()
             .all(|r| released(&r.release_date))
-        && records.conditions.iter().all(|r| released(&r.release_date));
+        && records.conditions.iter().all(|r| released(&r.release_date))
+        && records
+            .lab_reports
+            .iter()
+            .all(|r| released(&r.release_date));
     // The common case shares the source's records instead of copying them.
     if everything {
         return records;
@@ -100,6 +106,9 @@ pub fn visible_records(
         }),
         allergies: keep(shows(Category::PatientRecord), &records.allergies, |_| true),
         conditions: keep(shows(Category::PatientRecord), &records.conditions, |r| {
+            released(&r.release_date)
+        }),
+        lab_reports: keep(shows(Category::TestResults), &records.lab_reports, |r| {
             released(&r.release_date)
         }),
     })

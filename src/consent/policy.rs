@@ -254,8 +254,14 @@ pub fn decide_with(ages: &OwnUseAges, patient: &Person, actor: Actor<'_>, today:
                 return Decision::Deny(DenyReason::GuardianAccessEnded);
             }
             match country {
+                // Helsenorge's limited access for 12-15: no journal, no dialogue with the
+                // child's clinicians, and no test results, which come from the journal.
                 Country::No => permit(
-                    levels.without(&[Category::PatientRecord, Category::Dialogue]),
+                    levels.without(&[
+                        Category::PatientRecord,
+                        Category::Dialogue,
+                        Category::TestResults,
+                    ]),
                     false,
                 ),
                 Country::Dk => permit(
@@ -442,7 +448,7 @@ mod tests {
         let no_limited: Vec<Category> = Category::ALL
             .iter()
             .copied()
-            .filter(|c| !matches!(c, PatientRecord | Dialogue))
+            .filter(|c| !matches!(c, PatientRecord | Dialogue | TestResults))
             .collect();
         let dk_limited = [Demographics, Medications, Vaccinations, AccessLog];
         // (country, age in years, days after the birthday (-1: the day before), expected)

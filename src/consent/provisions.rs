@@ -16,6 +16,17 @@ use crate::fhir::resources::consent::{CONSENT_SCOPE_SYSTEM, Consent, ConsentProv
 use crate::fhir::search::date::DateRange;
 
 pub const RESOURCE_TYPES_SYSTEM: &str = "http://hl7.org/fhir/resource-types";
+/// A provision may name laboratory results as a category, the way apps and portals speak of
+/// them, instead of by their two resource types.
+pub const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+/// The resource types a deny of the laboratory category hides.
+const LABORATORY_TYPES: [&str; 2] = ["Observation", "DiagnosticReport"];
+
+/// `observation-category|laboratory` as a provision's class.
+pub fn is_laboratory_class(class: &crate::fhir::datatypes::Coding) -> bool {
+    class.system.as_deref() == Some(OBSERVATION_CATEGORY)
+        && class.code.as_deref() == Some("laboratory")
+}
 
 /// Who asks, as far as provisions can name them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -105,12 +116,15 @@ fn apply(rule: &ConsentProvision, requester: &Requester<'_>, today: Date, out: &
     {
         return;
     }
-    let types: Vec<&str> = rule
+    let mut types: Vec<&str> = rule
         .class
         .iter()
         .filter(|c| c.system.as_deref() == Some(RESOURCE_TYPES_SYSTEM))
         .filter_map(|c| c.code.as_deref())
         .collect();
+    if rule.class.iter().any(is_laboratory_class) {
+        types.extend(LABORATORY_TYPES);
+    }
     let resources: Vec<&str> = rule
         .data
         .iter()
@@ -247,6 +261,8 @@ mod tests {
         let by_purpose = deny(
             json!({"purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HRESCH"}]}),
         );
+        let laboratory =
+            deny(json!({"class": [{"system": OBSERVATION_CATEGORY, "code": "laboratory"}]}));
         let past = deny(json!({"period": {"start": "2020-01-01", "end": "2025-12-31"}}));
         let current = deny(json!({"period": {"start": "2026-11-23"}}));
         let nested = json!({"type": "permit", "provision": [by_type.clone()]});
@@ -260,6 +276,14 @@ mod tests {
                 0,
             ),
             ("by resource", by_resource, DOCTOR, false, vec![], 1),
+            (
+                "the laboratory category",
+                laboratory,
+                DOCTOR,
+                false,
+                vec!["DiagnosticReport", "Observation"],
+                0,
+            ),
             ("by actor, named", by_actor.clone(), DOCTOR, true, vec![], 0),
             ("by actor, someone else", by_actor, OTHER, false, vec![], 0),
             (

@@ -101,10 +101,14 @@ fn check_provision(rule: &ConsentProvision, enforceable: Enforceable) -> Result<
         }
     }
     for class in &rule.class {
+        if super::provisions::is_laboratory_class(class) {
+            continue;
+        }
         if class.system.as_deref() != Some(RESOURCE_TYPES_SYSTEM) {
             return refuse(format!(
-                "provision.class: only resource types ({RESOURCE_TYPES_SYSTEM}) are applied \
-                 by this gateway, not '{}'",
+                "provision.class: only resource types ({RESOURCE_TYPES_SYSTEM}) and the \
+                 laboratory category ({}|laboratory) are applied by this gateway, not '{}'",
+                super::provisions::OBSERVATION_CATEGORY,
                 class
                     .system
                     .as_deref()
@@ -257,6 +261,13 @@ mod tests {
                 {"system": CROSS_BORDER_SERVICE_SYSTEM, "code": "e-prescription"}]})
         });
         assert_eq!(status_of(validate(&opt_out, OWN, ORGS)), 200);
+        let laboratory = consent(|c| {
+            c["provision"]["class"] = json!([{
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "laboratory"
+            }])
+        });
+        assert_eq!(status_of(validate(&laboratory, OWN, ORGS)), 200);
     }
 
     #[test]
@@ -299,7 +310,17 @@ mod tests {
             ),
             (
                 "unknown type",
-                Box::new(|c| c["provision"]["class"][0]["code"] = json!("Observation")),
+                Box::new(|c| c["provision"]["class"][0]["code"] = json!("Encounter")),
+                422,
+            ),
+            (
+                "an observation category other than laboratory",
+                Box::new(|c| {
+                    c["provision"]["class"] = json!([{
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "vital-signs"
+                    }])
+                }),
                 422,
             ),
             (

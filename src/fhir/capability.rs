@@ -7,11 +7,11 @@ use crate::fhir::resources::capability_statement::{
     Implementation, Interaction, Operation, Rest, RestResource, RestSecurity, SearchParam, Software,
 };
 use crate::fhir::resources::{
-    AllergyIntolerance, AuditEvent, CapabilityStatement, Condition, Consent, Immunization,
-    MedicationRequest, Patient,
+    AllergyIntolerance, AuditEvent, CapabilityStatement, Condition, Consent, DiagnosticReport,
+    Immunization, MedicationRequest, Observation, Patient,
 };
 use crate::fhir::search::Searchable;
-use crate::mapping;
+use crate::mapping::{self, laboratory};
 
 /// The interactions routed for every resource type the facade serves.
 pub const INTERACTIONS: &[&str] = &["read", "search-type"];
@@ -19,6 +19,16 @@ pub const INTERACTIONS: &[&str] = &["read", "search-type"];
 /// The citizen's own Consents are also written: create, update with `If-Match`, and delete,
 /// which withdraws (status `inactive`, history kept).
 pub const CONSENT_INTERACTIONS: &[&str] = &["read", "search-type", "create", "update", "delete"];
+
+const OBSERVATION_DOCUMENTATION: &str = "Laboratory results from the national results \
+    services (Helsenorge Prøvesvar, 1177 Provsvar, sundhed.dk Laboratoriesvar, MyKanta \
+    Laboratoriotutkimukset): one Observation per result, coded in LOINC beside the national \
+    code (NLK, NPU, Kuntaliitto); a culture's susceptibilities are its hasMember. Each claims \
+    the IPS 2.0 and the HL7 Europe laboratory profile.";
+
+const DIAGNOSTIC_REPORT_DOCUMENTATION: &str = "Laboratory reports: one per requisition and \
+    specimen, its results as Observations (_include=DiagnosticReport:result). Each claims the \
+    IPS 2.0 and the HL7 Europe laboratory profile.";
 
 /// The access log is read and searched, never written through the API.
 pub const AUDIT_EVENT_INTERACTIONS: &[&str] = &["read", "search-type"];
@@ -31,8 +41,9 @@ pub const PATIENT_OPERATIONS: &[(&str, &str, &str)] = &[
         "GET Patient/{id}/$summary, or GET Patient/$summary?identifier=system|value: the \
          International Patient Summary (IPS 1.1.0) as a document Bundle. Sections: Problems, \
          Allergies and Intolerances, Medication Summary (MedicationStatements from current \
-         prescriptions), Immunizations and History of Past Illness when there are any. A \
-         section whose type the token may not read has emptyReason 'withheld'.",
+         prescriptions), Immunizations, Results (laboratory DiagnosticReports and Observations) \
+         and History of Past Illness when there are any. A section whose type the token may \
+         not read has emptyReason 'withheld'.",
     ),
     (
         "everything",
@@ -130,10 +141,14 @@ pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement 
                             documentation: Some((*documentation).into()),
                         })
                         .collect(),
-                    ..resource_entry::<Patient>(Some(mapping::IPS_PATIENT), None)
+                    ..resource_entry::<Patient>(&[mapping::IPS_PATIENT], None)
                 },
-                resource_entry::<AllergyIntolerance>(Some(mapping::IPS_ALLERGY_INTOLERANCE), None),
-                resource_entry::<Condition>(Some(mapping::IPS_CONDITION), None),
+                resource_entry::<AllergyIntolerance>(&[mapping::IPS_ALLERGY_INTOLERANCE], None),
+                resource_entry::<Condition>(&[mapping::IPS_CONDITION], None),
+                resource_entry::<DiagnosticReport>(
+                    &[laboratory::IPS_DIAGNOSTIC_REPORT, laboratory::EU_DIAGNOSTIC_REPORT],
+                    Some(DIAGNOSTIC_REPORT_DOCUMENTATION),
+                ),
                 RestResource {
                     interaction: CONSENT_INTERACTIONS
                         .iter()
@@ -141,7 +156,7 @@ pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement 
                             code: (*code).into(),
                         })
                         .collect(),
-                    ..resource_entry::<Consent>(None, Some(CONSENT_DOCUMENTATION))
+                    ..resource_entry::<Consent>(&[], Some(CONSENT_DOCUMENTATION))
                 },
                 RestResource {
                     interaction: AUDIT_EVENT_INTERACTIONS
@@ -151,10 +166,14 @@ pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement 
                         })
                         .collect(),
                     versioning: "no-version".into(),
-                    ..resource_entry::<AuditEvent>(None, Some(AUDIT_EVENT_DOCUMENTATION))
+                    ..resource_entry::<AuditEvent>(&[], Some(AUDIT_EVENT_DOCUMENTATION))
                 },
-                resource_entry::<Immunization>(Some(mapping::IPS_IMMUNIZATION), None),
-                resource_entry::<MedicationRequest>(Some(mapping::IPS_MEDICATION_REQUEST), None),
+                resource_entry::<Immunization>(&[mapping::IPS_IMMUNIZATION], None),
+                resource_entry::<MedicationRequest>(&[mapping::IPS_MEDICATION_REQUEST], None),
+                resource_entry::<Observation>(
+                    &[laboratory::IPS_OBSERVATION_LAB, laboratory::EU_OBSERVATION_LAB],
+                    Some(OBSERVATION_DOCUMENTATION),
+                ),
             ],
             search_param: COMMON_RESULT_PARAMS
                 .iter()
@@ -226,7 +245,7 @@ const AUDIT_EVENT_DOCUMENTATION: &str = "The access log (EHDS Art. 9): an AuditE
     with patient= (required), newest first; immutable (PUT, PATCH, DELETE: 405).";
 
 fn resource_entry<R: Searchable>(
-    supported_profile: Option<&str>,
+    supported_profile: &[&str],
     documentation: Option<&str>,
 ) -> RestResource {
     RestResource {
@@ -235,7 +254,7 @@ fn resource_entry<R: Searchable>(
             "http://hl7.org/fhir/StructureDefinition/{}",
             R::TYPE.as_str()
         ),
-        supported_profile: supported_profile.into_iter().map(Into::into).collect(),
+        supported_profile: supported_profile.iter().map(|p| (*p).into()).collect(),
         documentation: documentation.map(Into::into),
         interaction: INTERACTIONS
             .iter()

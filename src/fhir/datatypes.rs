@@ -128,6 +128,14 @@ impl Reference {
         }
     }
 
+    /// A reference to a resource contained in the referring one (`#id`).
+    pub fn to_contained(id: &str) -> Self {
+        Reference {
+            reference: Some(format!("#{id}")),
+            ..Default::default()
+        }
+    }
+
     /// A logical reference to something this server does not serve (a professional in a
     /// national registry): the identifier says who, the display says it in words.
     pub fn logical(resource_type: &str, identifier: Identifier, display: &str) -> Self {
@@ -221,4 +229,42 @@ pub struct Extension {
     pub value_reference: Option<Reference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+}
+
+/// A measured amount; the gateway writes UCUM units (`system` and `code`) beside the unit
+/// as the laboratory printed it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quantity {
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "decimal::serialize"
+    )]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Annotation {
+    pub text: String,
+}
+
+/// FHIR decimals from `f64`: a whole number is written without a fraction (`142`, not
+/// `142.0`), as laboratories report it.
+mod decimal {
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => s.serialize_i64(*v as i64),
+            Some(v) => s.serialize_f64(*v),
+            None => s.serialize_none(),
+        }
+    }
 }

@@ -65,6 +65,36 @@ fn summary_elements(t: ResourceType) -> &'static [&'static str] {
             "recorder",
             "asserter",
         ],
+        ResourceType::Observation => &[
+            "identifier",
+            "basedOn",
+            "partOf",
+            "status",
+            "code",
+            "subject",
+            "focus",
+            "encounter",
+            "effective[x]",
+            "issued",
+            "performer",
+            "value[x]",
+            "hasMember",
+            "derivedFrom",
+            "component",
+        ],
+        ResourceType::DiagnosticReport => &[
+            "identifier",
+            "status",
+            "category",
+            "code",
+            "subject",
+            "encounter",
+            "effective[x]",
+            "issued",
+            "performer",
+            "resultsInterpreter",
+            "media",
+        ],
         ResourceType::Consent => &[
             "identifier",
             "status",
@@ -97,6 +127,19 @@ fn mandatory_elements(t: ResourceType) -> &'static [&'static str] {
         ResourceType::Immunization => &["status", "vaccineCode", "patient", "occurrence[x]"],
         ResourceType::AllergyIntolerance => &["patient", "code"],
         ResourceType::Condition => &["clinicalStatus", "code", "subject"],
+        // IPS 2.0 and the EU laboratory profiles: category (the laboratory slice) and
+        // performer are 1..*; the EU composition extension is 1..1 on the report.
+        ResourceType::Observation => &[
+            "status",
+            "category",
+            "code",
+            "subject",
+            "effective[x]",
+            "performer",
+        ],
+        ResourceType::DiagnosticReport => {
+            &["extension", "status", "code", "subject", "effective[x]"]
+        }
         // consent-1: a policy or a policyRule; consent-2/3: the patient of a privacy or
         // research consent.
         ResourceType::Consent => &[
@@ -142,11 +185,32 @@ pub fn apply(t: ResourceType, resource: Value, cut: Cut<'_>) -> Value {
             Cut::Elements(list) => list.iter().any(|e| element_is(name, e)),
         }
     };
-    let mut kept: Map<String, Value> = fields.into_iter().filter(|(k, _)| keep(k)).collect();
+    let mut kept: Map<String, Value> = fields
+        .into_iter()
+        .filter(|(k, _)| k == "contained" || keep(k))
+        .collect();
+    // Contained resources go with what refers to them: a contained resource that nothing
+    // refers to breaks dom-3, and a `#id` reference without its resource breaks ref-1.
+    if kept.contains_key("contained") && !refers_to_contained(&kept) {
+        kept.remove("contained");
+    }
     if cut != Cut::Data {
         mark_subsetted(&mut kept);
     }
     Value::Object(kept)
+}
+
+fn refers_to_contained(fields: &Map<String, Value>) -> bool {
+    fn any_local(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.iter().any(|(k, v)| {
+                (k == "reference" && v.as_str().is_some_and(|r| r.starts_with('#'))) || any_local(v)
+            }),
+            Value::Array(items) => items.iter().any(any_local),
+            _ => false,
+        }
+    }
+    fields.iter().any(|(k, v)| k != "contained" && any_local(v))
 }
 
 /// `medicationCodeableConcept` is the element `medication[x]` (and `_elements=medication`).
@@ -166,7 +230,14 @@ fn element_is(json_name: &str, element: &str) -> bool {
 fn is_choice_base(element: &str) -> bool {
     matches!(
         element,
-        "medication" | "occurrence" | "onset" | "abatement" | "deceased" | "reported"
+        "medication"
+            | "occurrence"
+            | "onset"
+            | "abatement"
+            | "deceased"
+            | "reported"
+            | "value"
+            | "effective"
     )
 }
 
@@ -245,5 +316,30 @@ mod tests {
         assert!(element_is("occurrenceDateTime", "occurrence"));
         assert!(!element_is("statusReason", "status"));
         assert!(element_is("status", "status"));
+    }
+
+    #[test]
+    fn contained_resources_go_with_what_refers_to_them() {
+        let observation = json!({
+            "resourceType": "Observation", "id": "o", "meta": {},
+            "contained": [{"resourceType": "Specimen", "id": "specimen"}],
+            "status": "final", "category": [{"text": "lab"}], "code": {"text": "Hb"},
+            "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2024-01-01",
+            "performer": [{"display": "Lab"}], "valueQuantity": {"value": 140},
+            "specimen": {"reference": "#specimen"}
+        });
+        let summary = apply(ResourceType::Observation, observation.clone(), Cut::Summary);
+        assert!(summary.get("specimen").is_none());
+        assert!(summary.get("contained").is_none(), "{summary}");
+        assert!(summary.get("valueQuantity").is_some());
+        let named = vec!["specimen".to_owned()];
+        let with_specimen = apply(
+            ResourceType::Observation,
+            observation,
+            Cut::Elements(&named),
+        );
+        assert_eq!(with_specimen["specimen"]["reference"], "#specimen");
+        assert_eq!(with_specimen["contained"][0]["id"], "specimen");
+        assert!(with_specimen.get("valueQuantity").is_none());
     }
 }

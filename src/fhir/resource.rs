@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::fhir::datatypes::Meta;
 use crate::fhir::resources::{
     AllergyIntolerance, AuditEvent, Bundle, CapabilityStatement, Composition, Condition, Consent,
-    Device, Immunization, MedicationRequest, MedicationStatement, OperationOutcome, Patient,
+    Device, DiagnosticReport, Immunization, MedicationRequest, MedicationStatement, Observation,
+    OperationOutcome, Patient,
 };
 
 /// Every resource type the gateway emits. `resourceType` comes first in the JSON.
@@ -17,6 +18,8 @@ pub enum Resource {
     Immunization(Immunization),
     AllergyIntolerance(AllergyIntolerance),
     Condition(Condition),
+    Observation(Observation),
+    DiagnosticReport(DiagnosticReport),
     Consent(Consent),
     AuditEvent(AuditEvent),
     Composition(Composition),
@@ -36,6 +39,8 @@ impl Resource {
             Resource::Immunization(_) => "Immunization",
             Resource::AllergyIntolerance(_) => "AllergyIntolerance",
             Resource::Condition(_) => "Condition",
+            Resource::Observation(_) => "Observation",
+            Resource::DiagnosticReport(_) => "DiagnosticReport",
             Resource::Consent(_) => "Consent",
             Resource::AuditEvent(_) => "AuditEvent",
             Resource::Composition(_) => "Composition",
@@ -55,6 +60,8 @@ impl Resource {
             Resource::Immunization(r) => Some(&r.id),
             Resource::AllergyIntolerance(r) => Some(&r.id),
             Resource::Condition(r) => Some(&r.id),
+            Resource::Observation(r) => Some(&r.id),
+            Resource::DiagnosticReport(r) => Some(&r.id),
             Resource::Consent(r) => Some(&r.id),
             Resource::AuditEvent(r) => Some(&r.id),
             Resource::Composition(r) => Some(&r.id),
@@ -74,6 +81,8 @@ impl Resource {
             Resource::Immunization(r) => Some(&r.meta),
             Resource::AllergyIntolerance(r) => Some(&r.meta),
             Resource::Condition(r) => Some(&r.meta),
+            Resource::Observation(r) => Some(&r.meta),
+            Resource::DiagnosticReport(r) => Some(&r.meta),
             Resource::Consent(r) => Some(&r.meta),
             Resource::AuditEvent(r) => Some(&r.meta),
             Resource::Composition(r) => Some(&r.meta),
@@ -109,19 +118,23 @@ pub enum ResourceType {
     AllergyIntolerance,
     Condition,
     Consent,
+    DiagnosticReport,
+    Observation,
     /// The access log (R35, R36). Not among [`ResourceType::ALL`]: it is no part of a
     /// patient's record (`$everything`, `_type`) and has routes of its own.
     AuditEvent,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 6] = [
+    pub const ALL: [ResourceType; 8] = [
         ResourceType::Patient,
         ResourceType::AllergyIntolerance,
         ResourceType::Condition,
         ResourceType::Consent,
+        ResourceType::DiagnosticReport,
         ResourceType::Immunization,
         ResourceType::MedicationRequest,
+        ResourceType::Observation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -132,6 +145,8 @@ impl ResourceType {
             ResourceType::AllergyIntolerance => "AllergyIntolerance",
             ResourceType::Condition => "Condition",
             ResourceType::Consent => "Consent",
+            ResourceType::DiagnosticReport => "DiagnosticReport",
+            ResourceType::Observation => "Observation",
             ResourceType::AuditEvent => "AuditEvent",
         }
     }
@@ -189,6 +204,8 @@ domain_resource!(AllergyIntolerance, |r| referenced_patient(&r.patient));
 domain_resource!(Condition, |r| referenced_patient(&r.subject), |r| {
     crate::consent::sensitivity::of_codes(&r.code.coding)
 });
+domain_resource!(Observation, |r| referenced_patient(&r.subject));
+domain_resource!(DiagnosticReport, |r| referenced_patient(&r.subject));
 domain_resource!(Consent, |r| r.patient.as_ref().and_then(referenced_patient));
 domain_resource!(AuditEvent, |r| r
     .entity

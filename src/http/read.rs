@@ -7,7 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::access::Loadable;
 use crate::auth::principal::Principal;
 use crate::fhir::resources::{
-    AllergyIntolerance, Condition, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationRequest, Observation,
+    Patient,
 };
 use crate::fhir::{DomainResource, FhirError, Resource, ResourceType};
 use crate::http::caller::Caller;
@@ -36,6 +37,12 @@ pub async fn read(
         }
         ResourceType::Condition => {
             read_as::<Condition>(&req, &state, &principal, &id, format).await
+        }
+        ResourceType::Observation => {
+            read_as::<Observation>(&req, &state, &principal, &id, format).await
+        }
+        ResourceType::DiagnosticReport => {
+            read_as::<DiagnosticReport>(&req, &state, &principal, &id, format).await
         }
         ResourceType::Consent => {
             let consent = state.consents.read(&principal, &id).await?;

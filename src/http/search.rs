@@ -8,8 +8,8 @@ use crate::access::{Loadable, SearchPage};
 use crate::auth::principal::Principal;
 use crate::fhir::elements::{self, Cut};
 use crate::fhir::resources::{
-    AllergyIntolerance, Bundle, BundleEntry, BundleLink, Condition, Consent, EntryResource,
-    EntrySearch, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, Bundle, BundleEntry, BundleLink, Condition, Consent, DiagnosticReport,
+    EntryResource, EntrySearch, Immunization, MedicationRequest, Observation, Patient,
 };
 use crate::fhir::search::{PageState, SearchRequest, Searchable, Summary};
 use crate::fhir::{DomainResource, FhirError, Resource, ResourceType};
@@ -94,6 +94,12 @@ async fn run(
         ResourceType::Condition => {
             search_as::<Condition>(state, principal, params, offset, lenient, format).await
         }
+        ResourceType::Observation => {
+            search_as::<Observation>(state, principal, params, offset, lenient, format).await
+        }
+        ResourceType::DiagnosticReport => {
+            search_as::<DiagnosticReport>(state, principal, params, offset, lenient, format).await
+        }
         ResourceType::Consent => {
             let request = parse::<Consent>(state, &params, offset, lenient)?;
             let result = state.consents.search(principal, &request).await?;
@@ -176,7 +182,7 @@ fn searchset<R: Searchable>(
         result
             .included
             .into_iter()
-            .map(|p| entry_of(&fhir_base, p, None, "include")),
+            .map(|r| included_entry(&fhir_base, r)),
     );
     let link_to = |offset: usize| {
         let token = state.sealer.seal(&PageState {
@@ -243,6 +249,22 @@ pub(super) fn page_links(
         });
     }
     link
+}
+
+/// An entry `_include` adds: always whole, as `_summary`/`_elements` apply to matches only.
+fn included_entry(fhir_base: &str, resource: Resource) -> BundleEntry {
+    let full_url = format!(
+        "{fhir_base}/{}/{}",
+        resource.type_name(),
+        resource.id().unwrap_or_default()
+    );
+    BundleEntry {
+        full_url,
+        resource: EntryResource::Typed(Box::new(resource)),
+        search: Some(EntrySearch {
+            mode: "include".into(),
+        }),
+    }
 }
 
 fn entry_of<R: DomainResource>(

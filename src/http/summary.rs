@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::access::Wanted;
 use crate::audit::note;
 use crate::auth::principal::Principal;
-use crate::fhir::ips::{self, DocumentContext, IPS_BUNDLE, PatientData};
+use crate::fhir::ips::{self, DocumentContext, IPS_BUNDLE};
 use crate::fhir::{DomainResource, FhirError, Resource, uuid};
 use crate::http::caller::Caller;
 use crate::http::format::{Format, query_pairs};
@@ -128,6 +128,20 @@ pub(super) async fn respond(
                 "Immunization",
                 record.immunizations.shown(),
                 patient_id,
+            ))
+            // The reports are in the document only beside their results (`ips::sections`).
+            .chain(listed(
+                "DiagnosticReport",
+                record
+                    .observations
+                    .shown()
+                    .and(record.diagnostic_reports.shown()),
+                patient_id,
+            ))
+            .chain(listed(
+                "Observation",
+                record.observations.shown(),
+                patient_id,
             )),
     );
     let fhir_base = state.fhir_base();
@@ -136,13 +150,7 @@ pub(super) async fn respond(
     let now = state.access.clock().now();
     let now = now.replace_millisecond(now.millisecond()).unwrap_or(now);
     let document = ips::summary(
-        &PatientData {
-            patient: &record.patient,
-            conditions: record.conditions.shown(),
-            allergy_intolerances: record.allergy_intolerances.shown(),
-            medication_requests: record.medication_requests.shown(),
-            immunizations: record.immunizations.shown(),
-        },
+        &record.summary_data(),
         &DocumentContext {
             fhir_base: &fhir_base,
             timestamp: now,

@@ -7,6 +7,7 @@
 //! MedicationRequests (`medication_statement.rs`).
 
 pub mod ids;
+pub mod laboratory;
 pub mod medication_statement;
 pub mod national;
 pub mod systems;
@@ -18,8 +19,9 @@ use crate::fhir::datatypes::{
     Reference,
 };
 use crate::fhir::resources::{
-    AllergyIntolerance, AllergyReaction, Condition, DispenseRequest, Immunization,
-    ImmunizationPerformer, MedicationRequest, Patient, PatientCommunication,
+    AllergyIntolerance, AllergyReaction, Condition, DiagnosticReport, DispenseRequest,
+    Immunization, ImmunizationPerformer, MedicationRequest, Observation, Patient,
+    PatientCommunication,
 };
 use crate::national_id::Country;
 use crate::portal::PersonRecords;
@@ -45,6 +47,8 @@ pub struct MappedRecords {
     pub immunizations: Vec<Immunization>,
     pub allergy_intolerances: Vec<AllergyIntolerance>,
     pub conditions: Vec<Condition>,
+    pub diagnostic_reports: Vec<DiagnosticReport>,
+    pub observations: Vec<Observation>,
 }
 
 pub fn records(country: Country, person: &Person, records: &PersonRecords) -> MappedRecords {
@@ -68,6 +72,20 @@ pub fn records(country: Country, person: &Person, records: &PersonRecords) -> Ma
             .conditions
             .iter()
             .map(|r| condition(country, person, r))
+            .collect(),
+        diagnostic_reports: records
+            .lab_reports
+            .iter()
+            .map(|r| laboratory::diagnostic_report(country, person, r))
+            .collect(),
+        observations: records
+            .lab_reports
+            .iter()
+            .flat_map(|report| {
+                laboratory::all_results(report)
+                    .into_iter()
+                    .map(move |r| laboratory::observation(country, person, report, r))
+            })
             .collect(),
     }
 }

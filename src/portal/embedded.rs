@@ -128,6 +128,14 @@ impl EmbeddedSource {
             let p = owner("condition", &r.key, &r.person)?;
             records.entry(p).or_default().conditions.push(r);
         }
+        for r in data.lab_reports {
+            let p = owner("laboratory report", &r.key, &r.person)?;
+            // A result is read by its own id, so its key is a record key like any other.
+            for result in crate::mapping::laboratory::all_results(&r) {
+                owner("laboratory result", &result.key, &r.person)?;
+            }
+            records.entry(p).or_default().lab_reports.push(r);
+        }
         for person in &persons {
             for guardian in &person.guardians {
                 if !by_key.contains_key(guardian) {
@@ -306,6 +314,20 @@ mod tests {
                 .iter()
                 .any(|c| c.release_date.is_some_and(|d| d > future))),
             "a Finnish release delay"
+        );
+        for source in &sources {
+            assert!(
+                source.records.values().any(|r| !r.lab_reports.is_empty()),
+                "{:?} has laboratory results",
+                source.country
+            );
+        }
+        assert!(
+            fi.records.values().any(|r| r
+                .lab_reports
+                .iter()
+                .any(|l| l.release_date.is_some_and(|d| d > future))),
+            "a Finnish laboratory result with a release delay"
         );
         assert!(persons().any(|p| p.national_id.kind() == crate::national_id::IdKind::NoDNumber));
         assert!(

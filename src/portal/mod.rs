@@ -11,7 +11,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::national_id::{Country, NationalId};
-use model::{Allergy, ConditionRecord, Person, PowerOfAttorney, Prescription, Vaccination};
+use model::{
+    Allergy, ConditionRecord, LabReport, Person, PowerOfAttorney, Prescription, Vaccination,
+};
 
 /// Everything the portal holds about one person's health.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +22,7 @@ pub struct PersonRecords {
     pub vaccinations: Vec<Vaccination>,
     pub allergies: Vec<Allergy>,
     pub conditions: Vec<ConditionRecord>,
+    pub lab_reports: Vec<LabReport>,
 }
 
 /// Why a source could not answer. The messages are what a client may be told: they say

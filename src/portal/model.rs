@@ -342,6 +342,138 @@ pub struct ConditionRecord {
     pub updated: time::OffsetDateTime,
 }
 
+/// A laboratory report as the national results service holds it (Helsenorge "Prøvesvar",
+/// 1177 "Provsvar", sundhed.dk "Laboratoriesvar", MyKanta "Laboratoriotutkimukset"): one
+/// requisition's results from one specimen, released by one laboratory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabReport {
+    pub key: String,
+    pub person: String,
+    /// The laboratory's accession (requisition) number of the report.
+    pub accession: String,
+    /// What the report is called in the portal ("Blodprøver", "Urinodling", ...).
+    pub title: String,
+    pub study: LabStudy,
+    pub status: LabReportStatus,
+    /// When the specimen was taken.
+    #[serde(with = "time::serde::rfc3339")]
+    pub collected: time::OffsetDateTime,
+    /// When the laboratory released the results.
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued: time::OffsetDateTime,
+    /// The specimen's type, SNOMED CT (119297000 Blood specimen, 122575003 Urine specimen, ...).
+    pub specimen: Code,
+    pub laboratory: Organization,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<Professional>,
+    pub results: Vec<LabResult>,
+    /// The laboratory's comment on the report as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conclusion: Option<String>,
+    /// Not to be shown to the patient before this date (FI ReleaseDateForPatientViewing).
+    #[serde(
+        default,
+        with = "iso_date::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub release_date: Option<Date>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated: time::OffsetDateTime,
+}
+
+/// The kind of study, as the HL7 Europe laboratory guide groups results (LOINC study types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabStudy {
+    Chemistry,
+    Haematology,
+    Microbiology,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabReportStatus {
+    /// Some results still to come.
+    Preliminary,
+    Final,
+    /// Changed after it was final.
+    Corrected,
+}
+
+/// One result of a report. A culture's result holds the susceptibility results of the
+/// organism it found as `members`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabResult {
+    /// Unique among the person's records (reports and results alike).
+    pub key: String,
+    pub loinc: Code,
+    /// The nation's own test code: NO NLK (Norsk laboratoriekodeverk), SE and DK NPU, FI
+    /// Kuntaliitto's laboratory test code. `None` where the laboratory gave LOINC only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub national: Option<Code>,
+    pub value: LabValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_range: Option<ReferenceRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<Interpretation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<LabResult>,
+}
+
+/// A result's value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum LabValue {
+    /// A measured quantity in a UCUM unit (`mmol/L`, `10*9/L`, `g/L`, ...).
+    Quantity {
+        value: f64,
+        unit: String,
+    },
+    /// A coded finding, SNOMED CT (an organism, "Detected", "Not detected").
+    Coded {
+        code: String,
+        display: String,
+    },
+    Text {
+        text: String,
+    },
+    /// No value of its own: a panel or culture whose members carry the results.
+    None,
+}
+
+/// The normal range of a quantity, in the value's unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceRange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// The laboratory's flag on a result (HL7 v3 ObservationInterpretation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interpretation {
+    Normal,
+    High,
+    Low,
+    CriticalHigh,
+    CriticalLow,
+    Abnormal,
+    Detected,
+    NotDetected,
+    Susceptible,
+    Intermediate,
+    Resistant,
+}
+
 /// Everything one country's portal holds, as it is loaded into the embedded source.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -359,6 +491,8 @@ pub struct CountryDataSet {
     pub allergies: Vec<Allergy>,
     #[serde(default)]
     pub conditions: Vec<ConditionRecord>,
+    #[serde(default)]
+    pub lab_reports: Vec<LabReport>,
 }
 
 /// `YYYY-MM-DD` dates in the data files.

@@ -185,7 +185,7 @@ async fn invalid_consents_are_refused_and_nothing_is_stored() {
     let mut odd_scope = restriction(PATIENT);
     odd_scope["scope"]["coding"][0]["code"] = json!("treatment");
     let mut unknown_type = restriction(PATIENT);
-    unknown_type["provision"]["class"][0]["code"] = json!("Observation");
+    unknown_type["provision"]["class"][0]["code"] = json!("Encounter");
     let not_a_consent = json!({"resourceType": "Patient"});
     let cases = [
         (restriction("no.p-no-001"), 422, "processing"),

@@ -9,9 +9,9 @@ async fn unknown_resource_types_and_paths_are_404() {
     let token = user_token("user/*.rs");
     app.assert_each_refused(
         [
-            "/Observation?patient=x",
+            "/Encounter?patient=x",
             "/Foo/1",
-            "/Observation/1",
+            "/Encounter/1",
             "/Patient/x/_history",
             "/",
         ],

@@ -11,11 +11,13 @@ use crate::support::app::{
 use crate::support::data;
 use crate::support::profiles::assert_valid;
 
-const RECORD_TYPES: [&str; 4] = [
+const RECORD_TYPES: [&str; 6] = [
     "AllergyIntolerance",
     "Condition",
+    "DiagnosticReport",
     "Immunization",
     "MedicationRequest",
+    "Observation",
 ];
 
 fn key(resource: &Value) -> String {
@@ -225,6 +227,10 @@ async fn type_selects_the_resource_types() {
             "_type=MedicationRequest,Patient",
             vec!["MedicationRequest", "Patient"],
         ),
+        (
+            "_type=Observation,DiagnosticReport",
+            vec!["DiagnosticReport", "Observation"],
+        ),
     ] {
         let selected = paged(
             &app,
@@ -247,12 +253,7 @@ async fn type_selects_the_resource_types() {
         .await;
         assert_eq!(lines, selected, "{query}");
     }
-    for query in [
-        "_type=Observation",
-        "_type=Foo",
-        "_type=Condition,",
-        "_type=",
-    ] {
+    for query in ["_type=Encounter", "_type=Foo", "_type=Condition,", "_type="] {
         let (status, body) = app
             .get_json(&format!("/Patient/{p}/$everything?{query}"), Some(&token))
             .await;

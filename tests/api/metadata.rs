@@ -39,9 +39,83 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
         "Condition",
         "Consent",
         "AuditEvent",
+        "Observation",
+        "DiagnosticReport",
     ] {
         assert!(types.contains(&expected), "{expected} declared");
     }
+    // Laboratory results claim the IPS 2.0 and the HL7 Europe laboratory profiles, and say
+    // what they can be searched and included by.
+    let declared_type = |name: &str| {
+        declared
+            .iter()
+            .find(|r| r["type"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} declared"))
+    };
+    let observation = declared_type("Observation");
+    assert_eq!(
+        observation["supportedProfile"],
+        serde_json::json!([
+            "http://hl7.org/fhir/uv/ips/StructureDefinition/Observation-results-laboratory-pathology-uv-ips",
+            "http://hl7.eu/fhir/laboratory/StructureDefinition/Observation-resultslab-eu-lab"
+        ])
+    );
+    let params = |resource: &Value| -> Vec<String> {
+        resource["searchParam"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}:{}",
+                    p["name"].as_str().unwrap(),
+                    p["type"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    for expected in [
+        "patient:reference",
+        "category:token",
+        "code:token",
+        "date:date",
+        "status:token",
+        "value-quantity:quantity",
+    ] {
+        assert!(
+            params(&observation).iter().any(|p| p == expected),
+            "Observation {expected}"
+        );
+    }
+    let report = declared_type("DiagnosticReport");
+    assert_eq!(
+        report["supportedProfile"],
+        serde_json::json!([
+            "http://hl7.org/fhir/uv/ips/StructureDefinition/DiagnosticReport-uv-ips",
+            "http://hl7.eu/fhir/laboratory/StructureDefinition/DiagnosticReport-eu-lab"
+        ])
+    );
+    for expected in [
+        "patient:reference",
+        "category:token",
+        "code:token",
+        "date:date",
+        "status:token",
+        "result:reference",
+    ] {
+        assert!(
+            params(&report).iter().any(|p| p == expected),
+            "DiagnosticReport {expected}"
+        );
+    }
+    assert!(
+        report["searchInclude"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i == "DiagnosticReport:result")
+    );
     for resource in resources(&body) {
         let interactions: Vec<&str> = resource["interaction"]
             .as_array()
@@ -150,6 +224,7 @@ fn sample_value(kind: &str) -> &'static str {
         "string" => "x",
         "date" => "ge2000-01-01",
         "reference" => data::NO_ADULT,
+        "quantity" => "ge5.4|http://unitsofmeasure.org|mmol/L",
         other => panic!("the server declares a parameter type it was not expected to: {other}"),
     }
 }

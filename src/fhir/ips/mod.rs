@@ -7,14 +7,14 @@
 //! tested and timed on its own.
 //!
 //! Full URLs and references: a resource the gateway serves (Patient, AllergyIntolerance,
-//! Condition, Immunization) has its RESTful URL as fullUrl, and its own relative references
+//! Condition, Immunization, DiagnosticReport, Observation) has its RESTful URL as fullUrl, and its own relative references
 //! (`Patient/no.p-001`) resolve against that. A resource that exists only in this document
 //! (the Composition, the Device, the MedicationStatements, the "no information" resources) has a
 //! `urn:uuid:` fullUrl, and since a relative reference cannot be resolved from such an entry,
 //! everything it points to is written as an absolute URL.
 //!
-//! Sections: Problems, Allergies and Medications always; Immunizations and History of Past
-//! Illness when there is something to list (`sections.rs` has the rules per section). A
+//! Sections: Problems, Allergies and Medications always; Immunizations, Results and History
+//! of Past Illness when there is something to list (`sections.rs` has the rules per section). A
 //! section whose resource type the caller may not read says so with the emptyReason
 //! `withheld`; IPS 1.1.0 has no other way of saying it, so such a document departs from the
 //! profile on that point and does not claim Bundle-uv-ips / Composition-uv-ips in
@@ -29,7 +29,8 @@ use time::OffsetDateTime;
 use crate::fhir::datatypes::{CodeableConcept, Identifier, Meta, Reference};
 use crate::fhir::resources::{
     AllergyIntolerance, Bundle, BundleEntry, Composition, Condition, Device, DeviceName,
-    DeviceVersion, EntryResource, Immunization, MedicationRequest, Patient,
+    DeviceVersion, DiagnosticReport, EntryResource, Immunization, MedicationRequest, Observation,
+    Patient,
 };
 use crate::fhir::{DomainResource, Resource, uuid};
 use crate::mapping::{self, systems};
@@ -53,6 +54,8 @@ pub struct PatientData<'a> {
     pub allergy_intolerances: Option<&'a [AllergyIntolerance]>,
     pub medication_requests: Option<&'a [MedicationRequest]>,
     pub immunizations: Option<&'a [Immunization]>,
+    pub diagnostic_reports: Option<&'a [DiagnosticReport]>,
+    pub observations: Option<&'a [Observation]>,
 }
 
 /// Where and when the document is made.

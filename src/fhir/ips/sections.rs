@@ -8,6 +8,9 @@
 //!   available through `$everything`.
 //! - Immunizations (11369-6): every vaccination except those entered in error; only when there
 //!   is one (or when the caller may not read them, to say so).
+//! - Results (30954-2): the laboratory reports and every result in them, as DiagnosticReports
+//!   and Observations; only when there is one (or when the caller may not read results, to
+//!   say so).
 //! - History of Past Illness (11348-0): the conditions that are resolved, inactive or in
 //!   remission; only when there is one.
 //!
@@ -17,7 +20,8 @@
 
 use crate::fhir::datatypes::{CodeableConcept, Coding, Narrative, Reference};
 use crate::fhir::resources::{
-    AllergyIntolerance, CompositionSection, Condition, Immunization, MedicationRequest,
+    AllergyIntolerance, CompositionSection, Condition, DiagnosticReport, Immunization,
+    MedicationRequest, Observation,
 };
 use crate::fhir::uuid;
 use crate::mapping::medication_statement;
@@ -57,6 +61,12 @@ const IMMUNIZATIONS: Kind = Kind {
     title: "Immunizations",
     what: "immunizations",
 };
+const RESULTS: Kind = Kind {
+    code: "30954-2",
+    display: "Relevant diagnostic tests/laboratory data Narrative",
+    title: "Results",
+    what: "laboratory results",
+};
 const PAST_ILLNESS: Kind = Kind {
     code: "11348-0",
     display: "History of Past illness Narrative",
@@ -71,6 +81,7 @@ pub(super) fn all(doc: &mut Assembly<'_>, data: &PatientData<'_>) -> Vec<Composi
         medications(doc, data.medication_requests),
     ];
     sections.extend(immunizations(doc, data.immunizations));
+    sections.extend(results(doc, data.diagnostic_reports, data.observations));
     sections.extend(past_illness(doc, data.conditions));
     sections
 }
@@ -308,4 +319,86 @@ fn immunizations(
     text.table(&["Vaccine", "Codes", "Date", "Status", "Lot"], rows);
     let entry = listed.iter().map(|i| doc.served(*i)).collect();
     Some(section(&IMMUNIZATIONS, entry, text.finish()))
+}
+
+/// The reports and their results. Every result a report or a culture refers to is in the
+/// document, so the section needs the Observations; a caller who may read the reports but
+/// not the results gets `withheld`, not reports whose references lead nowhere.
+fn results(
+    doc: &mut Assembly<'_>,
+    reports: Option<&[DiagnosticReport]>,
+    observations: Option<&[Observation]>,
+) -> Option<CompositionSection> {
+    let Some(observations) = observations else {
+        return Some(withheld(&RESULTS));
+    };
+    let reports = reports.unwrap_or_default();
+    if observations.is_empty() {
+        return None;
+    }
+    let rows = observations.iter().map(|o| {
+        vec![
+            concept(&o.code),
+            codes(&o.code),
+            result_value(o),
+            o.reference_range
+                .iter()
+                .map(range_text)
+                .collect::<Vec<_>>()
+                .join("; "),
+            o.interpretation
+                .iter()
+                .map(concept)
+                .collect::<Vec<_>>()
+                .join(", "),
+            o.effective_date_time
+                .as_deref()
+                .map(day)
+                .unwrap_or_default(),
+        ]
+    });
+    let mut text = Xhtml::new();
+    text.table(
+        &[
+            "Test",
+            "Codes",
+            "Result",
+            "Reference range",
+            "Flag",
+            "Taken",
+        ],
+        rows,
+    );
+    let mut entry: Vec<Reference> = reports.iter().map(|r| doc.served(r)).collect();
+    entry.extend(observations.iter().map(|o| doc.served(o)));
+    Some(section(&RESULTS, entry, text.finish()))
+}
+
+fn result_value(o: &Observation) -> String {
+    if let Some(q) = &o.value_quantity {
+        let value = q.value.map(|v| v.to_string()).unwrap_or_default();
+        return match &q.unit {
+            Some(unit) => format!("{value} {unit}"),
+            None => value,
+        };
+    }
+    if let Some(cc) = &o.value_codeable_concept {
+        return concept(cc);
+    }
+    o.value_string.clone().unwrap_or_default()
+}
+
+fn range_text(range: &crate::fhir::resources::ObservationReferenceRange) -> String {
+    if let Some(text) = &range.text {
+        return text.clone();
+    }
+    let bound = |q: &Option<crate::fhir::datatypes::Quantity>| {
+        q.as_ref().and_then(|q| q.value).map(|v| v.to_string())
+    };
+    match (bound(&range.low), bound(&range.high)) {
+        (Some(low), Some(high)) => format!("{low}–{high}"),
+        (Some(low), None) => format!("≥ {low}"),
+        (None, Some(high)) => format!("≤ {high}"),
+        (None, None) => String::new(),
+    }
 }

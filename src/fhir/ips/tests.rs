@@ -44,6 +44,12 @@ fn person(key: &str) -> (Patient, MappedRecords) {
             .filter(|r| r.person == key)
             .cloned()
             .collect(),
+        lab_reports: data
+            .lab_reports
+            .iter()
+            .filter(|r| r.person == key)
+            .cloned()
+            .collect(),
     };
     (
         mapping::patient(Country::No, person),
@@ -58,6 +64,8 @@ fn shown<'a>(patient: &'a Patient, records: &'a MappedRecords) -> PatientData<'a
         allergy_intolerances: Some(&records.allergy_intolerances),
         medication_requests: Some(&records.medication_requests),
         immunizations: Some(&records.immunizations),
+        diagnostic_reports: Some(&records.diagnostic_reports),
+        observations: Some(&records.observations),
     }
 }
 
@@ -257,9 +265,11 @@ fn types_the_caller_may_not_read_are_withheld_and_the_document_claims_no_ips_pro
         allergy_intolerances: None,
         medication_requests: Some(&records.medication_requests),
         immunizations: None,
+        diagnostic_reports: None,
+        observations: None,
     };
     let doc = build(&data);
-    for loinc in ["11450-4", "48765-2", "11369-6"] {
+    for loinc in ["11450-4", "48765-2", "11369-6", "30954-2"] {
         let s = section(&doc, loinc).unwrap();
         assert_eq!(s["emptyReason"]["coding"][0]["system"], LIST_EMPTY_REASON);
         assert_eq!(s["emptyReason"]["coding"][0]["code"], "withheld");

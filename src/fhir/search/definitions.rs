@@ -4,11 +4,12 @@
 //! what the server declares cannot drift from what it does.
 
 use crate::fhir::resources::{
-    AllergyIntolerance, AuditEvent, Condition, Consent, Immunization, MedicationRequest, Patient,
+    AllergyIntolerance, AuditEvent, Condition, Consent, DiagnosticReport, Immunization,
+    MedicationRequest, Observation, Patient,
 };
 use crate::fhir::search::params::{
     IndexValue, ParamDef, ParamType, Searchable, code, codeable_concept, date, identifiers,
-    last_updated, reference, resource_id,
+    last_updated, quantity, reference, resource_id,
 };
 
 macro_rules! param {
@@ -604,6 +605,180 @@ fn token_of(c: &crate::fhir::datatypes::Coding) -> Option<IndexValue<'_>> {
 impl Searchable for AuditEvent {
     fn params() -> &'static [ParamDef<Self>] {
         &AUDIT_EVENT_PARAMS
+    }
+    fn default_sort() -> &'static str {
+        "-date"
+    }
+}
+
+static OBSERVATION_PARAMS: std::sync::LazyLock<Vec<ParamDef<Observation>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                "The patient the result is about",
+                Some("Patient"),
+                |r: &Observation| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "subject",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/Observation-subject",
+                "The patient the result is about",
+                Some("Patient"),
+                |r: &Observation| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "category",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Observation-category",
+                "laboratory (observation-category), or the LOINC study type (18719-5 chemistry, 18723-7 haematology, 18725-2 microbiology)",
+                None,
+                |r: &Observation| r.category.iter().flat_map(codeable_concept).collect()
+            ),
+            param!(
+                "code",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-code",
+                "The test: LOINC, or the national code (NLK, NPU, Kuntaliitto)",
+                None,
+                |r: &Observation| codeable_concept(&r.code).collect()
+            ),
+            param!(
+                "date",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/clinical-date",
+                "When the specimen was taken",
+                None,
+                |r: &Observation| r
+                    .effective_date_time
+                    .as_deref()
+                    .and_then(date)
+                    .into_iter()
+                    .collect()
+            ),
+            param!(
+                "status",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/Observation-status",
+                "preliminary | final | corrected",
+                None,
+                |r: &Observation| vec![code("http://hl7.org/fhir/observation-status", &r.status)]
+            ),
+            param!(
+                "value-quantity",
+                Quantity,
+                "http://hl7.org/fhir/SearchParameter/Observation-value-quantity",
+                "The measured value, [prefix]number|system|code (UCUM), with the precision of the number written",
+                None,
+                |r: &Observation| r
+                    .value_quantity
+                    .as_ref()
+                    .and_then(quantity)
+                    .into_iter()
+                    .collect()
+            ),
+        ]
+    });
+
+impl Searchable for Observation {
+    fn params() -> &'static [ParamDef<Self>] {
+        &OBSERVATION_PARAMS
+    }
+    fn includes() -> &'static [&'static str] {
+        &["Observation:patient", "Observation:subject"]
+    }
+    fn default_sort() -> &'static str {
+        "-date"
+    }
+}
+
+static DIAGNOSTIC_REPORT_PARAMS: std::sync::LazyLock<Vec<ParamDef<DiagnosticReport>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                "The patient the report is about",
+                Some("Patient"),
+                |r: &DiagnosticReport| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "subject",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/DiagnosticReport-subject",
+                "The patient the report is about",
+                Some("Patient"),
+                |r: &DiagnosticReport| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "category",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/DiagnosticReport-category",
+                "LAB (v2-0074), or the LOINC study type (18719-5, 18723-7, 18725-2)",
+                None,
+                |r: &DiagnosticReport| r.category.iter().flat_map(codeable_concept).collect()
+            ),
+            param!(
+                "code",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-code",
+                "The kind of report (LOINC 11502-2 Laboratory report)",
+                None,
+                |r: &DiagnosticReport| codeable_concept(&r.code).collect()
+            ),
+            param!(
+                "date",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/clinical-date",
+                "When the specimen was taken",
+                None,
+                |r: &DiagnosticReport| r
+                    .effective_date_time
+                    .as_deref()
+                    .and_then(date)
+                    .into_iter()
+                    .collect()
+            ),
+            param!(
+                "status",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/DiagnosticReport-status",
+                "preliminary | final | corrected",
+                None,
+                |r: &DiagnosticReport| vec![code(
+                    "http://hl7.org/fhir/diagnostic-report-status",
+                    &r.status
+                )]
+            ),
+            param!(
+                "result",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/DiagnosticReport-result",
+                "The report's results (Observations)",
+                Some("Observation"),
+                |r: &DiagnosticReport| r.result.iter().filter_map(reference).collect()
+            ),
+        ]
+    });
+
+impl Searchable for DiagnosticReport {
+    fn params() -> &'static [ParamDef<Self>] {
+        &DIAGNOSTIC_REPORT_PARAMS
+    }
+    fn includes() -> &'static [&'static str] {
+        &[
+            "DiagnosticReport:patient",
+            "DiagnosticReport:subject",
+            "DiagnosticReport:result",
+        ]
     }
     fn default_sort() -> &'static str {
         "-date"

@@ -64,6 +64,15 @@ fn value_matches(
         }
         (IndexValue::Date(range), SearchValue::Date(search)) => search.matches(*range, now_ms),
         (IndexValue::Reference(reference), SearchValue::Reference(wanted)) => reference == wanted,
+        (
+            IndexValue::Quantity {
+                value,
+                system,
+                code,
+                unit,
+            },
+            SearchValue::Quantity(search),
+        ) => search.matches(*value, *system, *code, *unit),
         _ => false,
     }
 }
@@ -114,7 +123,26 @@ pub fn sort<R: Searchable>(resources: &mut Vec<R>, keys: &[SortKey]) {
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 enum SortValue {
     Instant(i64),
+    Number(OrderedNumber),
     Text(String),
+}
+
+/// A finite quantity value, ordered by `f64::total_cmp` so that it can be a sort key.
+#[derive(PartialEq)]
+struct OrderedNumber(f64);
+
+impl Eq for OrderedNumber {}
+
+impl PartialOrd for OrderedNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedNumber {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 fn sort_value(value: Option<&IndexValue<'_>>) -> Option<SortValue> {
@@ -123,6 +151,7 @@ fn sort_value(value: Option<&IndexValue<'_>>) -> Option<SortValue> {
         IndexValue::Str(s) => SortValue::Text(fold(s)),
         IndexValue::Token { code, .. } => SortValue::Text((*code).to_owned()),
         IndexValue::Reference(r) => SortValue::Text((*r).to_owned()),
+        IndexValue::Quantity { value, .. } => SortValue::Number(OrderedNumber(*value)),
     })
 }
 

@@ -5,6 +5,7 @@ pub mod definitions;
 pub mod matching;
 pub mod page_token;
 pub mod params;
+pub mod quantity;
 pub mod request;
 
 pub use page_token::{PageSealer, PageState};

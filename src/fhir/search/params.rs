@@ -11,6 +11,7 @@ pub enum ParamType {
     String,
     Date,
     Reference,
+    Quantity,
 }
 
 impl ParamType {
@@ -20,6 +21,7 @@ impl ParamType {
             ParamType::String => "string",
             ParamType::Date => "date",
             ParamType::Reference => "reference",
+            ParamType::Quantity => "quantity",
         }
     }
 }
@@ -37,6 +39,12 @@ pub enum IndexValue<'a> {
     Date(DateRange),
     /// A literal relative reference, `Type/id`.
     Reference(&'a str),
+    Quantity {
+        value: f64,
+        system: Option<&'a str>,
+        code: Option<&'a str>,
+        unit: Option<&'a str>,
+    },
 }
 
 /// A search parameter of resource type `R`.
@@ -117,4 +125,13 @@ pub fn resource_id<R: DomainResource>(r: &R) -> IndexValue<'_> {
 
 pub fn last_updated<R: DomainResource>(r: &R) -> Option<IndexValue<'static>> {
     r.meta().last_updated.as_deref().and_then(date)
+}
+
+pub fn quantity(q: &crate::fhir::datatypes::Quantity) -> Option<IndexValue<'_>> {
+    Some(IndexValue::Quantity {
+        value: q.value?,
+        system: q.system.as_deref(),
+        code: q.code.as_deref(),
+        unit: q.unit.as_deref(),
+    })
 }

@@ -5,6 +5,7 @@
 
 use crate::fhir::search::date::DateSearch;
 use crate::fhir::search::params::{ParamDef, ParamType, Searchable};
+use crate::fhir::search::quantity::QuantitySearch;
 
 /// Limits that protect the server (R41).
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +58,7 @@ pub enum SearchValue {
     },
     Str(String),
     Date(DateSearch),
+    Quantity(QuantitySearch),
     /// A relative reference `Type/id`.
     Reference(String),
 }
@@ -356,6 +358,7 @@ fn parse_value<R>(
             Ok(SearchValue::Token { system, code })
         }
         ParamType::Date => DateSearch::parse(raw).map(SearchValue::Date),
+        ParamType::Quantity => QuantitySearch::parse(&unescape(raw)).map(SearchValue::Quantity),
         ParamType::Reference => {
             let target = def.target.unwrap_or("Patient");
             let text = unescape(raw);

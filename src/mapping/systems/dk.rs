@@ -22,4 +22,6 @@ pub const SYSTEMS: super::NationalSystems = super::NationalSystems {
     prescription_source: "Fælles Medicinkort (FMK)",
     // Statens Serum Institut's vaccination register, shown on sundhed.dk.
     vaccination_source: "Det Danske Vaccinationsregister (DDV)",
+    // Laboratory test codes beside LOINC; sources and confidence in docs/national-code-systems.md.
+    lab_code: "http://npu-terminology.org",
 };

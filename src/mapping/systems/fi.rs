@@ -21,4 +21,6 @@ pub const SYSTEMS: super::NationalSystems = super::NationalSystems {
     prescription_source: "Reseptikeskus (Kanta-palvelut)",
     // Vaccinations recorded in the Kanta patient data repository (and THL's vaccination register).
     vaccination_source: "Potilastiedon arkisto, rokotustiedot (Kanta-palvelut)",
+    // Laboratory test codes beside LOINC; sources and confidence in docs/national-code-systems.md.
+    lab_code: "urn:oid:1.2.246.537.6.3",
 };

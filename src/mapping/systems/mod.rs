@@ -20,6 +20,13 @@ pub const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/cond
 pub const CONDITION_VERIFICATION: &str =
     "http://terminology.hl7.org/CodeSystem/condition-ver-status";
 pub const CONDITION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
+pub const LOINC: &str = "http://loinc.org";
+pub const UCUM: &str = "http://unitsofmeasure.org";
+pub const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+pub const OBSERVATION_INTERPRETATION: &str =
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+pub const DIAGNOSTIC_SERVICE_SECTION: &str = "http://terminology.hl7.org/CodeSystem/v2-0074";
+pub const IDENTIFIER_TYPE: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
 
 /// The systems one nation's records are coded in.
 pub struct NationalSystems {
@@ -36,6 +43,8 @@ pub struct NationalSystems {
     /// Human name of the national source register(s), for provenance (e.g. "Reseptformidleren").
     pub prescription_source: &'static str,
     pub vaccination_source: &'static str,
+    /// Code system of the nation's laboratory test codes (NLK, NPU, Kuntaliitto).
+    pub lab_code: &'static str,
 }
 
 pub fn for_country(country: Country) -> &'static NationalSystems {

@@ -27,4 +27,6 @@ pub const SYSTEMS: super::NationalSystems = super::NationalSystems {
     prescription_source: "Reseptformidleren (e-resept)",
     // The national immunisation register of the Norwegian Institute of Public Health.
     vaccination_source: "SYSVAK – Nasjonalt vaksinasjonsregister (Folkehelseinstituttet)",
+    // Laboratory test codes beside LOINC; sources and confidence in docs/national-code-systems.md.
+    lab_code: "urn:oid:2.16.578.1.12.4.1.1.7280",
 };

@@ -22,4 +22,6 @@ pub const SYSTEMS: super::NationalSystems = super::NationalSystems {
     // The Public Health Agency's register, with the vaccinations recorded in the care providers'
     // journals (1177 Journalen).
     vaccination_source: "Nationella vaccinationsregistret (Folkhälsomyndigheten)",
+    // Laboratory test codes beside LOINC; sources and confidence in docs/national-code-systems.md.
+    lab_code: "http://npu-terminology.org",
 };

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::national_id::{Country, NationalId};
 use crate::portal::model::{
-    Allergy, ConditionRecord, Person, PowerOfAttorney, Prescription, Vaccination,
+    Allergy, ConditionRecord, LabReport, Person, PowerOfAttorney, Prescription, Vaccination,
 };
 use crate::portal::{PersonRecords, is_valid_key};
 
@@ -65,6 +65,9 @@ struct RecordsAnswer {
     vaccinations: Vec<Vaccination>,
     allergies: Vec<Allergy>,
     conditions: Vec<ConditionRecord>,
+    /// Added in v1.1. An upstream of v1 sends none: its portal has no results service.
+    #[serde(default)]
+    lab_reports: Vec<LabReport>,
 }
 
 /// `GET /v1/persons/{key}/powers-of-attorney`.
@@ -168,11 +171,18 @@ pub fn records(asked: &str, body: &[u8]) -> Result<PersonRecords, Invalid> {
     for r in &answer.conditions {
         check(&r.key, &r.person)?;
     }
+    for r in &answer.lab_reports {
+        check(&r.key, &r.person)?;
+        for result in crate::mapping::laboratory::all_results(r) {
+            check(&result.key, &r.person)?;
+        }
+    }
     Ok(PersonRecords {
         prescriptions: answer.prescriptions,
         vaccinations: answer.vaccinations,
         allergies: answer.allergies,
         conditions: answer.conditions,
+        lab_reports: answer.lab_reports,
     })
 }
 
@@ -277,6 +287,48 @@ mod tests {
             super::records("p-no-008", &missing).is_err(),
             "every list is required"
         );
+    }
+
+    #[tokio::test]
+    async fn laboratory_reports_are_optional_and_checked_like_every_record() {
+        let source = norway();
+        let records = source.records("p-no-008").await.unwrap();
+        assert!(!records.lab_reports.is_empty(), "p-no-008 has results");
+        let answer = |lab_reports: Option<serde_json::Value>| {
+            let mut body = serde_json::json!({
+                "person": "p-no-008",
+                "prescriptions": records.prescriptions,
+                "vaccinations": records.vaccinations,
+                "allergies": records.allergies,
+                "conditions": records.conditions,
+            });
+            if let Some(reports) = lab_reports {
+                body["lab_reports"] = reports;
+            }
+            json(body)
+        };
+        // An upstream of 1.0 sends no results: a portal without a results service.
+        let v1_0 = super::records("p-no-008", &answer(None)).unwrap();
+        assert!(v1_0.lab_reports.is_empty());
+        let reports = serde_json::to_value(&records.lab_reports).unwrap();
+        let v1_1 = super::records("p-no-008", &answer(Some(reports.clone()))).unwrap();
+        assert_eq!(v1_1.lab_reports.len(), records.lab_reports.len());
+        // A result's key is a record key: not twice, not a report's, well-formed.
+        let mut twice = reports.clone();
+        twice[0]["results"][1]["key"] = twice[0]["results"][0]["key"].clone();
+        assert!(super::records("p-no-008", &answer(Some(twice))).is_err());
+        let mut clash = reports.clone();
+        clash[0]["results"][0]["key"] = clash[0]["key"].clone();
+        assert!(super::records("p-no-008", &answer(Some(clash))).is_err());
+        let mut malformed = reports.clone();
+        malformed[0]["results"][0]["key"] = "a/b".into();
+        assert!(super::records("p-no-008", &answer(Some(malformed))).is_err());
+        let mut foreign = reports.clone();
+        foreign[0]["person"] = "p-no-001".into();
+        assert!(super::records("p-no-008", &answer(Some(foreign))).is_err());
+        let mut unknown = reports.clone();
+        unknown[0]["results"][0]["value"]["kind"] = "ratio".into();
+        assert!(super::records("p-no-008", &answer(Some(unknown))).is_err());
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! Validation of the FHIR resources the gateway returns.
 //!
-//! Two layers, both read from `fhir-profiles/` at the crate root (see its README.md):
+//! Two layers, the R4 schema and the project's profile schemas, all read from `fhir-profiles/` at
+//! the crate root (see its README.md):
 //!
 //! * the official FHIR R4 (4.0.1) JSON schema, `fhir-profiles/r4/fhir.schema.json` (draft-06),
 //!   with one addition made in memory: its complex types must be JSON objects (see
@@ -10,6 +11,12 @@
 //!   required primitives (a required `status` must come as `status`, not only as `_status`),
 //!   choice-type cardinalities and the invariants that JSON Schema can state. A document
 //!   Bundle is checked against Bundle-uv-ips, and its entries against their own profiles.
+//!   These apply by resource type ([`PROFILES`]);
+//! * the laboratory profile schemas, `fhir-profiles/ips-2.0/` and `fhir-profiles/eu-lab/`
+//!   (draft 2020-12, same conventions), which apply to a resource when it claims their profile
+//!   in `meta.profile` ([`CLAIMED_PROFILES`]): Bundle entries and contained resources included.
+//!   [`assert_claims_and_conforms`] and [`assert_lab_claims_and_conforms`] also require the
+//!   claims themselves.
 //!
 //! The R4 schema is 3.3 MB and one validator for it is compiled per resource type, so that an
 //! error carries the resource's own JSON path (validating against the schema's root `oneOf` of
@@ -21,7 +28,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset of these helpers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, OnceLock};
 
 use jsonschema::error::ValidationErrorKind;
@@ -48,17 +56,88 @@ pub const PROFILES: &[(&str, &str)] = &[
     ("MedicationStatement", "MedicationStatement-uv-ips"),
 ];
 
+/// IPS 2.0.0 laboratory/pathology result Observation.
+pub const IPS_LAB_OBSERVATION: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Observation-results-laboratory-pathology-uv-ips";
+/// IPS 2.0.0 DiagnosticReport.
+pub const IPS_DIAGNOSTIC_REPORT: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/DiagnosticReport-uv-ips";
+/// IPS 2.0.0 Specimen.
+pub const IPS_SPECIMEN: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Specimen-uv-ips";
+/// HL7 Europe Laboratory Report 2.0.0 laboratory result Observation.
+pub const EU_LAB_OBSERVATION: &str =
+    "http://hl7.eu/fhir/laboratory/StructureDefinition/Observation-resultslab-eu-lab";
+/// HL7 Europe Laboratory Report 2.0.0 DiagnosticReport.
+pub const EU_LAB_DIAGNOSTIC_REPORT: &str =
+    "http://hl7.eu/fhir/laboratory/StructureDefinition/DiagnosticReport-eu-lab";
+
+/// What a laboratory Observation of the gateway claims in `meta.profile`.
+pub const LAB_OBSERVATION_CLAIMS: &[&str] = &[IPS_LAB_OBSERVATION, EU_LAB_OBSERVATION];
+/// What a DiagnosticReport of the gateway (all of them are laboratory reports) claims.
+pub const LAB_DIAGNOSTIC_REPORT_CLAIMS: &[&str] =
+    &[IPS_DIAGNOSTIC_REPORT, EU_LAB_DIAGNOSTIC_REPORT];
+
+/// A profile schema that applies to a resource when the resource claims the profile.
+#[derive(Debug)]
+pub struct ClaimedProfile {
+    /// The resource type the profile constrains.
+    pub resource_type: &'static str,
+    /// The profile's canonical URL, as claimed in `meta.profile` (optionally with `|version`).
+    pub url: &'static str,
+    /// The schema's name: its file name in `fhir-profiles/<dir>/` without `.schema.json`.
+    pub name: &'static str,
+    /// The directory under `fhir-profiles/`.
+    pub dir: &'static str,
+}
+
+/// The profiles that apply when claimed, not by type: an Observation may be a laboratory
+/// result, a vital sign, a social history item, ..., and only its claim says which profile it
+/// is written to.
+pub const CLAIMED_PROFILES: &[ClaimedProfile] = &[
+    ClaimedProfile {
+        resource_type: "Observation",
+        url: IPS_LAB_OBSERVATION,
+        name: "Observation-results-laboratory-pathology-uv-ips",
+        dir: "ips-2.0",
+    },
+    ClaimedProfile {
+        resource_type: "DiagnosticReport",
+        url: IPS_DIAGNOSTIC_REPORT,
+        name: "DiagnosticReport-uv-ips",
+        dir: "ips-2.0",
+    },
+    ClaimedProfile {
+        resource_type: "Specimen",
+        url: IPS_SPECIMEN,
+        name: "Specimen-uv-ips",
+        dir: "ips-2.0",
+    },
+    ClaimedProfile {
+        resource_type: "Observation",
+        url: EU_LAB_OBSERVATION,
+        name: "Observation-resultslab-eu-lab",
+        dir: "eu-lab",
+    },
+    ClaimedProfile {
+        resource_type: "DiagnosticReport",
+        url: EU_LAB_DIAGNOSTIC_REPORT,
+        name: "DiagnosticReport-eu-lab",
+        dir: "eu-lab",
+    },
+];
+
 /// Longest message kept from a schema error; longer ones are cut so that a failure report for a
 /// large Bundle stays readable.
 const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Validates one resource, dispatching on `resourceType`: the R4 schema for that type, plus the
-/// project's profile schema for it if there is one. The resources inside a Bundle's entries are
-/// validated the same way, recursively; contained resources are checked against R4 only, as they
-/// do not stand on their own and so do not claim a profile.
+/// project's profile schema for that type if there is one ([`PROFILES`]), plus the schema of
+/// every profile of [`CLAIMED_PROFILES`] that the resource claims in `meta.profile`. The
+/// resources inside a Bundle's entries are validated the same way, recursively. Contained
+/// resources are checked against R4 and the profiles they claim, not the by-type profiles: they
+/// do not stand on their own, but a claim is a promise wherever it is made.
 pub fn validate(resource: &Value) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
-    check(resource, "", true, &mut errors);
+    check(resource, "", Layers::All, &mut errors);
     into_result(errors)
 }
 
@@ -66,18 +145,62 @@ pub fn validate(resource: &Value) -> Result<(), Vec<String>> {
 #[track_caller]
 pub fn assert_valid(resource: &Value) {
     if let Err(errors) = validate(resource) {
-        panic!(
-            "{} is not valid ({} error{}):\n  - {}",
-            resource_label(resource),
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            errors.join("\n  - ")
-        );
+        fail(resource, &errors);
     }
 }
 
-/// Validates against one named profile schema only ("Patient-uv-ips", ...), without the R4
-/// schema and without looking into Bundle entries.
+/// [`validate`], and the resource claims each of `required` (canonical URLs) in `meta.profile`:
+/// e.g. [`LAB_OBSERVATION_CLAIMS`] for a laboratory Observation. A missing claim is an error at
+/// `/meta/profile`.
+pub fn validate_claims(resource: &Value, required: &[&str]) -> Result<(), Vec<String>> {
+    let mut errors = Vec::new();
+    check(resource, "", Layers::All, &mut errors);
+    missing_claims(resource, "", required, &mut errors);
+    into_result(errors)
+}
+
+/// Panics unless the resource claims each of `required` in `meta.profile` and conforms to
+/// everything [`validate`] checks (so to the claimed profiles too).
+#[track_caller]
+pub fn assert_claims_and_conforms(resource: &Value, required: &[&str]) {
+    if let Err(errors) = validate_claims(resource, required) {
+        fail(resource, &errors);
+    }
+}
+
+/// The claims the gateway makes for a resource of this shape: [`LAB_OBSERVATION_CLAIMS`] for an
+/// Observation with a category `observation-category#laboratory`,
+/// [`LAB_DIAGNOSTIC_REPORT_CLAIMS`] for any DiagnosticReport (the gateway's are all laboratory
+/// reports), none otherwise.
+pub fn lab_claims_for(resource: &Value) -> &'static [&'static str] {
+    match resource.get("resourceType").and_then(Value::as_str) {
+        Some("Observation") if has_laboratory_category(resource) => LAB_OBSERVATION_CLAIMS,
+        Some("DiagnosticReport") => LAB_DIAGNOSTIC_REPORT_CLAIMS,
+        _ => &[],
+    }
+}
+
+/// [`validate`], and every laboratory Observation and DiagnosticReport in the resource (itself,
+/// or the entries of a Bundle, recursively) makes the claims of [`lab_claims_for`].
+pub fn validate_lab_claims(resource: &Value) -> Result<(), Vec<String>> {
+    let mut errors = Vec::new();
+    check(resource, "", Layers::All, &mut errors);
+    lab_claims(resource, "", &mut errors);
+    into_result(errors)
+}
+
+/// Panics unless [`validate_lab_claims`] passes: what a test of the gateway's laboratory
+/// results calls on a read or a searchset.
+#[track_caller]
+pub fn assert_lab_claims_and_conforms(resource: &Value) {
+    if let Err(errors) = validate_lab_claims(resource) {
+        fail(resource, &errors);
+    }
+}
+
+/// Validates against one named profile schema only ("Patient-uv-ips", "DiagnosticReport-eu-lab",
+/// ...), without the R4 schema, without looking at `meta.profile` and without looking into Bundle
+/// entries or contained resources.
 ///
 /// # Panics
 ///
@@ -93,7 +216,7 @@ pub fn validate_profile(profile: &str, resource: &Value) -> Result<(), Vec<Strin
 /// each against the schema of its own type), without the project's profiles.
 pub fn validate_r4(resource: &Value) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
-    check(resource, "", false, &mut errors);
+    check(resource, "", Layers::R4Only, &mut errors);
     into_result(errors)
 }
 
@@ -106,14 +229,38 @@ pub fn profile_for(resource_type: &str) -> Option<&'static str> {
         .map(|(_, profile)| *profile)
 }
 
-/// The profile the project applies to this resource, if any: by type, and for a Bundle only
-/// when it is a document.
+/// The by-type profile the project applies to this resource, if any: by type, and for a Bundle
+/// only when it is a document. The claimed profiles are in [`claimed_profiles`].
 pub fn profile_of(resource: &Value) -> Option<&'static str> {
     let ty = resource.get("resourceType").and_then(Value::as_str)?;
     if ty == "Bundle" && resource.get("type").and_then(Value::as_str) != Some("document") {
         return None;
     }
     profile_for(ty)
+}
+
+/// The profiles of [`CLAIMED_PROFILES`] that the resource claims in `meta.profile` (a claim may
+/// carry a `|version`), whatever its type; [`validate`] reports a claim of a profile of another
+/// resource type as an error.
+pub fn claimed_profiles(resource: &Value) -> Vec<&'static ClaimedProfile> {
+    claims(resource)
+        .filter_map(|(_, url)| CLAIMED_PROFILES.iter().find(|p| p.url == url))
+        .collect()
+}
+
+/// Every schema [`validate`] applies to this resource itself (not to its entries or contained
+/// resources), by name: the by-type profile, then the claimed ones of its own type.
+pub fn profiles_applied(resource: &Value) -> Vec<&'static str> {
+    let ty = resource.get("resourceType").and_then(Value::as_str);
+    profile_of(resource)
+        .into_iter()
+        .chain(
+            claimed_profiles(resource)
+                .into_iter()
+                .filter(|p| Some(p.resource_type) == ty)
+                .map(|p| p.name),
+        )
+        .collect()
 }
 
 /// The parsed JSON of a profile schema, for tests that inspect the schema itself.
@@ -142,6 +289,17 @@ fn into_result(errors: Vec<String>) -> Result<(), Vec<String>> {
     }
 }
 
+#[track_caller]
+fn fail(resource: &Value, errors: &[String]) -> ! {
+    panic!(
+        "{} is not valid ({} error{}):\n  - {}",
+        resource_label(resource),
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        errors.join("\n  - ")
+    );
+}
+
 fn resource_label(resource: &Value) -> String {
     let ty = resource
         .get("resourceType")
@@ -153,9 +311,20 @@ fn resource_label(resource: &Value) -> String {
     }
 }
 
+/// Which schemas [`check`] applies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layers {
+    /// The R4 schema only.
+    R4Only,
+    /// R4 and the profiles the resource claims (contained resources).
+    Claimed,
+    /// R4, the by-type profile and the claimed profiles.
+    All,
+}
+
 /// Validates `resource` found at JSON pointer `at` and appends the errors, with paths relative
 /// to the outermost document.
-fn check(resource: &Value, at: &str, with_profiles: bool, errors: &mut Vec<String>) {
+fn check(resource: &Value, at: &str, layers: Layers, errors: &mut Vec<String>) {
     let Some(ty) = resource.get("resourceType").and_then(Value::as_str) else {
         errors.push(format!(
             "{}: not a FHIR resource: no string \"resourceType\"",
@@ -175,9 +344,7 @@ fn check(resource: &Value, at: &str, with_profiles: bool, errors: &mut Vec<Strin
     // schema as a `oneOf` over all resource types, whose error says nothing useful. Such errors
     // are dropped here and the nested resources are validated on their own below, with the
     // validator of their own type, which reports the precise paths.
-    let nested: Vec<(String, &Value, bool)> = nested_resources(ty, resource)
-        .map(|(pointer, nested, profiles)| (pointer, nested, profiles && with_profiles))
-        .collect();
+    let nested: Vec<(String, &Value, Layers)> = nested_resources(ty, resource, layers).collect();
     for error in validator.iter_errors(resource) {
         let path = error.instance_path().as_str();
         if error.kind().keyword() == "oneOf" && nested.iter().any(|(p, _, _)| p == path) {
@@ -185,39 +352,124 @@ fn check(resource: &Value, at: &str, with_profiles: bool, errors: &mut Vec<Strin
         }
         errors.push(format_error(&error, at, "R4", None));
     }
-    if with_profiles && let Some(profile) = profile_of(resource) {
+    if layers == Layers::All
+        && let Some(profile) = profile_of(resource)
+    {
         errors.extend(profile_errors(&profile_schemas()[profile], resource, at));
     }
-    for (pointer, nested, profiles) in nested {
-        check(nested, &format!("{at}{pointer}"), profiles, errors);
+    if layers != Layers::R4Only {
+        for (i, url) in claims(resource) {
+            let Some(claimed) = CLAIMED_PROFILES.iter().find(|p| p.url == url) else {
+                continue;
+            };
+            if claimed.resource_type == ty {
+                errors.extend(profile_errors(
+                    &profile_schemas()[claimed.name],
+                    resource,
+                    at,
+                ));
+            } else {
+                errors.push(format!(
+                    "{at}/meta/profile/{i}: a {ty} claims {url}, a profile of {}",
+                    claimed.resource_type
+                ));
+            }
+        }
+    }
+    for (pointer, nested, layers) in nested {
+        check(nested, &format!("{at}{pointer}"), layers, errors);
     }
 }
 
-/// The resources nested in `resource`, with their JSON pointer and whether the project's
-/// profiles apply to them (entries of a Bundle yes, contained resources no).
+/// The resources nested in `resource`, with their JSON pointer and the layers that apply to
+/// them: entries of a Bundle get the same as the Bundle, contained resources R4 and their
+/// claims (R4 only if the container gets R4 only).
 fn nested_resources<'a>(
     ty: &str,
     resource: &'a Value,
-) -> impl Iterator<Item = (String, &'a Value, bool)> {
+    layers: Layers,
+) -> impl Iterator<Item = (String, &'a Value, Layers)> {
     let entries = (ty == "Bundle")
         .then(|| resource.get("entry").and_then(Value::as_array))
         .flatten()
         .into_iter()
         .flatten()
         .enumerate()
-        .filter_map(|(i, entry)| {
+        .filter_map(move |(i, entry)| {
             entry
                 .get("resource")
-                .map(|r| (format!("/entry/{i}/resource"), r, true))
+                .map(|r| (format!("/entry/{i}/resource"), r, layers))
         });
+    let contained_layers = match layers {
+        Layers::R4Only => Layers::R4Only,
+        Layers::Claimed | Layers::All => Layers::Claimed,
+    };
     let contained = resource
         .get("contained")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .enumerate()
-        .map(|(i, r)| (format!("/contained/{i}"), r, false));
+        .map(move |(i, r)| (format!("/contained/{i}"), r, contained_layers));
     entries.chain(contained)
+}
+
+/// The canonical URLs in `meta.profile`, without a `|version`, with their index.
+fn claims(resource: &Value) -> impl Iterator<Item = (usize, &str)> {
+    resource
+        .get("meta")
+        .and_then(|meta| meta.get("profile"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, url)| {
+            let url = url.as_str()?;
+            Some((i, url.split_once('|').map_or(url, |(url, _)| url)))
+        })
+}
+
+fn missing_claims(resource: &Value, at: &str, required: &[&str], errors: &mut Vec<String>) {
+    for url in required {
+        if !claims(resource).any(|(_, claimed)| claimed == *url) {
+            errors.push(format!(
+                "{at}/meta/profile: {} does not claim {url}",
+                resource_label(resource)
+            ));
+        }
+    }
+}
+
+fn lab_claims(resource: &Value, at: &str, errors: &mut Vec<String>) {
+    missing_claims(resource, at, lab_claims_for(resource), errors);
+    if resource.get("resourceType").and_then(Value::as_str) == Some("Bundle") {
+        for (i, entry) in resource
+            .get("entry")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(nested) = entry.get("resource") {
+                lab_claims(nested, &format!("{at}/entry/{i}/resource"), errors);
+            }
+        }
+    }
+}
+
+fn has_laboratory_category(resource: &Value) -> bool {
+    resource
+        .get("category")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|category| category.get("coding").and_then(Value::as_array))
+        .flatten()
+        .any(|coding| {
+            coding.get("system").and_then(Value::as_str)
+                == Some("http://terminology.hl7.org/CodeSystem/observation-category")
+                && coding.get("code").and_then(Value::as_str) == Some("laboratory")
+        })
 }
 
 // ---------------------------------------------------------------------------------- R4 schema
@@ -232,7 +484,7 @@ struct R4 {
 
 fn r4() -> &'static R4 {
     static R4: LazyLock<R4> = LazyLock::new(|| {
-        let mut schema = read_json(&format!("{PROFILES_DIR}/r4/fhir.schema.json"));
+        let mut schema = read_json(format!("{PROFILES_DIR}/r4/fhir.schema.json"));
         require_objects(&mut schema);
         admit_fhir_4_0_1(&mut schema);
         // The resource types are the definitions whose `resourceType` is a constant of their
@@ -340,10 +592,12 @@ struct Profile {
 fn profile_schemas() -> &'static HashMap<&'static str, Profile> {
     // The profile schemas are small; they are compiled together on first use.
     static PROFILE_SCHEMAS: LazyLock<HashMap<&'static str, Profile>> = LazyLock::new(|| {
-        PROFILES
-            .iter()
-            .map(|&(_, name)| {
-                let schema = read_json(&format!("{PROFILES_DIR}/ips/{name}.schema.json"));
+        let by_type = PROFILES.iter().map(|&(_, name)| (name, "ips"));
+        let claimed = CLAIMED_PROFILES.iter().map(|p| (p.name, p.dir));
+        by_type
+            .chain(claimed)
+            .map(|(name, dir)| {
+                let schema = read_json(format!("{PROFILES_DIR}/{dir}/{name}.schema.json"));
                 let validator = jsonschema::options()
                     .build(&schema)
                     .unwrap_or_else(|e| panic!("profile schema {name} does not compile: {e}"));
@@ -362,7 +616,11 @@ fn profile_schemas() -> &'static HashMap<&'static str, Profile> {
 }
 
 fn profile_names() -> Vec<&'static str> {
-    PROFILES.iter().map(|(_, name)| *name).collect()
+    PROFILES
+        .iter()
+        .map(|(_, name)| *name)
+        .chain(CLAIMED_PROFILES.iter().map(|p| p.name))
+        .collect()
 }
 
 fn profile_errors(profile: &Profile, resource: &Value, at: &str) -> Vec<String> {
@@ -445,7 +703,388 @@ fn rule_description<'s>(schema: &'s Value, schema_path: &str) -> Option<&'s str>
     found
 }
 
-fn read_json(path: &str) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+// ------------------------------------------------------------------ shared by the profile tests
+
+pub const DATA_ABSENT_REASON: &str = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+
+pub fn read_json(path: impl AsRef<Path>) -> Value {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The `.json` files of a directory, sorted so that failures are reproducible.
+pub fn json_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {dir}: {e}"))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no JSON files in {dir}");
+    files
+}
+
+/// Applies `breakage` to `resource`, a conformant copy, and asserts that the profile schema
+/// rejects it with an error at `path` that contains `needle`, and that `validate` rejects it
+/// too (so the by-type or by-claim dispatch reaches the schema).
+#[track_caller]
+pub fn assert_breakage_rejected(
+    profile: &str,
+    mut resource: Value,
+    what: &str,
+    breakage: impl FnOnce(&mut Value),
+    path: &str,
+    needle: &str,
+) {
+    if let Err(errors) = validate(&resource) {
+        panic!(
+            "{profile}: the unbroken sample already fails:{}",
+            show(&errors)
+        );
+    }
+    breakage(&mut resource);
+    let errors = match validate_profile(profile, &resource) {
+        Ok(()) => panic!("{profile} accepts a copy with {what}:\n{resource:#}"),
+        Err(errors) => errors,
+    };
+    let prefix = format!("{path}: ");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with(&prefix) && e.contains(needle)),
+        "{profile}, {what}: expected an error at {path} mentioning {needle:?}, got:{}",
+        show(&errors)
+    );
+    assert!(
+        validate(&resource).is_err(),
+        "{profile}, {what}: validate() accepts what validate_profile() rejects"
+    );
+}
+
+/// A list of errors, one per line, for a failure message.
+pub fn show(errors: &[String]) -> String {
+    format!("\n  - {}", errors.join("\n  - "))
+}
+
+pub fn remove(resource: &mut Value, key: &str) -> Value {
+    resource
+        .as_object_mut()
+        .expect("object")
+        .remove(key)
+        .unwrap_or_else(|| panic!("the sample has no {key}"))
+}
+
+/// Replaces the primitive `key` by its extension-only form `_key`, as a server does when it has
+/// no value (e.g. with a data-absent-reason extension).
+pub fn only_extension(resource: &mut Value, key: &str) {
+    remove(resource, key);
+    resource[format!("_{key}")] = serde_json::json!({
+        "extension": [{"url": DATA_ABSENT_REASON, "valueCode": "unknown"}]
+    });
+}
+
+// ------------------------------------------- profile schemas against their StructureDefinitions
+
+/// Where a profile schema states rules about one element: the subschema itself plus the
+/// subschemas it pulls in through `allOf` and local `$ref`s.
+pub fn facets<'s>(root: &'s Value, node: &'s Value) -> Vec<&'s Value> {
+    let mut out = vec![node];
+    if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+        let pointer = reference
+            .strip_prefix('#')
+            .expect("profile schemas use local $refs");
+        let target = root
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+        out.extend(facets(root, target));
+    }
+    for member in node
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.extend(facets(root, member));
+    }
+    out
+}
+
+/// The subschema for property `name` as written, a list's own schema for a list.
+fn property_schema<'s>(root: &'s Value, node: &'s Value, name: &str) -> Option<&'s Value> {
+    facets(root, node)
+        .into_iter()
+        .find_map(|facet| facet.get("properties")?.get(name))
+}
+
+fn is_array_schema(root: &Value, schema: &Value) -> bool {
+    facets(root, schema)
+        .iter()
+        .any(|facet| facet.get("type").and_then(Value::as_str) == Some("array"))
+}
+
+/// The subschema for the values of property `name` (the items, for a list).
+pub fn property<'s>(root: &'s Value, node: &'s Value, name: &str) -> Option<&'s Value> {
+    let schema = property_schema(root, node, name)?;
+    if is_array_schema(root, schema) {
+        schema.get("items")
+    } else {
+        Some(schema)
+    }
+}
+
+pub fn requires(root: &Value, node: &Value, name: &str) -> bool {
+    facets(root, node).iter().any(|facet| {
+        facet
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|required| required.iter().any(|n| n == name))
+    })
+}
+
+/// A choice element `x[x]` is mandatory in a schema when one of its facets has a `oneOf` whose
+/// branches each require one variant, covering exactly the variants the StructureDefinition
+/// allows.
+pub fn requires_exactly_one_of(root: &Value, node: &Value, variants: &BTreeSet<String>) -> bool {
+    facets(root, node).iter().any(|facet| {
+        facet
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .is_some_and(|branches| {
+                let required: Option<BTreeSet<String>> = branches
+                    .iter()
+                    .map(
+                        |branch| match branch.get("required")?.as_array()?.as_slice() {
+                            [Value::String(name)] => Some(name.clone()),
+                            _ => None,
+                        },
+                    )
+                    .collect();
+                required.as_ref() == Some(variants)
+            })
+    })
+}
+
+/// `occurrence[x]` with types dateTime and string: occurrenceDateTime, occurrenceString.
+pub fn choice_variants(element: &Value, stem: &str) -> BTreeSet<String> {
+    element["type"]
+        .as_array()
+        .expect("a choice element lists its types")
+        .iter()
+        .map(|t| {
+            let code = t["code"].as_str().expect("type code");
+            let mut chars = code.chars();
+            let first = chars
+                .next()
+                .expect("non-empty type code")
+                .to_ascii_uppercase();
+            format!("{stem}{first}{}", chars.as_str())
+        })
+        .collect()
+}
+
+/// The mandatory elements (min ≥ 1) of a profile's snapshot, as paths below the resource, e.g.
+/// `["subject", "reference"]`; slices and the elements inside them are left out, they are
+/// constrained through their extension's definition or their pattern rather than by name (see
+/// [`unrequired_pattern_slices`]).
+pub fn mandatory_elements(sd: &Value) -> Vec<(Vec<String>, Value)> {
+    sd["snapshot"]["element"]
+        .as_array()
+        .expect("snapshot.element")
+        .iter()
+        .filter(|element| element["min"].as_u64().unwrap_or(0) >= 1)
+        .filter(|element| !element["id"].as_str().unwrap_or("").contains(':'))
+        .filter_map(|element| {
+            let path: Vec<String> = element["path"]
+                .as_str()?
+                .split('.')
+                .skip(1)
+                .map(String::from)
+                .collect();
+            (!path.is_empty()).then(|| (path, element.clone()))
+        })
+        .collect()
+}
+
+/// Checks that every element the StructureDefinition `sd` makes mandatory (min ≥ 1), at the top
+/// level and below, is required by the schema of `profile`: a plain element in the `required`
+/// list of the schema for its parent (with `minItems` ≥ min for a list), a choice element
+/// `x[x]` as a `oneOf` over its variants. Returns how many elements were checked and a line for
+/// each one the schema does not require.
+pub fn unrequired_mandatory_elements(profile: &str, sd: &Value) -> (usize, Vec<String>) {
+    let root = profile_schema(profile);
+    let top_level_required: Vec<&str> = root["required"]
+        .as_array()
+        .expect("the schema has a top-level required list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut missing = Vec::new();
+    let mut counted = 0;
+    for (path, element) in mandatory_elements(sd) {
+        counted += 1;
+        let (last, parents) = path.split_last().expect("non-empty path");
+        // Walk down to the schema of the parent element.
+        let mut node = Some(root);
+        for parent in parents {
+            node = node.and_then(|n| property(root, n, parent));
+        }
+        let Some(node) = node else {
+            missing.push(format!(
+                "{profile}: {} (no schema for its parent)",
+                path.join(".")
+            ));
+            continue;
+        };
+        let ok = match last.strip_suffix("[x]") {
+            Some(stem) => requires_exactly_one_of(root, node, &choice_variants(&element, stem)),
+            None if parents.is_empty() => top_level_required.contains(&last.as_str()),
+            None => requires(root, node, last),
+        };
+        // A repeating element with min ≥ 1 also needs that many items.
+        let min = element["min"].as_u64().unwrap_or(0);
+        if ok && element["max"] != "1" && !last.ends_with("[x]") {
+            let min_items = facets(root, node)
+                .into_iter()
+                .find_map(|facet| facet.get("properties")?.get(last.as_str()))
+                .and_then(|schema| schema.get("minItems"))
+                .and_then(Value::as_u64);
+            if min_items.is_none_or(|n| n < min) {
+                missing.push(format!(
+                    "{profile}: {} (min {min}, but minItems {min_items:?})",
+                    path.join(".")
+                ));
+            }
+        }
+        if !ok {
+            missing.push(format!(
+                "{profile}: {} (min {})",
+                path.join("."),
+                element["min"]
+            ));
+        }
+    }
+    (counted, missing)
+}
+
+/// Checks that the schema of `profile` rejects the conformant `sample` once any top-level
+/// mandatory element of `sd` is removed (all the variants of a choice element), or once a
+/// mandatory primitive is left only as its `_x` extension form. Returns a line for each such
+/// copy that the schema accepts.
+///
+/// # Panics
+///
+/// If the sample itself fails the schema, or lacks a mandatory element.
+pub fn accepted_without_mandatory_elements(
+    profile: &str,
+    sd: &Value,
+    sample: &Value,
+) -> Vec<String> {
+    if let Err(errors) = validate_profile(profile, sample) {
+        panic!("{profile}: the sample fails:{}", show(&errors));
+    }
+    let mut accepted = Vec::new();
+    for (path, element) in mandatory_elements(sd) {
+        let [name] = path.as_slice() else { continue };
+        let names: Vec<String> = match name.strip_suffix("[x]") {
+            Some(stem) => choice_variants(&element, stem).into_iter().collect(),
+            None => vec![name.clone()],
+        };
+        let mut without = sample.clone();
+        let mut removed = Vec::new();
+        for n in &names {
+            if let Some(value) = without.as_object_mut().expect("object").remove(n) {
+                removed.push((n.clone(), value));
+            }
+        }
+        assert!(!removed.is_empty(), "{profile}: the sample has no {name}");
+        if validate_profile(profile, &without).is_ok() {
+            accepted.push(format!("{profile} without {name}"));
+        }
+        // A primitive present only through its extension does not count as present.
+        for (n, value) in &removed {
+            if value.is_string() || value.is_number() || value.is_boolean() {
+                let mut extension_only = without.clone();
+                extension_only[format!("_{n}")] = serde_json::json!(
+                    {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "unknown"}]}
+                );
+                if validate_profile(profile, &extension_only).is_ok() {
+                    accepted.push(format!("{profile} with {name} only as _{n}"));
+                }
+            }
+        }
+    }
+    accepted
+}
+
+/// Checks the mandatory slices that the StructureDefinition defines by a `pattern[x]` or
+/// `fixed[x]` on the slice itself (e.g. `Observation.category:laboratory` 1..1 with the pattern
+/// observation-category#laboratory): the schema of the sliced list has a `contains` that the
+/// pattern satisfies and an empty element does not, with `minContains` ≥ min and, unless max is
+/// `*`, `maxContains` ≤ max. Slices inside slices are left out. Returns how many slices were
+/// checked and a line for each one the schema does not enforce.
+pub fn unrequired_pattern_slices(profile: &str, sd: &Value) -> (usize, Vec<String>) {
+    let root = profile_schema(profile);
+    let mut missing = Vec::new();
+    let mut counted = 0;
+    for element in sd["snapshot"]["element"]
+        .as_array()
+        .expect("snapshot.element")
+    {
+        let id = element["id"].as_str().unwrap_or("");
+        let min = element["min"].as_u64().unwrap_or(0);
+        let Some((sliced, slice)) = id.split_once(':') else {
+            continue;
+        };
+        let pattern = element.as_object().and_then(|e| {
+            e.iter()
+                .find(|(k, _)| k.starts_with("pattern") || k.starts_with("fixed"))
+                .map(|(_, v)| v)
+        });
+        let Some(pattern) = pattern else { continue };
+        if min == 0 || slice.contains('.') {
+            continue; // optional, or a slice inside a slice
+        }
+        counted += 1;
+        let path: Vec<&str> = sliced.split('.').skip(1).collect();
+        let (last, parents) = path.split_last().expect("a slice of an element");
+        let mut node = Some(root);
+        for parent in parents {
+            node = node.and_then(|n| property(root, n, parent));
+        }
+        let list = node.and_then(|n| property_schema(root, n, last));
+        let max = element["max"].as_str().and_then(|m| m.parse::<u64>().ok());
+        let enforced = list.is_some_and(|list| {
+            facets(root, list).iter().any(|facet| {
+                let Some(contains) = facet.get("contains") else {
+                    return false;
+                };
+                let min_contains = facet
+                    .get("minContains")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1);
+                let max_contains = facet.get("maxContains").and_then(Value::as_u64);
+                let matches = |instance: &Value| {
+                    let mut schema = contains.clone();
+                    schema["$defs"] = root["$defs"].clone();
+                    jsonschema::options()
+                        .with_draft(Draft::Draft202012)
+                        .build(&schema)
+                        .is_ok_and(|v| v.is_valid(instance))
+                };
+                min_contains >= min
+                    && max.is_none_or(|max| max_contains.is_some_and(|m| m <= max))
+                    && matches(pattern)
+                    && !matches(&serde_json::json!({}))
+            })
+        });
+        if !enforced {
+            missing.push(format!(
+                "{profile}: {id} {min}..{} (pattern {pattern})",
+                element["max"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+    (counted, missing)
 }

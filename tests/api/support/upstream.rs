@@ -371,6 +371,7 @@ async fn records(state: web::Data<Arc<State>>, req: HttpRequest, path: Path2) ->
         "vaccinations": r.vaccinations,
         "allergies": r.allergies,
         "conditions": r.conditions,
+        "lab_reports": r.lab_reports,
     });
     answer(fault, Some(body)).await
 }
