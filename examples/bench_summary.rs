@@ -33,6 +33,7 @@ async fn one_summary(access: &DataAccess, principal: &Principal, patient: &str) 
             timestamp: time::OffsetDateTime::now_utc(),
             document_id: &document_id,
             software_version: env!("CARGO_PKG_VERSION"),
+            profile: ips::SummaryProfile::default(),
         },
     );
     serde_json::to_vec(&Resource::Bundle(document))

@@ -15,8 +15,8 @@ use crate::auth::scopes::ScopeSet;
 use crate::consent::validation::{Enforceable, validate};
 use crate::fhir::resources::consent::Consent;
 use crate::fhir::resources::{
-    AllergyIntolerance, AuditEvent, Condition, DiagnosticReport, Immunization, MedicationRequest,
-    Observation, Patient,
+    AllergyIntolerance, AuditEvent, Condition, DiagnosticReport, Immunization, MedicationDispense,
+    MedicationRequest, Observation, Patient,
 };
 use crate::fhir::search::page_token::{PageSealer, PageState};
 use crate::fhir::search::params::Searchable;
@@ -191,6 +191,7 @@ proptest! {
         audit in pairs::<AuditEvent>(),
         observation in pairs::<Observation>(),
         report in pairs::<DiagnosticReport>(),
+        dispense in pairs::<MedicationDispense>(),
     ) {
         parse::<Patient>(&patient);
         parse::<MedicationRequest>(&medication);
@@ -201,6 +202,7 @@ proptest! {
         parse::<AuditEvent>(&audit);
         parse::<Observation>(&observation);
         parse::<DiagnosticReport>(&report);
+        parse::<MedicationDispense>(&dispense);
     }
 
     #[test]

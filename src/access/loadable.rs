@@ -3,8 +3,8 @@
 use crate::consent::policy::Category;
 use crate::consent::{self, Viewer};
 use crate::fhir::resources::{
-    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationRequest, Observation,
-    Patient,
+    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationDispense,
+    MedicationRequest, Observation, Patient,
 };
 use crate::fhir::search::Searchable;
 use crate::mapping;
@@ -125,6 +125,38 @@ impl Loadable for Observation {
                     .filter(|r| wanted(only, &r.key))
                     .map(|r| mapping::laboratory::observation(country, person, report, r))
             })
+            .collect()
+    }
+}
+
+/// Each dispensation of a visible prescription; `only` names a dispensation's key
+/// (`<prescription key>-d<n>`). A prescription the viewer may not see takes its
+/// dispensations with it.
+impl Loadable for MedicationDispense {
+    const IS_RECORD: bool = true;
+    const CATEGORY: Category = Category::Medications;
+
+    fn load(
+        country: Country,
+        person: &Person,
+        records: &PersonRecords,
+        _: Viewer,
+        only: Option<&str>,
+    ) -> Vec<Self> {
+        records
+            .prescriptions
+            .iter()
+            .filter(|rx| {
+                only.is_none_or(|key| {
+                    key.strip_prefix(rx.key.as_str())
+                        .is_some_and(|rest| rest.starts_with("-d"))
+                })
+            })
+            .flat_map(|rx| {
+                let request = mapping::medication_request(country, person, rx);
+                mapping::medication_dispense::dispenses(country, person, rx, &request)
+            })
+            .filter(|d| only.is_none_or(|key| d.id.ends_with(&format!(".{key}"))))
             .collect()
     }
 }

@@ -24,7 +24,7 @@ use crate::consent::policy::{self, Actor, Categories, Decision, DenyReason};
 use crate::consent::provisions::{self, Requester, Restrictions};
 use crate::consent::settings::{BreakTheGlass, OwnUseAges};
 use crate::consent::{self, RecordView};
-use crate::fhir::resources::{Observation, Patient};
+use crate::fhir::resources::{MedicationRequest, Observation, Patient};
 use crate::fhir::search::IndexValue;
 use crate::fhir::search::matching::{default_sort_keys, matches_all, sort};
 use crate::fhir::search::request::TokenSystem;
@@ -673,19 +673,33 @@ impl DataAccess {
                 }
             }
         }
-        let observations: BTreeSet<&str> = targets
-            .iter()
-            .filter_map(|t| t.strip_prefix("Observation/"))
-            .collect();
-        if !observations.is_empty() {
-            included.extend(
-                self.read_many::<Observation>(principal, &observations)
-                    .await?
-                    .into_iter()
-                    .map(Resource::from),
-            );
-        }
+        included.extend(
+            self.included_records::<Observation>(principal, &targets)
+                .await?,
+        );
+        included.extend(
+            self.included_records::<MedicationRequest>(principal, &targets)
+                .await?,
+        );
         Ok(included)
+    }
+
+    /// The records of type `R` among the include targets (`Type/id`) that the caller may read.
+    async fn included_records<R: Loadable>(
+        &self,
+        principal: &Principal,
+        targets: &BTreeSet<&str>,
+    ) -> Result<Vec<Resource>, FhirError> {
+        let prefix = format!("{}/", R::TYPE.as_str());
+        let wanted: BTreeSet<&str> = targets
+            .iter()
+            .filter_map(|t| t.strip_prefix(prefix.as_str()))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.read_many::<R>(principal, &wanted).await?;
+        Ok(found.into_iter().map(Into::into).collect())
     }
 
     /// The resources of type `R` with these ids that the caller may read, loading each

@@ -17,8 +17,8 @@ use crate::consent::policy::Category;
 use crate::consent::provisions::Restrictions;
 use crate::consent::{self, RecordView};
 use crate::fhir::resources::{
-    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationRequest, Observation,
-    Patient,
+    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationDispense,
+    MedicationRequest, Observation, Patient,
 };
 use crate::fhir::search::matching::{default_sort_keys, sort};
 use crate::fhir::{FhirError, Resource, ResourceType};
@@ -99,6 +99,7 @@ pub struct PatientRecord {
     pub conditions: Visible<Condition>,
     pub immunizations: Visible<Immunization>,
     pub medication_requests: Visible<MedicationRequest>,
+    pub medication_dispenses: Visible<MedicationDispense>,
     pub diagnostic_reports: Visible<DiagnosticReport>,
     pub observations: Visible<Observation>,
 }
@@ -139,6 +140,12 @@ impl PatientRecord {
                 .map(Into::into),
         );
         out.extend(self.immunizations.into_shown().into_iter().map(Into::into));
+        out.extend(
+            self.medication_dispenses
+                .into_shown()
+                .into_iter()
+                .map(Into::into),
+        );
         out.extend(
             self.medication_requests
                 .into_shown()
@@ -220,6 +227,7 @@ impl DataAccess {
         let conditions = self.grant::<Condition>(principal, patient_id, wanted)?;
         let immunizations = self.grant::<Immunization>(principal, patient_id, wanted)?;
         let medications = self.grant::<MedicationRequest>(principal, patient_id, wanted)?;
+        let dispenses = self.grant::<MedicationDispense>(principal, patient_id, wanted)?;
         let reports = self.grant::<DiagnosticReport>(principal, patient_id, wanted)?;
         let observations = self.grant::<Observation>(principal, patient_id, wanted)?;
 
@@ -247,6 +255,7 @@ impl DataAccess {
             &conditions,
             &immunizations,
             &medications,
+            &dispenses,
             &reports,
             &observations,
         ]
@@ -277,6 +286,7 @@ impl DataAccess {
             conditions: conditions.load(&from).without(hidden),
             immunizations: immunizations.load(&from).without(hidden),
             medication_requests: medications.load(&from).without(hidden),
+            medication_dispenses: dispenses.load(&from).without(hidden),
             diagnostic_reports: reports.load(&from).without(hidden),
             observations: observations.load(&from).without(hidden),
         };

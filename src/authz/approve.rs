@@ -41,6 +41,7 @@ fn type_words(resource_type: Option<&str>) -> String {
         None => "health data (all kinds)".into(),
         Some("Immunization") => "vaccinations".into(),
         Some("MedicationRequest") => "prescriptions".into(),
+        Some("MedicationDispense") => "medicines handed out at pharmacies".into(),
         Some("MedicationStatement") => "medicines".into(),
         Some("AllergyIntolerance") => "allergies".into(),
         Some("Condition") => "health problems and diagnoses".into(),

@@ -48,7 +48,9 @@ pub struct RecordView<'a> {
 pub fn category_of(resource_type: &str) -> Option<Category> {
     Some(match resource_type {
         "Patient" => Category::Demographics,
-        "MedicationRequest" | "MedicationStatement" | "Medication" => Category::Medications,
+        "MedicationRequest" | "MedicationStatement" | "MedicationDispense" | "Medication" => {
+            Category::Medications
+        }
         "Immunization" => Category::Vaccinations,
         "AllergyIntolerance" | "Condition" => Category::PatientRecord,
         "Observation" | "DiagnosticReport" | "Specimen" => Category::TestResults,

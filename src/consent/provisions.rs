@@ -57,12 +57,20 @@ impl Restrictions {
         !self.all && self.types.is_empty() && self.resources.is_empty() && self.labels.is_empty()
     }
 
+    /// A dispensation tells what was prescribed: a restriction of prescriptions covers their
+    /// dispensations too (not the other way round).
     pub fn hides_type(&self, resource_type: &str) -> bool {
-        self.all || self.types.contains(resource_type)
+        self.all
+            || self.types.contains(resource_type)
+            || (resource_type == "MedicationDispense" && self.types.contains("MedicationRequest"))
     }
 
     pub fn hides(&self, resource_type: &str, id: &str) -> bool {
-        self.hides_type(resource_type) || self.resources.contains(&format!("{resource_type}/{id}"))
+        self.hides_type(resource_type)
+            || self.resources.contains(&format!("{resource_type}/{id}"))
+            || (resource_type == "MedicationDispense"
+                && crate::mapping::medication_dispense::prescription_id(id)
+                    .is_some_and(|rx| self.resources.contains(&format!("MedicationRequest/{rx}"))))
     }
 
     /// Whether `resource` is hidden: by its type, as itself, or by its sensitivity.
@@ -370,5 +378,26 @@ mod tests {
         assert!(r.hides("Condition", "x.1"));
         assert!(!r.hides("Condition", "x.2"));
         assert!(!r.hides_type("Condition"));
+    }
+
+    #[test]
+    fn restricting_prescriptions_restricts_their_dispensations() {
+        let by_type = Restrictions {
+            types: ["MedicationRequest".to_owned()].into(),
+            ..Default::default()
+        };
+        assert!(by_type.hides_type("MedicationDispense"));
+        let dispensations_only = Restrictions {
+            types: ["MedicationDispense".to_owned()].into(),
+            ..Default::default()
+        };
+        assert!(!dispensations_only.hides_type("MedicationRequest"));
+        let one = Restrictions {
+            resources: ["MedicationRequest/no.p-1.rx-1".to_owned()].into(),
+            ..Default::default()
+        };
+        assert!(one.hides("MedicationDispense", "no.p-1.rx-1-d2"));
+        assert!(!one.hides("MedicationDispense", "no.p-1.rx-2-d1"));
+        assert!(!one.hides_type("MedicationDispense"));
     }
 }

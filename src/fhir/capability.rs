@@ -8,7 +8,7 @@ use crate::fhir::resources::capability_statement::{
 };
 use crate::fhir::resources::{
     AllergyIntolerance, AuditEvent, CapabilityStatement, Condition, Consent, DiagnosticReport,
-    Immunization, MedicationRequest, Observation, Patient,
+    Immunization, MedicationDispense, MedicationRequest, Observation, Patient,
 };
 use crate::fhir::search::Searchable;
 use crate::mapping::{self, laboratory};
@@ -19,6 +19,10 @@ pub const INTERACTIONS: &[&str] = &["read", "search-type"];
 /// The citizen's own Consents are also written: create, update with `If-Match`, and delete,
 /// which withdraws (status `inactive`, history kept).
 pub const CONSENT_INTERACTIONS: &[&str] = &["read", "search-type", "create", "update", "delete"];
+
+const MEDICATION_DISPENSE_DOCUMENTATION: &str = "Dispensations of prescribed medicines at \
+    pharmacies, from the national e-prescription registers: one per dispensation of a \
+    prescription (authorizingPrescription), claiming the HL7 Europe MPD profile.";
 
 const OBSERVATION_DOCUMENTATION: &str = "Laboratory results from the national results \
     services (Helsenorge Prøvesvar, 1177 Provsvar, sundhed.dk Laboratoriesvar, MyKanta \
@@ -39,11 +43,18 @@ pub const PATIENT_OPERATIONS: &[(&str, &str, &str)] = &[
         "summary",
         "http://hl7.org/fhir/uv/ips/OperationDefinition/summary",
         "GET Patient/{id}/$summary, or GET Patient/$summary?identifier=system|value: the \
-         International Patient Summary (IPS 1.1.0) as a document Bundle. Sections: Problems, \
-         Allergies and Intolerances, Medication Summary (MedicationStatements from current \
-         prescriptions), Immunizations, Results (laboratory DiagnosticReports and Observations) \
-         and History of Past Illness when there are any. A section whose type the token may \
-         not read has emptyReason 'withheld'.",
+         International Patient Summary as a document Bundle, IPS 2.0.0 by default \
+         (profile=http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips, or \
+         Bundle-uv-ips), IPS 1.1.0 with profile=...Composition-uv-ips|1.1.0 (or \
+         Bundle-uv-ips|1.1.0), the HL7 Europe Patient Summary with \
+         profile=http://hl7.eu/fhir/eps/StructureDefinition/bundle-eu-eps (or composition-eu-eps; \
+         it adds the History of Procedures and Medical Devices sections). Sections: Problems, Allergies and Intolerances, Medication \
+         Summary (MedicationStatements from current prescriptions), Alerts (critical \
+         allergies, IPS 2.0), Immunizations, Results (laboratory DiagnosticReports and \
+         Observations) and History of Past Problems when there are any. A required section \
+         with nothing to list has emptyReason 'unavailable' (IPS 2.0) or a 'no information' \
+         resource (IPS 1.1.0); a section whose type the token may not read has emptyReason \
+         'withheld'.",
     ),
     (
         "everything",
@@ -169,7 +180,17 @@ pub fn capability_statement(input: &CapabilityInput<'_>) -> CapabilityStatement 
                     ..resource_entry::<AuditEvent>(&[], Some(AUDIT_EVENT_DOCUMENTATION))
                 },
                 resource_entry::<Immunization>(&[mapping::IPS_IMMUNIZATION], None),
-                resource_entry::<MedicationRequest>(&[mapping::IPS_MEDICATION_REQUEST], None),
+                resource_entry::<MedicationDispense>(
+                    &[mapping::medication_dispense::MPD_MEDICATION_DISPENSE],
+                    Some(MEDICATION_DISPENSE_DOCUMENTATION),
+                ),
+                resource_entry::<MedicationRequest>(
+                    &[
+                        mapping::IPS_MEDICATION_REQUEST,
+                        mapping::MPD_MEDICATION_REQUEST,
+                    ],
+                    None,
+                ),
                 resource_entry::<Observation>(
                     &[laboratory::IPS_OBSERVATION_LAB, laboratory::EU_OBSERVATION_LAB],
                     Some(OBSERVATION_DOCUMENTATION),

@@ -226,6 +226,8 @@ pub struct Extension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_reference: Option<Reference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,

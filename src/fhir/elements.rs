@@ -65,6 +65,8 @@ fn summary_elements(t: ResourceType) -> &'static [&'static str] {
             "recorder",
             "asserter",
         ],
+        // R4 marks these of MedicationDispense as summary elements.
+        ResourceType::MedicationDispense => &["identifier", "status", "medication[x]", "subject"],
         ResourceType::Observation => &[
             "identifier",
             "basedOn",
@@ -129,6 +131,15 @@ fn mandatory_elements(t: ResourceType) -> &'static [&'static str] {
         ResourceType::Condition => &["clinicalStatus", "code", "subject"],
         // IPS 2.0 and the EU laboratory profiles: category (the laboratory slice) and
         // performer are 1..*; the EU composition extension is 1..1 on the report.
+        // HL7 Europe MPD: performer.actor, quantity and R5's recorded (an extension) are 1..1.
+        ResourceType::MedicationDispense => &[
+            "extension",
+            "status",
+            "medication[x]",
+            "subject",
+            "performer",
+            "quantity",
+        ],
         ResourceType::Observation => &[
             "status",
             "category",

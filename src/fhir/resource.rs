@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::fhir::datatypes::Meta;
 use crate::fhir::resources::{
     AllergyIntolerance, AuditEvent, Bundle, CapabilityStatement, Composition, Condition, Consent,
-    Device, DiagnosticReport, Immunization, MedicationRequest, MedicationStatement, Observation,
-    OperationOutcome, Patient,
+    Device, DiagnosticReport, Flag, Immunization, MedicationDispense, MedicationRequest,
+    MedicationStatement, Observation, OperationOutcome, Patient,
 };
 
 /// Every resource type the gateway emits. `resourceType` comes first in the JSON.
@@ -15,6 +15,7 @@ use crate::fhir::resources::{
 pub enum Resource {
     Patient(Patient),
     MedicationRequest(MedicationRequest),
+    MedicationDispense(MedicationDispense),
     Immunization(Immunization),
     AllergyIntolerance(AllergyIntolerance),
     Condition(Condition),
@@ -25,6 +26,7 @@ pub enum Resource {
     Composition(Composition),
     MedicationStatement(MedicationStatement),
     Device(Device),
+    Flag(Flag),
     Bundle(Bundle),
     OperationOutcome(OperationOutcome),
     CapabilityStatement(CapabilityStatement),
@@ -36,6 +38,7 @@ impl Resource {
         match self {
             Resource::Patient(_) => "Patient",
             Resource::MedicationRequest(_) => "MedicationRequest",
+            Resource::MedicationDispense(_) => "MedicationDispense",
             Resource::Immunization(_) => "Immunization",
             Resource::AllergyIntolerance(_) => "AllergyIntolerance",
             Resource::Condition(_) => "Condition",
@@ -46,6 +49,7 @@ impl Resource {
             Resource::Composition(_) => "Composition",
             Resource::MedicationStatement(_) => "MedicationStatement",
             Resource::Device(_) => "Device",
+            Resource::Flag(_) => "Flag",
             Resource::Bundle(_) => "Bundle",
             Resource::OperationOutcome(_) => "OperationOutcome",
             Resource::CapabilityStatement(_) => "CapabilityStatement",
@@ -57,6 +61,7 @@ impl Resource {
         match self {
             Resource::Patient(r) => Some(&r.id),
             Resource::MedicationRequest(r) => Some(&r.id),
+            Resource::MedicationDispense(r) => Some(&r.id),
             Resource::Immunization(r) => Some(&r.id),
             Resource::AllergyIntolerance(r) => Some(&r.id),
             Resource::Condition(r) => Some(&r.id),
@@ -67,6 +72,7 @@ impl Resource {
             Resource::Composition(r) => Some(&r.id),
             Resource::MedicationStatement(r) => Some(&r.id),
             Resource::Device(r) => Some(&r.id),
+            Resource::Flag(r) => Some(&r.id),
             Resource::Bundle(r) => r.id.as_deref(),
             Resource::OperationOutcome(r) => r.id.as_deref(),
             Resource::CapabilityStatement(_) => None,
@@ -78,6 +84,7 @@ impl Resource {
         match self {
             Resource::Patient(r) => Some(&r.meta),
             Resource::MedicationRequest(r) => Some(&r.meta),
+            Resource::MedicationDispense(r) => Some(&r.meta),
             Resource::Immunization(r) => Some(&r.meta),
             Resource::AllergyIntolerance(r) => Some(&r.meta),
             Resource::Condition(r) => Some(&r.meta),
@@ -88,6 +95,7 @@ impl Resource {
             Resource::Composition(r) => Some(&r.meta),
             Resource::MedicationStatement(r) => Some(&r.meta),
             Resource::Device(r) => r.meta.as_ref(),
+            Resource::Flag(r) => Some(&r.meta),
             Resource::Bundle(r) => r.meta.as_ref(),
             Resource::OperationOutcome(_) | Resource::CapabilityStatement(_) => None,
         }
@@ -119,6 +127,7 @@ pub enum ResourceType {
     Condition,
     Consent,
     DiagnosticReport,
+    MedicationDispense,
     Observation,
     /// The access log (R35, R36). Not among [`ResourceType::ALL`]: it is no part of a
     /// patient's record (`$everything`, `_type`) and has routes of its own.
@@ -126,13 +135,14 @@ pub enum ResourceType {
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 8] = [
+    pub const ALL: [ResourceType; 9] = [
         ResourceType::Patient,
         ResourceType::AllergyIntolerance,
         ResourceType::Condition,
         ResourceType::Consent,
         ResourceType::DiagnosticReport,
         ResourceType::Immunization,
+        ResourceType::MedicationDispense,
         ResourceType::MedicationRequest,
         ResourceType::Observation,
     ];
@@ -146,6 +156,7 @@ impl ResourceType {
             ResourceType::Condition => "Condition",
             ResourceType::Consent => "Consent",
             ResourceType::DiagnosticReport => "DiagnosticReport",
+            ResourceType::MedicationDispense => "MedicationDispense",
             ResourceType::Observation => "Observation",
             ResourceType::AuditEvent => "AuditEvent",
         }
@@ -204,6 +215,11 @@ domain_resource!(AllergyIntolerance, |r| referenced_patient(&r.patient));
 domain_resource!(Condition, |r| referenced_patient(&r.subject), |r| {
     crate::consent::sensitivity::of_codes(&r.code.coding)
 });
+domain_resource!(
+    MedicationDispense,
+    |r| referenced_patient(&r.subject),
+    |r| crate::consent::sensitivity::of_codes(&r.medication_codeable_concept.coding)
+);
 domain_resource!(Observation, |r| referenced_patient(&r.subject));
 domain_resource!(DiagnosticReport, |r| referenced_patient(&r.subject));
 domain_resource!(Consent, |r| r.patient.as_ref().and_then(referenced_patient));
@@ -222,6 +238,12 @@ impl From<Composition> for Resource {
 impl From<MedicationStatement> for Resource {
     fn from(r: MedicationStatement) -> Resource {
         Resource::MedicationStatement(r)
+    }
+}
+
+impl From<Flag> for Resource {
+    fn from(r: Flag) -> Resource {
+        Resource::Flag(r)
     }
 }
 

@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::access::Loadable;
 use crate::auth::principal::Principal;
 use crate::fhir::resources::{
-    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationRequest, Observation,
-    Patient,
+    AllergyIntolerance, Condition, DiagnosticReport, Immunization, MedicationDispense,
+    MedicationRequest, Observation, Patient,
 };
 use crate::fhir::{DomainResource, FhirError, Resource, ResourceType};
 use crate::http::caller::Caller;
@@ -37,6 +37,9 @@ pub async fn read(
         }
         ResourceType::Condition => {
             read_as::<Condition>(&req, &state, &principal, &id, format).await
+        }
+        ResourceType::MedicationDispense => {
+            read_as::<MedicationDispense>(&req, &state, &principal, &id, format).await
         }
         ResourceType::Observation => {
             read_as::<Observation>(&req, &state, &principal, &id, format).await

@@ -9,7 +9,8 @@ use crate::auth::principal::Principal;
 use crate::fhir::elements::{self, Cut};
 use crate::fhir::resources::{
     AllergyIntolerance, Bundle, BundleEntry, BundleLink, Condition, Consent, DiagnosticReport,
-    EntryResource, EntrySearch, Immunization, MedicationRequest, Observation, Patient,
+    EntryResource, EntrySearch, Immunization, MedicationDispense, MedicationRequest, Observation,
+    Patient,
 };
 use crate::fhir::search::{PageState, SearchRequest, Searchable, Summary};
 use crate::fhir::{DomainResource, FhirError, Resource, ResourceType};
@@ -93,6 +94,9 @@ async fn run(
         }
         ResourceType::Condition => {
             search_as::<Condition>(state, principal, params, offset, lenient, format).await
+        }
+        ResourceType::MedicationDispense => {
+            search_as::<MedicationDispense>(state, principal, params, offset, lenient, format).await
         }
         ResourceType::Observation => {
             search_as::<Observation>(state, principal, params, offset, lenient, format).await

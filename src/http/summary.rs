@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::access::Wanted;
 use crate::audit::note;
 use crate::auth::principal::Principal;
-use crate::fhir::ips::{self, DocumentContext, IPS_BUNDLE};
+use crate::fhir::ips::{self, DocumentContext, SummaryProfile};
 use crate::fhir::{DomainResource, FhirError, Resource, uuid};
 use crate::http::caller::Caller;
 use crate::http::format::{Format, query_pairs};
@@ -23,13 +23,21 @@ pub async fn by_id(
 ) -> Result<HttpResponse, FhirError> {
     let query = query_pairs(&req)?;
     let format = Format::negotiate(&req, &query)?;
-    if parameters(&query)?.is_some() {
+    let parameters = parameters(&query)?;
+    if parameters.identifier.is_some() {
         return Err(FhirError::Invalid(
             "Patient/{id}/$summary names the patient in its path; identifier is for Patient/$summary"
                 .into(),
         ));
     }
-    respond(&state, &principal, &path.into_inner(), format).await
+    respond(
+        &state,
+        &principal,
+        &path.into_inner(),
+        parameters.profile.unwrap_or_default(),
+        format,
+    )
+    .await
 }
 
 /// `Patient/$summary?identifier=system|value`.
@@ -40,7 +48,8 @@ pub async fn by_identifier(
 ) -> Result<HttpResponse, FhirError> {
     let query = query_pairs(&req)?;
     let format = Format::negotiate(&req, &query)?;
-    let (system, value) = parameters(&query)?.ok_or_else(|| {
+    let parameters = parameters(&query)?;
+    let (system, value) = parameters.identifier.ok_or_else(|| {
         FhirError::Invalid(
             "Patient/$summary needs identifier=system|value (or use Patient/{id}/$summary)".into(),
         )
@@ -49,9 +58,15 @@ pub async fn by_identifier(
         .access
         .patient_by_identifier(&principal, system, value)
         .await?;
-    respond(&state, &principal, &patient_id, format)
-        .await
-        .map_err(as_unknown_identifier)
+    respond(
+        &state,
+        &principal,
+        &patient_id,
+        parameters.profile.unwrap_or_default(),
+        format,
+    )
+    .await
+    .map_err(as_unknown_identifier)
 }
 
 /// A person found by identifier but not to be shown to this caller: the answer of an
@@ -63,11 +78,23 @@ pub(super) fn as_unknown_identifier(error: FhirError) -> FhirError {
     }
 }
 
-/// The operation's parameters (the IPS OperationDefinition's `identifier` and `profile`);
-/// returns the identifier as `(system, value)` if one was given. The OperationDefinition of
-/// IPS 1.1.0 spells the parameter `identifer`; that spelling is accepted too.
-pub(super) fn parameters(query: &[(String, String)]) -> Result<Option<(&str, &str)>, FhirError> {
+/// The operation's parameters (the IPS OperationDefinition's `identifier` and `profile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Parameters<'q> {
+    /// `(system, value)`, if an identifier was given.
+    pub identifier: Option<(&'q str, &'q str)>,
+    /// The profile asked for with `profile`, if one was named: the caller's default applies
+    /// otherwise (IPS 2.0 on the main listener, the NCP's setting on the NCP listener).
+    pub profile: Option<SummaryProfile>,
+}
+
+/// Reads the operation's parameters. The OperationDefinition of IPS 1.1.0 spells the
+/// identifier parameter `identifer`; that spelling is accepted too. `profile` names the
+/// Composition-uv-ips (as IPS 2.0.0 defines it) or Bundle-uv-ips canonical, with `|1.1.0` for
+/// an IPS 1.1.0 document; any other profile is refused with the list of those supported.
+pub(super) fn parameters(query: &[(String, String)]) -> Result<Parameters<'_>, FhirError> {
     let mut identifier = None;
+    let mut profile = None;
     for (name, value) in query {
         match name.as_str() {
             "_format" | "_pretty" => {}
@@ -84,11 +111,16 @@ pub(super) fn parameters(query: &[(String, String)]) -> Result<Option<(&str, &st
                         })?,
                 );
             }
-            "profile" if value == IPS_BUNDLE => {}
             "profile" => {
-                return Err(FhirError::Invalid(format!(
-                    "profile '{value}' is not supported; this server writes {IPS_BUNDLE}"
-                )));
+                if profile.is_some() {
+                    return Err(FhirError::Invalid("$summary takes one profile".into()));
+                }
+                profile = Some(SummaryProfile::of_profile(value).ok_or_else(|| {
+                    FhirError::Invalid(format!(
+                        "profile '{value}' is not supported; supported: {}",
+                        SUPPORTED_PROFILES.join(", ")
+                    ))
+                })?);
             }
             other => {
                 return Err(FhirError::Invalid(format!(
@@ -97,13 +129,27 @@ pub(super) fn parameters(query: &[(String, String)]) -> Result<Option<(&str, &st
             }
         }
     }
-    Ok(identifier)
+    Ok(Parameters {
+        identifier,
+        profile,
+    })
 }
+
+/// What `profile` may name, in the words of the error that lists them.
+const SUPPORTED_PROFILES: [&str; 6] = [
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips (IPS 2.0.0, the default; also |2.0.0)",
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips (the same)",
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips|1.1.0 (IPS 1.1.0)",
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips|1.1.0 (the same)",
+    "http://hl7.eu/fhir/eps/StructureDefinition/bundle-eu-eps (the HL7 Europe Patient Summary 1.0.0)",
+    "http://hl7.eu/fhir/eps/StructureDefinition/composition-eu-eps (the same)",
+];
 
 pub(super) async fn respond(
     state: &AppState,
     principal: &Principal,
     patient_id: &str,
+    profile: SummaryProfile,
     format: Format,
 ) -> Result<HttpResponse, FhirError> {
     let record = state
@@ -156,6 +202,7 @@ pub(super) async fn respond(
             timestamp: now,
             document_id: &document_id,
             software_version: env!("CARGO_PKG_VERSION"),
+            profile,
         },
     );
     let mut response = format.respond(StatusCode::OK, &Resource::Bundle(document));

@@ -8,6 +8,7 @@
 
 pub mod ids;
 pub mod laboratory;
+pub mod medication_dispense;
 pub mod medication_statement;
 pub mod national;
 pub mod systems;
@@ -39,6 +40,9 @@ pub const IPS_IMMUNIZATION: &str =
 pub const IPS_ALLERGY_INTOLERANCE: &str =
     "http://hl7.org/fhir/uv/ips/StructureDefinition/AllergyIntolerance-uv-ips";
 pub const IPS_CONDITION: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Condition-uv-ips";
+/// HL7 Europe Medication Prescription and Dispense 1.0.0.
+pub const MPD_MEDICATION_REQUEST: &str =
+    "http://hl7.eu/fhir/mpd/StructureDefinition/MedicationRequest-eu-mpd";
 
 /// A person's records as FHIR resources.
 #[derive(Debug, Clone, Default)]
@@ -233,6 +237,7 @@ pub fn medication_request(
 ) -> MedicationRequest {
     let systems = systems::for_country(country);
     let mut meta = meta(rx.updated, IPS_MEDICATION_REQUEST);
+    meta.profile.push(MPD_MEDICATION_REQUEST.to_owned());
     if rx.restricted {
         meta.security.push(restricted_label());
     }

@@ -64,8 +64,12 @@ pub fn start(
     let base_url = ncp.public_base_url(port);
     let state = web::Data::new(state(settings, main, &base_url, authz)?);
     let token_endpoint = token_endpoint(settings, &base_url, authz)?;
+    let (summary_profile, summary_profile_by_country) =
+        ncp.summary_profiles().map_err(anyhow::Error::msg)?;
     let policy = web::Data::new(NcpPolicy {
         countries: ncp.countries.clone(),
+        summary_profile,
+        summary_profile_by_country,
     });
     let workers = match settings.server.workers {
         0 => std::thread::available_parallelism().map_or(2, usize::from),

@@ -1,5 +1,8 @@
 //! `[ncp]`: the listener for National Contact Points, as configured.
 
+use std::collections::BTreeMap;
+
+use crate::fhir::ips::SummaryProfile;
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -37,6 +40,11 @@ pub struct NcpSettings {
     /// only. They are not clients of the main listener's token endpoint.
     #[serde(default)]
     pub clients: Vec<ClientSettings>,
+    /// The `$summary` profile of an NCP that names none (`SummaryProfile::of_name`).
+    pub summary_profile: String,
+    /// The same, per NCP country (ISO 3166-1 alpha-2).
+    #[serde(default)]
+    pub summary_profile_by_country: BTreeMap<String, String>,
 }
 
 impl NcpSettings {
@@ -54,9 +62,11 @@ impl NcpSettings {
                 return Err(format!("{name} is required when ncp.enabled = true"));
             }
         }
+        self.summary_profiles()?;
         if let Some(bad) = self
             .countries
             .iter()
+            .chain(self.summary_profile_by_country.keys())
             .find(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
         {
             return Err(format!(
@@ -83,6 +93,27 @@ impl NcpSettings {
         Ok(())
     }
 
+    /// The `$summary` profile of an NCP that names none: the default, and per country.
+    pub fn summary_profiles(
+        &self,
+    ) -> Result<(SummaryProfile, BTreeMap<String, SummaryProfile>), String> {
+        let parse = |name: &str, key: &str| {
+            SummaryProfile::of_name(name).ok_or_else(|| {
+                format!("{key}: '{name}' is not a summary profile (eu-eps, ips-2.0 or ips-1.1)")
+            })
+        };
+        let default = parse(&self.summary_profile, "ncp.summary_profile")?;
+        let by_country = self
+            .summary_profile_by_country
+            .iter()
+            .map(|(country, name)| {
+                parse(name, &format!("ncp.summary_profile_by_country.{country}"))
+                    .map(|p| (country.clone(), p))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((default, by_country))
+    }
+
     /// The base URL of the NCP listener once its port is known.
     pub fn public_base_url(&self, port: u16) -> String {
         let configured = self.public_base_url.trim().trim_end_matches('/');
@@ -100,6 +131,7 @@ mod tests {
     use figment::providers::{Format, Toml};
 
     use crate::config::{DEFAULT_CONFIG, Settings};
+    use crate::fhir::ips::SummaryProfile;
 
     fn with(overlay: &str) -> Settings {
         Figment::from(Toml::string(DEFAULT_CONFIG))
@@ -132,6 +164,29 @@ mod tests {
         let files = "[ncp]\nenabled = true\nserver_cert_file = \"a\"\nserver_key_file = \"b\"\nclient_ca_file = \"c\"\n";
         with(files).validate().unwrap();
         assert!(error(&format!("{files}countries = [\"de\"]")).contains("ISO 3166-1"));
+        assert!(
+            error(&format!("{files}summary_profile = \"cda\"")).contains("not a summary profile")
+        );
+        assert!(
+            error(&format!(
+                "{files}summary_profile_by_country = {{ DE = \"ips-3\" }}"
+            ))
+            .contains("ncp.summary_profile_by_country.DE")
+        );
+        assert!(
+            error(&format!(
+                "{files}summary_profile_by_country = {{ de = \"ips-2.0\" }}"
+            ))
+            .contains("ISO 3166-1")
+        );
+        let chosen = with(&format!(
+            "{files}summary_profile_by_country = {{ DE = \"ips-2.0\", FR = \"ips-1.1\" }}"
+        ));
+        chosen.validate().unwrap();
+        let (default, by_country) = chosen.ncp.summary_profiles().unwrap();
+        assert_eq!(default, SummaryProfile::EuEps);
+        assert_eq!(by_country["DE"], SummaryProfile::Ips2_0);
+        assert_eq!(by_country["FR"], SummaryProfile::Ips1_1);
         assert!(
             error(&format!(
                 "{files}[[ncp.trusted_issuers]]\nissuer = \"https://sts.example.eu\"\naudiences = []"

@@ -2,6 +2,7 @@
 //! so that the gateway runs with no other system (DESIGN §2). See `embedded/README.md` for
 //! the people and the scenarios they stand for.
 
+use crate::mapping::medication_dispense::dispensation_key;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -114,6 +115,10 @@ impl EmbeddedSource {
         };
         for r in data.prescriptions {
             let p = owner("prescription", &r.key, &r.person)?;
+            // A dispensation's id is made from its prescription's key; no record may have it.
+            for i in 0..r.dispensations.len() {
+                owner("dispensation", &dispensation_key(&r.key, i), &r.person)?;
+            }
             records.entry(p).or_default().prescriptions.push(r);
         }
         for r in data.vaccinations {

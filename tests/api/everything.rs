@@ -11,11 +11,12 @@ use crate::support::app::{
 use crate::support::data;
 use crate::support::profiles::assert_valid;
 
-const RECORD_TYPES: [&str; 6] = [
+const RECORD_TYPES: [&str; 7] = [
     "AllergyIntolerance",
     "Condition",
     "DiagnosticReport",
     "Immunization",
+    "MedicationDispense",
     "MedicationRequest",
     "Observation",
 ];
@@ -335,11 +336,13 @@ async fn a_record_the_patient_may_not_see_yet_is_absent_from_pages_totals_and_do
     let own_pages = paged(&app, &format!("/Patient/{p}/$everything?_count=3"), &own).await;
     let seen_by_patient: BTreeSet<String> = own_pages.iter().map(key).collect();
     let hidden: Vec<&String> = seen_by_professional.difference(&seen_by_patient).collect();
+    // The delayed prescription takes its dispensation with it.
     assert_eq!(
         hidden.len(),
-        3,
-        "one hidden record of each delayed type: {hidden:?}"
+        4,
+        "one hidden record of each delayed type, and the dispensation: {hidden:?}"
     );
+    assert!(hidden.iter().any(|k| k.starts_with("MedicationDispense/")));
     assert!(seen_by_patient.is_subset(&seen_by_professional));
     assert_eq!(seen_by_patient, searched(&app, p, &own).await);
     let first = app

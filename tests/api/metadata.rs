@@ -41,6 +41,7 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
         "AuditEvent",
         "Observation",
         "DiagnosticReport",
+        "MedicationDispense",
     ] {
         assert!(types.contains(&expected), "{expected} declared");
     }
@@ -88,6 +89,28 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
             "Observation {expected}"
         );
     }
+    let dispense = declared_type("MedicationDispense");
+    assert_eq!(
+        dispense["supportedProfile"],
+        serde_json::json!(["http://hl7.eu/fhir/mpd/StructureDefinition/MedicationDispense-eu-mpd"])
+    );
+    for expected in [
+        "patient:reference",
+        "prescription:reference",
+        "whenhandedover:date",
+    ] {
+        assert!(
+            params(&dispense).iter().any(|p| p == expected),
+            "MedicationDispense {expected}"
+        );
+    }
+    assert!(
+        declared_type("MedicationRequest")["supportedProfile"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "http://hl7.eu/fhir/mpd/StructureDefinition/MedicationRequest-eu-mpd")
+    );
     let report = declared_type("DiagnosticReport");
     assert_eq!(
         report["supportedProfile"],
@@ -132,7 +155,10 @@ async fn metadata_is_public_and_a_valid_capability_statement() {
             assert_eq!(interactions, ["read", "search-type"]);
         }
         // Consent and AuditEvent have no IPS profile: the gateway keeps them itself.
-        if resource["type"] != "Consent" && resource["type"] != "AuditEvent" {
+        // MedicationDispense has none either: IPS does not profile it (HL7 Europe MPD does).
+        if !["Consent", "AuditEvent", "MedicationDispense"]
+            .contains(&resource["type"].as_str().unwrap())
+        {
             assert!(
                 resource["supportedProfile"][0]
                     .as_str()

@@ -640,8 +640,20 @@ async fn restrictions_bind_an_ncp_silently_and_emergency_breaks_the_glass() {
             .count()
     };
     let treated = ncp.ok(germany(), &summary, &treatment).await;
-    // Only the "no information" statement: nothing says that something was left out.
-    assert_eq!(statements(&treated), 1);
+    // No statement, and a section that says it has nothing to list ("unavailable"), not
+    // that something was left out ("withheld").
+    assert_eq!(statements(&treated), 0);
+    let medications = treated["entry"][0]["resource"]["section"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"]["coding"][0]["code"] == "10160-0")
+        .cloned()
+        .expect("the Medication Summary section");
+    assert_eq!(
+        medications["emptyReason"]["coding"][0]["code"],
+        "unavailable"
+    );
 
     let emergency = ncp_token_with(Some(germany()), |c| {
         c["purpose_of_use"] = json!("EMERGENCY")
@@ -908,4 +920,40 @@ async fn identification_of_a_patient_who_opted_out_of_every_service_is_refused_w
         .await;
     assert_eq!(status, StatusCode::OK, "{bundle:#}");
     assert_eq!(bundle["total"], 1);
+}
+
+// ---- the summary's profile ---------------------------------------------------------------
+
+/// MyHealth@EU is moving to the EU Patient Summary: an NCP that names no profile gets it,
+/// unless `[ncp] summary_profile_by_country` says otherwise for its country; any NCP may ask
+/// for another with `profile`.
+#[actix_web::test]
+async fn ncps_get_the_eu_patient_summary_by_default_and_per_country_what_is_configured() {
+    const EPS_BUNDLE: &str = "http://hl7.eu/fhir/eps/StructureDefinition/bundle-eu-eps";
+    const IPS_BUNDLE: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips";
+    let path = "/Patient/no.p-no-008/$summary";
+    let claims = |document: &Value| document["meta"]["profile"].clone();
+
+    let ncp = app().await;
+    let german = ncp.ok(germany(), path, &ncp_token(germany())).await;
+    assert_eq!(claims(&german), json!([EPS_BUNDLE, IPS_BUNDLE]));
+    let asked = ncp
+        .ok(
+            germany(),
+            &format!("{path}?profile={IPS_BUNDLE}"),
+            &ncp_token(germany()),
+        )
+        .await;
+    assert_eq!(claims(&asked), json!([IPS_BUNDLE]));
+
+    let mut settings = ncp_settings();
+    settings
+        .ncp
+        .summary_profile_by_country
+        .insert("DE".into(), "ips-2.0".into());
+    let ncp = spawn_ncp(settings).await;
+    let german = ncp.ok(germany(), path, &ncp_token(germany())).await;
+    assert_eq!(claims(&german), json!([IPS_BUNDLE]));
+    let french = ncp.ok(&PKI.france, path, &ncp_token(&PKI.france)).await;
+    assert_eq!(claims(&french), json!([EPS_BUNDLE, IPS_BUNDLE]));
 }

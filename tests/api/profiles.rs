@@ -1,7 +1,10 @@
-//! Tests of the validation material itself: the R4 schema and the project's IPS profile
-//! schemas (fhir-profiles/) accept HL7's official examples, reject broken copies with errors
-//! that point at the broken element, and do not drop any element the IPS StructureDefinitions
-//! make mandatory.
+//! Tests of the validation material itself: the R4 schema and the project's IPS 1.1.0 profile
+//! schemas (fhir-profiles/ips/) accept HL7's official examples, reject broken copies with errors
+//! that point at the broken element, and do not drop any element the IPS 1.1.0
+//! StructureDefinitions make mandatory; and the validator's recursion into Bundles and
+//! contained resources. The IPS 2.0.0 schemas, which apply by default, are tested in
+//! `profiles_ips2.rs`: here the 1.1.0 schemas are applied explicitly (`validate_as` 1.1.0, or
+//! through a `|1.1.0` claim).
 //!
 //! The HL7 reference material (IPS 1.1.0 StructureDefinitions and examples, R4 examples) is
 //! read from `tests/fixtures/hl7/`; its README says where each file comes from.
@@ -14,6 +17,7 @@ use serde_json::{Value, json};
 use crate::support::profiles::*;
 
 const IPS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hl7/ips-1.1.0");
+const V1: IpsVersion = IpsVersion::V1_1_0;
 const R4_EXAMPLES_DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/hl7/r4/examples"
@@ -55,7 +59,7 @@ fn ips_example_of(ty: &str) -> Value {
 /// The IPS 1.1.0 package has no MedicationRequest example, so this one is written after
 /// MedicationRequest-uv-ips (status, intent, medication[x], subject.reference), reusing the
 /// Medication and Patient of the IPS example Bundle-01. `medication_request_sample_conforms`
-/// checks it against both schemas before the breakage tests rely on it.
+/// checks it against both layers, in both IPS versions, before the breakage tests rely on it.
 fn medication_request_sample() -> Value {
     json!({
         "resourceType": "MedicationRequest",
@@ -74,12 +78,13 @@ fn medication_request_sample() -> Value {
     })
 }
 
-/// A conformant resource for `profile`, as the starting point of breakage tests.
+/// A conformant resource for `profile` (an IPS 1.1.0 one, `<name>|1.1.0`), as the starting
+/// point of breakage tests.
 fn sample_for(profile: &str) -> Value {
-    match profile {
+    match profile.trim_end_matches("|1.1.0") {
         "MedicationRequest-uv-ips" => medication_request_sample(),
         "Bundle-uv-ips" => ips_bundle_01(),
-        _ => ips_example_of(profile.trim_end_matches("-uv-ips")),
+        name => ips_example_of(name.trim_end_matches("-uv-ips")),
     }
 }
 
@@ -89,23 +94,36 @@ fn sample_for(profile: &str) -> Value {
 fn ips_example_bundles_pass_r4_and_the_project_profiles() {
     let mut checked = BTreeSet::new();
     for (path, bundle) in ips_example_bundles() {
-        // The whole document: the Bundle against R4 and Bundle-uv-ips, every entry against
-        // R4, and the entries of the profiled types against the project's profiles as well.
-        if let Err(errors) = validate(&bundle) {
+        // The whole document as IPS 1.1.0: the Bundle against R4 and Bundle-uv-ips 1.1.0,
+        // every entry against R4, and the entries of the profiled types against the project's
+        // 1.1.0 profiles as well.
+        if let Err(errors) = validate_ips_1_1(&bundle) {
             panic!("{} fails:{}", path.display(), show(&errors));
+        }
+        // The examples claim no profile; claiming 1.1.0 gets them the same schemas.
+        let mut claiming = bundle.clone();
+        add_claim(&mut claiming, IPS_BUNDLE_1_1_0);
+        assert_eq!(ips_version_of(&claiming), V1);
+        assert_eq!(profile_of(&claiming), Some("Bundle-uv-ips|1.1.0"));
+        if let Err(errors) = validate(&claiming) {
+            panic!("{} claiming 1.1.0 fails:{}", path.display(), show(&errors));
         }
         // The same through each layer alone, so that neither layer can pass only because the
         // other one did not run.
-        assert_eq!(profile_of(&bundle), Some("Bundle-uv-ips"));
-        if let Err(errors) = validate_profile("Bundle-uv-ips", &bundle) {
-            panic!("{} fails Bundle-uv-ips:{}", path.display(), show(&errors));
+        assert_eq!(profile_of_as(V1, &bundle), Some("Bundle-uv-ips|1.1.0"));
+        if let Err(errors) = validate_profile("Bundle-uv-ips|1.1.0", &bundle) {
+            panic!(
+                "{} fails Bundle-uv-ips 1.1.0:{}",
+                path.display(),
+                show(&errors)
+            );
         }
         for resource in entry_resources(&bundle) {
             let ty = resource_type(resource);
             if let Err(errors) = validate_r4(resource) {
                 panic!("{} {ty} fails R4:{}", path.display(), show(&errors));
             }
-            if let Some(profile) = profile_for(ty) {
+            if let Some(profile) = V1.profile_for(ty) {
                 if let Err(errors) = validate_profile(profile, resource) {
                     panic!("{} {ty} fails {profile}:{}", path.display(), show(&errors));
                 }
@@ -131,14 +149,18 @@ fn ips_example_bundles_pass_r4_and_the_project_profiles() {
     );
 }
 
-/// A searchset is no document: Bundle-uv-ips is not applied to it.
+/// A searchset is no document: Bundle-uv-ips is not applied to it, in either version.
 #[test]
 fn bundle_uv_ips_applies_to_documents_only() {
     let mut searchset = ips_bundle_01();
     searchset["type"] = json!("searchset");
     assert_eq!(profile_of(&searchset), None);
-    assert_eq!(profile_of(&ips_bundle_01()), Some("Bundle-uv-ips"));
-    let errors = validate_profile("Bundle-uv-ips", &searchset).expect_err("a searchset passes");
+    for version in IpsVersion::ALL {
+        assert_eq!(profile_of_as(version, &searchset), None);
+    }
+    assert_eq!(profile_of(&ips_bundle_01()), Some("Bundle-uv-ips|1.1.0"));
+    let errors =
+        validate_profile("Bundle-uv-ips|1.1.0", &searchset).expect_err("a searchset passes");
     assert!(
         errors
             .iter()
@@ -173,8 +195,14 @@ fn r4_examples_pass_the_r4_schema() {
 #[test]
 fn medication_request_sample_conforms() {
     let sample = medication_request_sample();
-    if let Err(errors) = validate(&sample) {
-        panic!("the MedicationRequest sample fails:{}", show(&errors));
+    for version in IpsVersion::ALL {
+        if let Err(errors) = validate_as(version, &sample) {
+            panic!(
+                "the MedicationRequest sample fails IPS {}:{}",
+                version.version(),
+                show(&errors)
+            );
+        }
     }
 }
 
@@ -197,7 +225,7 @@ const ABATEMENT_DATETIME: &str =
 
 #[test]
 fn patient_profile_rejects_broken_copies() {
-    let p = "Patient-uv-ips";
+    let p = "Patient-uv-ips|1.1.0";
     assert_rejected(
         p,
         "no birthDate",
@@ -272,7 +300,7 @@ fn patient_profile_rejects_broken_copies() {
 
 #[test]
 fn medication_request_profile_rejects_broken_copies() {
-    let p = "MedicationRequest-uv-ips";
+    let p = "MedicationRequest-uv-ips|1.1.0";
     assert_rejected(
         p,
         "status only as _status",
@@ -344,7 +372,7 @@ fn medication_request_profile_rejects_broken_copies() {
 
 #[test]
 fn immunization_profile_rejects_broken_copies() {
-    let p = "Immunization-uv-ips";
+    let p = "Immunization-uv-ips|1.1.0";
     assert_rejected(
         p,
         "status only as _status",
@@ -407,7 +435,7 @@ fn immunization_profile_rejects_broken_copies() {
 
 #[test]
 fn allergy_intolerance_profile_rejects_broken_copies() {
-    let p = "AllergyIntolerance-uv-ips";
+    let p = "AllergyIntolerance-uv-ips|1.1.0";
     assert_rejected(
         p,
         "a patient without reference",
@@ -466,7 +494,7 @@ fn allergy_intolerance_profile_rejects_broken_copies() {
 
 #[test]
 fn condition_profile_rejects_broken_copies() {
-    let p = "Condition-uv-ips";
+    let p = "Condition-uv-ips|1.1.0";
     assert_rejected(
         p,
         "no clinicalStatus",
@@ -538,7 +566,7 @@ fn section_index(composition: &Value, loinc: &str) -> usize {
 
 #[test]
 fn bundle_profile_rejects_broken_copies() {
-    let p = "Bundle-uv-ips";
+    let p = "Bundle-uv-ips|1.1.0";
     assert_rejected(
         p,
         "no identifier",
@@ -637,7 +665,7 @@ fn bundle_profile_rejects_broken_copies() {
 
 #[test]
 fn composition_profile_rejects_broken_copies() {
-    let p = "Composition-uv-ips";
+    let p = "Composition-uv-ips|1.1.0";
     assert_rejected(
         p,
         "a type that is not the patient summary",
@@ -739,28 +767,34 @@ fn composition_profile_rejects_broken_copies() {
 }
 
 /// What the gateway writes for a section the caller may not read: no entries, the emptyReason
-/// `withheld`. IPS 2.0.0 allows it (ips-comp-1); the schema accepts it in place of entries.
+/// `withheld`. IPS 1.1.0 has no room for it (entry 1..* on the required sections, and cmp-2);
+/// IPS 2.0.0 allows it (ips-comp-1, `profiles_ips2.rs`). A 1.1.0 document with such a section
+/// therefore claims no profile, and gets the 2.0.0 schemas.
 #[test]
-fn composition_profile_accepts_an_empty_reason_instead_of_entries() {
-    let mut composition = sample_for("Composition-uv-ips");
-    let i = section_index(&composition, "48765-2");
-    let section = composition["section"][i].as_object_mut().unwrap();
-    section.remove("entry");
-    section.insert(
-        "emptyReason".into(),
-        json!({"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/list-empty-reason",
-            "code": "withheld"
-        }]}),
+fn composition_profile_refuses_an_empty_reason_instead_of_entries() {
+    assert_rejected(
+        "Composition-uv-ips|1.1.0",
+        "a withheld Allergies section",
+        |r| {
+            let i = section_index(r, "48765-2");
+            let section = r["section"][i].as_object_mut().unwrap();
+            section.remove("entry");
+            section.insert(
+                "emptyReason".into(),
+                json!({"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/list-empty-reason",
+                    "code": "withheld"
+                }]}),
+            );
+        },
+        "/section/2",
+        "sectionAllergies (LOINC 48765-2): title 1..1 and entry 1..* (IPS 1.1.0)",
     );
-    if let Err(errors) = validate_profile("Composition-uv-ips", &composition) {
-        panic!("a withheld section is refused:{}", show(&errors));
-    }
 }
 
 #[test]
 fn medication_statement_profile_rejects_broken_copies() {
-    let p = "MedicationStatement-uv-ips";
+    let p = "MedicationStatement-uv-ips|1.1.0";
     assert_rejected(
         p,
         "status only as _status",
@@ -823,9 +857,11 @@ fn medication_statement_profile_rejects_broken_copies() {
 
 // ---------------------------------------------------------------------- against the snapshots
 
+/// The IPS 1.1.0 StructureDefinition of `profile` ("Patient-uv-ips|1.1.0").
 fn structure_definition(profile: &str) -> Value {
+    let name = profile.trim_end_matches("|1.1.0");
     read_json(Path::new(&format!(
-        "{IPS_DIR}/StructureDefinition-{profile}.json"
+        "{IPS_DIR}/StructureDefinition-{name}.json"
     )))
 }
 
@@ -837,9 +873,18 @@ fn structure_definition(profile: &str) -> Value {
 fn profile_schemas_require_every_mandatory_element_of_the_structure_definitions() {
     let mut missing = Vec::new();
     let mut counted = 0;
-    for &(_, profile) in PROFILES {
+    for &(_, profile) in PROFILES_1_1_0 {
         let sd = structure_definition(profile);
         assert_eq!(sd["version"], "1.1.0", "{profile}");
+        let schema = profile_schema(profile);
+        assert_eq!(
+            schema["x-structure-definition"]["url"], sd["url"],
+            "{profile}"
+        );
+        assert_eq!(
+            schema["x-structure-definition"]["version"], "1.1.0",
+            "{profile}"
+        );
         let (n, unrequired) = unrequired_mandatory_elements(profile, &sd);
         counted += n;
         missing.extend(unrequired);
@@ -861,7 +906,7 @@ fn profile_schemas_require_every_mandatory_element_of_the_structure_definitions(
 #[test]
 fn profile_schemas_reject_each_missing_mandatory_element() {
     let mut accepted = Vec::new();
-    for &(_, profile) in PROFILES {
+    for &(_, profile) in PROFILES_1_1_0 {
         let sd = structure_definition(profile);
         accepted.extend(accepted_without_mandatory_elements(
             profile,
@@ -878,10 +923,14 @@ fn profile_schemas_reject_each_missing_mandatory_element() {
 
 // ------------------------------------------------------------------------------ recursion
 
+/// The IPS 1.1.0 example Bundle-01, claiming Bundle-uv-ips 1.1.0 (as the gateway's 1.1.0
+/// documents do), so that `validate` holds it and its entries to the 1.1.0 schemas.
 fn ips_bundle_01() -> Value {
-    read_json(Path::new(&format!(
+    let mut bundle = read_json(Path::new(&format!(
         "{IPS_DIR}/example/Bundle-IPS-examples-Bundle-01.json"
-    )))
+    )));
+    add_claim(&mut bundle, IPS_BUNDLE_1_1_0);
+    bundle
 }
 
 fn index_of(bundle: &Value, ty: &str) -> usize {

@@ -190,23 +190,27 @@ async fn summary_and_everything_leave_restricted_data_out_without_a_hint() {
     let doctor = user_token("user/*.rs");
     let everything = format!("/Patient/{PATIENT}/$everything?_count=500");
     let before = app.fhir_ok(&everything, &doctor).await;
-    let prescriptions = |bundle: &Value| {
+    let count = |bundle: &Value, type_name: &str| {
         bundle["entry"]
             .as_array()
             .map(|e| {
                 e.iter()
-                    .filter(|e| e["resource"]["resourceType"] == "MedicationRequest")
+                    .filter(|e| e["resource"]["resourceType"] == type_name)
                     .count()
             })
             .unwrap_or(0)
     };
-    assert_eq!(prescriptions(&before), 22);
+    assert_eq!(count(&before, "MedicationRequest"), 22);
+    let dispensations = count(&before, "MedicationDispense");
+    assert!(dispensations > 0);
     restrict(&app, json!({"type": "deny", "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "MedicationRequest"}]})).await;
     let after = app.fhir_ok(&everything, &doctor).await;
-    assert_eq!(prescriptions(&after), 0);
+    // The prescriptions' dispensations go with them: they tell what was prescribed.
+    assert_eq!(count(&after, "MedicationRequest"), 0);
+    assert_eq!(count(&after, "MedicationDispense"), 0);
     assert_eq!(
         after["total"].as_u64().unwrap(),
-        before["total"].as_u64().unwrap() - 22
+        before["total"].as_u64().unwrap() - 22 - dispensations as u64
     );
     let summary = app
         .fhir_ok(&format!("/Patient/{PATIENT}/$summary"), &doctor)
@@ -217,7 +221,7 @@ async fn summary_and_everything_leave_restricted_data_out_without_a_hint() {
         "no trace of the prescriptions"
     );
     assert!(
-        text.contains("no-medication-info"),
+        text.contains("\"unavailable\"") && text.contains("No information about medications"),
         "the section says it has no information"
     );
     assert!(
@@ -228,7 +232,14 @@ async fn summary_and_everything_leave_restricted_data_out_without_a_hint() {
     let own = app
         .fhir_ok(&format!("/Patient/{PATIENT}/$summary"), &own_token())
         .await;
-    assert!(!own.to_string().contains("no-medication-info"));
+    let own_statements = own["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "MedicationStatement")
+        .count();
+    assert!(own_statements > 0);
+    assert!(!own.to_string().contains("No information about medications"));
 }
 
 /// R25 and `_include`: a restricted resource does not come back as an include either. With

@@ -17,6 +17,9 @@ use crate::support::xhtml::assert_xhtml_div;
 
 const LOINC: &str = "http://loinc.org";
 const IPS_BUNDLE: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips";
+const IPS_COMPOSITION: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips";
+const EPS_BUNDLE: &str = "http://hl7.eu/fhir/eps/StructureDefinition/bundle-eu-eps";
+const EPS_COMPOSITION: &str = "http://hl7.eu/fhir/eps/StructureDefinition/composition-eu-eps";
 const ABSENT_UNKNOWN: &str = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips";
 const PROBLEMS: &str = "11450-4";
 const ALLERGIES: &str = "48765-2";
@@ -177,9 +180,10 @@ async fn one_person_of_each_country_gets_a_complete_ips_document() {
         let allergies = searched(&app, "AllergyIntolerance", patient, &token).await;
         let listed_allergies = listed(&doc, ALLERGIES);
         if allergies.is_empty() {
+            assert!(listed_allergies.is_empty());
             assert_eq!(
-                listed_allergies[0]["code"]["coding"][0]["system"],
-                ABSENT_UNKNOWN
+                section(&doc, ALLERGIES).unwrap()["emptyReason"]["coding"][0]["code"],
+                "unavailable"
             );
         } else {
             assert_eq!(
@@ -278,11 +282,33 @@ async fn the_medication_summary_restates_the_current_prescriptions_with_their_co
 }
 
 #[actix_web::test]
-async fn a_person_with_no_records_gets_the_no_known_entries_not_silence() {
+async fn a_person_with_no_records_gets_sections_that_say_so_not_silence() {
     let app = spawn_app().await;
     let token = patient_token(data::NO_EMPTY, "patient/*.rs");
+    // IPS 2.0 (the default): an emptyReason, and the narrative says it in words.
     let doc = summary(&app, data::NO_EMPTY, &token).await;
     assert_eq!(doc["meta"]["profile"][0], IPS_BUNDLE);
+    for code in [PROBLEMS, ALLERGIES, MEDICATIONS] {
+        let s = section(&doc, code).unwrap();
+        assert_eq!(
+            s["emptyReason"]["coding"][0]["code"], "unavailable",
+            "{code}"
+        );
+        assert!(s.get("entry").is_none(), "{code}");
+        let text = assert_xhtml_div(s["text"]["div"].as_str().unwrap());
+        assert!(text.contains("No information about"), "{text}");
+    }
+    assert!(section(&doc, IMMUNIZATIONS).is_none());
+    assert!(section(&doc, PAST_ILLNESS).is_none());
+    assert_eq!(entries(&doc).len(), 3, "Composition, Patient and Device");
+
+    // IPS 1.1.0 on request: a "no information about ..." resource in each.
+    let path = format!(
+        "/Patient/{}/$summary?profile={IPS_COMPOSITION}|1.1.0",
+        data::NO_EMPTY
+    );
+    let doc = app.fhir_ok(&path, &token).await;
+    assert_eq!(doc["meta"]["profile"][0], format!("{IPS_BUNDLE}|1.1.0"));
     for (code, absent) in [
         (PROBLEMS, "no-problem-info"),
         (ALLERGIES, "no-allergy-info"),
@@ -297,15 +323,11 @@ async fn a_person_with_no_records_gets_the_no_known_entries_not_silence() {
             .unwrap_or(&resources[0]["medicationCodeableConcept"]);
         assert_eq!(concept["coding"][0]["system"], ABSENT_UNKNOWN, "{code}");
         assert_eq!(concept["coding"][0]["code"], absent, "{code}");
-        let text = assert_xhtml_div(s["text"]["div"].as_str().unwrap());
-        assert!(text.contains("No information about"), "{text}");
     }
-    assert!(section(&doc, IMMUNIZATIONS).is_none());
-    assert!(section(&doc, PAST_ILLNESS).is_none());
     assert_eq!(
         entries(&doc).len(),
         6,
-        "Composition, Patient, Device and three 'no known'"
+        "Composition, Patient, Device and three 'no information'"
     );
 }
 
@@ -541,9 +563,22 @@ async fn a_type_the_token_may_not_read_is_withheld_not_silently_empty() {
     for ty in ["AllergyIntolerance", "Condition", "Immunization"] {
         assert_eq!(count_of(&doc, ty), 0, "{ty} is not in the document");
     }
-    // Such a document departs from IPS 1.1.0 on this point and does not claim its profile.
-    assert!(doc["meta"].get("profile").is_none());
-    assert!(composition(&doc)["meta"].get("profile").is_none());
+    // IPS 2.0 allows this on every section: the document still claims the profiles. An
+    // IPS 1.1.0 document cannot say it, so it departs from 1.1.0 and claims neither.
+    assert_eq!(doc["meta"]["profile"][0], IPS_BUNDLE);
+    assert_eq!(composition(&doc)["meta"]["profile"][0], IPS_COMPOSITION);
+    let v1 = app
+        .fhir_ok(
+            &format!("/Patient/{p}/$summary?profile={IPS_BUNDLE}|1.1.0"),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        section(&v1, PROBLEMS).unwrap()["emptyReason"]["coding"][0]["code"],
+        "withheld"
+    );
+    assert!(v1["meta"].get("profile").is_none());
+    assert!(composition(&v1)["meta"].get("profile").is_none());
 
     // v2 query scopes narrow a section as they narrow a search.
     let narrowed = patient_token(
@@ -629,6 +664,8 @@ async fn summary_errors_are_operation_outcomes() {
         [
             "?graph=http://example.org/g",
             "?profile=http://example.org/StructureDefinition/other",
+            "?profile=http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips|9.9.9",
+            "?profile=http://hl7.org/fhir/uv/ips/StructureDefinition/Patient-uv-ips",
             "?identifier=urn:oid:2.16.578.1.12.4.1.4.1|12848801265",
             "?_pretty=maybe",
         ]
@@ -638,9 +675,41 @@ async fn summary_errors_are_operation_outcomes() {
         "invalid",
     )
     .await;
-    // The IPS Bundle profile may be asked for explicitly.
-    app.fhir_ok(&format!("{path}?profile={IPS_BUNDLE}&_pretty=true"), &token)
+    // An unsupported profile is refused with the list of those that are.
+    let (status, body) = app
+        .get_json(
+            &format!("{path}?profile=http://hl7.eu/fhir/eps/StructureDefinition/patient-eu-eps"),
+            Some(&token),
+        )
         .await;
+    assert_outcome(status, &body, 400, "invalid");
+    let diagnostics = body["issue"][0]["diagnostics"].as_str().unwrap();
+    for supported in [
+        "Composition-uv-ips|1.1.0",
+        "bundle-eu-eps",
+        "composition-eu-eps",
+    ] {
+        assert!(diagnostics.contains(supported), "{diagnostics}");
+    }
+    // The IPS profiles may be asked for explicitly, by Bundle or (as IPS 2.0.0's
+    // OperationDefinition has it) Composition, with or without the version.
+    for (profile, claim) in [
+        (IPS_BUNDLE.to_owned(), IPS_BUNDLE.to_owned()),
+        (IPS_COMPOSITION.to_owned(), IPS_BUNDLE.to_owned()),
+        (format!("{IPS_COMPOSITION}|2.0.0"), IPS_BUNDLE.to_owned()),
+        (
+            format!("{IPS_COMPOSITION}|1.1.0"),
+            format!("{IPS_BUNDLE}|1.1.0"),
+        ),
+        (format!("{IPS_BUNDLE}|1.1.0"), format!("{IPS_BUNDLE}|1.1.0")),
+        (EPS_BUNDLE.to_owned(), EPS_BUNDLE.to_owned()),
+        (EPS_COMPOSITION.to_owned(), EPS_BUNDLE.to_owned()),
+    ] {
+        let doc = app
+            .fhir_ok(&format!("{path}?profile={profile}&_pretty=true"), &token)
+            .await;
+        assert_eq!(doc["meta"]["profile"][0], claim.as_str(), "{profile}");
+    }
     // Another operation or type: not here.
     let (status, body) = app
         .get_json(
@@ -649,4 +718,90 @@ async fn summary_errors_are_operation_outcomes() {
         )
         .await;
     assert_outcome(status, &body, 404, "not-found");
+}
+
+/// IPS 2.0's Alerts section carries the portals' critical information: a Flag for each
+/// active allergy of high criticality, pointing to the allergy listed under Allergies.
+#[actix_web::test]
+async fn critical_allergies_are_alerts() {
+    let app = spawn_app().await;
+    let patient = "no.p-no-003";
+    let token = crate::support::app::professional_token("1234567", None);
+    let critical: BTreeSet<String> = searched(&app, "AllergyIntolerance", patient, &token)
+        .await
+        .iter()
+        .filter(|a| {
+            a["criticality"] == "high" && a["clinicalStatus"]["coding"][0]["code"] == "active"
+        })
+        .map(|a| {
+            format!(
+                "{}/AllergyIntolerance/{}",
+                app.fhir_base,
+                a["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(!critical.is_empty(), "{patient} has a critical allergy");
+    let doc = summary(&app, patient, &token).await;
+    let flags = listed(&doc, "104605-1");
+    let pointed: BTreeSet<String> = flags
+        .iter()
+        .map(|f| {
+            assert_eq!(f["resourceType"], "Flag");
+            f["extension"][0]["valueReference"]["reference"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(pointed, critical);
+    let v1 = app
+        .fhir_ok(
+            &format!("/Patient/{patient}/$summary?profile={IPS_BUNDLE}|1.1.0"),
+            &token,
+        )
+        .await;
+    assert!(
+        section(&v1, "104605-1").is_none(),
+        "no Alerts section in IPS 1.1.0"
+    );
+}
+
+/// The HL7 Europe Patient Summary on request, by patient and by identifier: an IPS 2.0
+/// document with the EPS's required sections and claims, listing what the IPS lists.
+#[actix_web::test]
+async fn the_eu_patient_summary_on_request() {
+    let app = spawn_app().await;
+    let patient = data::NO_POLYPHARMACY;
+    let token = patient_token(patient, "patient/*.rs");
+    let ips = summary(&app, patient, &token).await;
+    for path in [
+        format!("/Patient/{patient}/$summary?profile={EPS_BUNDLE}"),
+        format!(
+            "/Patient/$summary?identifier=urn:oid:2.16.578.1.12.4.1.4.1|{}&profile={EPS_COMPOSITION}",
+            data::NO_POLYPHARMACY_FNR
+        ),
+    ] {
+        let eps = app.fhir_ok(&path, &token).await;
+        assert_eq!(
+            eps["meta"]["profile"],
+            serde_json::json!([EPS_BUNDLE, IPS_BUNDLE]),
+            "{path}"
+        );
+        for code in ["47519-4", "46264-8"] {
+            let s = section(&eps, code).unwrap_or_else(|| panic!("section {code}"));
+            assert_eq!(s["emptyReason"]["coding"][0]["code"], "unavailable");
+        }
+        // The same data as the IPS document: every section of the IPS is there with the
+        // same entries.
+        for s in composition(&ips)["section"].as_array().unwrap() {
+            let code = s["code"]["coding"][0]["code"].as_str().unwrap();
+            let same = section(&eps, code).unwrap_or_else(|| panic!("section {code}"));
+            assert_eq!(
+                same["entry"].as_array().map(Vec::len),
+                s["entry"].as_array().map(Vec::len),
+                "{code}"
+            );
+        }
+    }
 }

@@ -1,12 +1,12 @@
-//! The IPS "no known ..." resources: what a required section holds when the caller may see the
-//! section's data and there is none to list.
+//! The IPS 1.1.0 "no information about ..." resources: what a required section of an IPS
+//! 1.1.0 document holds when the caller may see the section's data and there is none to list.
 //!
 //! IPS 1.1.0 gives the Problems, Allergies and Medications sections `entry 1..*`, so an empty
 //! one carries a resource coded from the IPS absent/unknown code system rather than nothing.
-//! The "no known" codes are used because their definitions say exactly what the gateway
-//! knows: none that has to be reported here is known, "either because none are known or
-//! because those known are not relevant" (a past prescription is known, but is no current
-//! medication). The section's narrative says the same in words.
+//! The "no information" codes (`no-problem-info`, ...) are used, not the "no known" ones: an
+//! empty list in a national portal, or one the caller may not see in full, is not evidence
+//! that the patient has none. IPS 2.0 removed that code system; its documents say the same
+//! with the section's emptyReason `unavailable` (`sections::nothing_to_list`).
 
 use crate::fhir::datatypes::{CodeableConcept, Coding, Extension, Meta, Period, Reference};
 use crate::fhir::resources::{AllergyIntolerance, Condition, MedicationStatement};

@@ -1,4 +1,5 @@
-//! The International Patient Summary (IPS 1.1.0) as a FHIR document.
+//! The International Patient Summary as a FHIR document: IPS 2.0.0 by default, IPS 1.1.0 on
+//! request (`SummaryProfile`).
 //!
 //! A Bundle of type `document`: the Composition first, then the Patient, the author (this
 //! gateway, as a Device), and the resources the sections list. It is built from resources
@@ -13,12 +14,16 @@
 //! `urn:uuid:` fullUrl, and since a relative reference cannot be resolved from such an entry,
 //! everything it points to is written as an absolute URL.
 //!
-//! Sections: Problems, Allergies and Medications always; Immunizations, Results and History
-//! of Past Illness when there is something to list (`sections.rs` has the rules per section). A
-//! section whose resource type the caller may not read says so with the emptyReason
-//! `withheld`; IPS 1.1.0 has no other way of saying it, so such a document departs from the
-//! profile on that point and does not claim Bundle-uv-ips / Composition-uv-ips in
-//! `meta.profile`.
+//! Sections: Problems, Allergies and Medications always; Alerts, Immunizations, Results and
+//! History of Past Problems when there is something to list (`sections.rs` has the rules per
+//! section). A section whose resource type the caller may not read says so with the
+//! emptyReason `withheld`.
+//!
+//! The two editions share their canonical URLs, so a document says which it follows by its
+//! claims: an IPS 2.0 document claims `Bundle-uv-ips` and `Composition-uv-ips` unversioned, as
+//! the 2.0.0 examples do; an IPS 1.1.0 document claims them with `|1.1.0`. IPS 1.1.0 has no
+//! emptyReason on its sections (required ones need an entry), so a 1.1.0 document with a
+//! withheld section departs from the profile on that point and claims neither.
 
 mod absent;
 pub mod narrative;
@@ -58,6 +63,80 @@ pub struct PatientData<'a> {
     pub observations: Option<&'a [Observation]>,
 }
 
+/// The profile a patient summary document follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SummaryProfile {
+    /// IPS 1.1.0: required sections with nothing to list hold "no information about ..."
+    /// resources; no Alerts section.
+    Ips1_1,
+    /// IPS 2.0.0, the default.
+    #[default]
+    Ips2_0,
+    /// The HL7 Europe Patient Summary (`hl7.fhir.eu.eps` 1.0.0): an IPS 2.0 document whose
+    /// History of Procedures and Medical Devices sections are required too, claiming the EPS
+    /// profiles beside the IPS ones. What MyHealth@EU is moving to.
+    EuEps,
+}
+
+pub const EPS_BUNDLE: &str = "http://hl7.eu/fhir/eps/StructureDefinition/bundle-eu-eps";
+pub const EPS_COMPOSITION: &str = "http://hl7.eu/fhir/eps/StructureDefinition/composition-eu-eps";
+pub const EPS_PATIENT: &str = "http://hl7.eu/fhir/eps/StructureDefinition/patient-eu-eps";
+pub const EPS_MEDICATION_STATEMENT: &str =
+    "http://hl7.eu/fhir/eps/StructureDefinition/MedicationStatement-eu-eps";
+
+impl SummaryProfile {
+    /// The profile a `$summary` `profile` parameter asks for: the canonical of
+    /// Bundle-uv-ips or Composition-uv-ips (the 2.0.0 OperationDefinition names the latter),
+    /// unversioned or with `|2.0.0` for IPS 2.0, with `|1.1.0` for IPS 1.1.0; or of
+    /// bundle-eu-eps or composition-eu-eps for the EU Patient Summary. `None` for anything
+    /// else.
+    pub fn of_profile(canonical: &str) -> Option<SummaryProfile> {
+        let (url, version) = match canonical.split_once('|') {
+            Some((url, version)) => (url, Some(version)),
+            None => (canonical, None),
+        };
+        match (url, version) {
+            (IPS_BUNDLE | IPS_COMPOSITION, None | Some("2.0.0")) => Some(SummaryProfile::Ips2_0),
+            (IPS_BUNDLE | IPS_COMPOSITION, Some("1.1.0")) => Some(SummaryProfile::Ips1_1),
+            (EPS_BUNDLE | EPS_COMPOSITION, None | Some("1.0.0")) => Some(SummaryProfile::EuEps),
+            _ => None,
+        }
+    }
+
+    /// The settings' name of each profile (`[ncp] summary_profile`).
+    pub fn of_name(name: &str) -> Option<SummaryProfile> {
+        match name {
+            "ips-1.1" => Some(SummaryProfile::Ips1_1),
+            "ips-2.0" => Some(SummaryProfile::Ips2_0),
+            "eu-eps" => Some(SummaryProfile::EuEps),
+            _ => None,
+        }
+    }
+
+    /// Whether sections may say why they list nothing (`emptyReason`): IPS 2.0 and the EPS.
+    pub fn has_empty_reasons(self) -> bool {
+        self != SummaryProfile::Ips1_1
+    }
+
+    /// What the document's Bundle claims in `meta.profile`.
+    fn bundle_claims(self) -> Vec<String> {
+        match self {
+            SummaryProfile::Ips2_0 => vec![IPS_BUNDLE.to_owned()],
+            SummaryProfile::Ips1_1 => vec![format!("{IPS_BUNDLE}|1.1.0")],
+            SummaryProfile::EuEps => vec![EPS_BUNDLE.to_owned(), IPS_BUNDLE.to_owned()],
+        }
+    }
+
+    /// What the document's Composition claims in `meta.profile`.
+    fn composition_claims(self) -> Vec<String> {
+        match self {
+            SummaryProfile::Ips2_0 => vec![IPS_COMPOSITION.to_owned()],
+            SummaryProfile::Ips1_1 => vec![format!("{IPS_COMPOSITION}|1.1.0")],
+            SummaryProfile::EuEps => vec![EPS_COMPOSITION.to_owned(), IPS_COMPOSITION.to_owned()],
+        }
+    }
+}
+
 /// Where and when the document is made.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentContext<'a> {
@@ -67,6 +146,7 @@ pub struct DocumentContext<'a> {
     /// A fresh UUID per document: the document's identifier.
     pub document_id: &'a str,
     pub software_version: &'a str,
+    pub profile: SummaryProfile,
 }
 
 /// The patient summary document.
@@ -74,16 +154,18 @@ pub fn summary(data: &PatientData<'_>, ctx: &DocumentContext<'_>) -> Bundle {
     let mut doc = Assembly::new(ctx, data.patient);
     let device = doc.author();
     let sections = sections::all(&mut doc, data);
-    let withheld = sections.iter().any(|s| s.empty_reason.is_some());
+    // Only a 1.1.0 document with a section it cannot fill departs from its profile.
+    let claims =
+        ctx.profile.has_empty_reasons() || !sections.iter().any(|s| s.empty_reason.is_some());
     let confidentiality = if doc.any_restricted() { "R" } else { "N" };
     let timestamp = mapping::instant(ctx.timestamp);
     let composition = Composition {
         id: uuid::from_name(&format!("Composition/{}", ctx.document_id)),
         meta: Meta {
-            profile: if withheld {
-                Vec::new()
+            profile: if claims {
+                ctx.profile.composition_claims()
             } else {
-                vec![IPS_COMPOSITION.to_owned()]
+                Vec::new()
             },
             ..Default::default()
         },
@@ -108,10 +190,10 @@ pub fn summary(data: &PatientData<'_>, ctx: &DocumentContext<'_>) -> Bundle {
         id: Some(ctx.document_id.to_owned()),
         meta: Some(Meta {
             last_updated: Some(timestamp.clone()),
-            profile: if withheld {
-                Vec::new()
+            profile: if claims {
+                ctx.profile.bundle_claims()
             } else {
-                vec![IPS_BUNDLE.to_owned()]
+                Vec::new()
             },
             ..Default::default()
         }),
@@ -143,7 +225,16 @@ impl<'a> Assembly<'a> {
             patient_display: patient.name.first().and_then(|n| n.text.clone()),
             entries: Vec::new(),
         };
-        doc.patient_url = doc.served(patient).reference.unwrap_or_default();
+        doc.patient_url = if ctx.profile == SummaryProfile::EuEps {
+            // The EPS Patient is the IPS one (it imposes it) and says so.
+            let mut claimed = patient.clone();
+            claimed.meta.profile.insert(0, EPS_PATIENT.to_owned());
+            doc.served(&claimed)
+        } else {
+            doc.served(patient)
+        }
+        .reference
+        .unwrap_or_default();
         doc
     }
 
@@ -158,13 +249,18 @@ impl<'a> Assembly<'a> {
 
     /// Adds a resource the gateway serves, under its RESTful URL; returns a reference to it.
     fn served<R: DomainResource>(&mut self, resource: &R) -> Reference {
-        let url = format!(
+        let url = self.url_of(resource);
+        self.push(url, resource.clone().into())
+    }
+
+    /// The RESTful URL of a resource the gateway serves, its fullUrl in the document.
+    fn url_of<R: DomainResource>(&self, resource: &R) -> String {
+        format!(
             "{}/{}/{}",
             self.ctx.fhir_base,
             R::TYPE.as_str(),
             resource.id()
-        );
-        self.push(url, resource.clone().into())
+        )
     }
 
     /// Adds a resource that exists only in this document, under `urn:uuid:<its id>`.

@@ -11,23 +11,31 @@
 //! - Results (30954-2): the laboratory reports and every result in them, as DiagnosticReports
 //!   and Observations; only when there is one (or when the caller may not read results, to
 //!   say so).
-//! - History of Past Illness (11348-0): the conditions that are resolved, inactive or in
-//!   remission; only when there is one.
+//! - History of Past Problems (11348-0; "History of Past Illness" in IPS 1.1.0): the conditions
+//!   that are resolved, inactive or in remission; only when there is one.
+//! - Alerts (104605-1, IPS 2.0 only): the critical information of the national portals
+//!   (Helsenorge "kritisk informasjon", 1177 "uppmärksamhetsinformation"): a Flag for each
+//!   active allergy of high criticality, pointing to it; only when there is one. The
+//!   portals hold no patient story, so there is no Patient Story section.
 //!
-//! The three required sections never come out silently empty: with nothing to list they hold
-//! the IPS "no information about ..." resource (`absent.rs`; an empty list in a national portal, or one the caller may not see in full, is not evidence that the patient has none, so the gateway never claims "no known ..."), and when the caller may not read their type
-//! they say `withheld`.
+//! The three required sections never come out silently empty: with nothing to list they say
+//! so (`nothing_to_list`), and when the caller may not read their type they say `withheld`.
 
 use crate::fhir::datatypes::{CodeableConcept, Coding, Narrative, Reference};
+use crate::fhir::resources::Flag;
 use crate::fhir::resources::{
     AllergyIntolerance, CompositionSection, Condition, DiagnosticReport, Immunization,
     MedicationRequest, Observation,
 };
 use crate::fhir::uuid;
+
+pub const FLAG_ALERT: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Flag-alert-uv-ips";
+const FLAG_DETAIL: &str = "http://hl7.org/fhir/StructureDefinition/flag-detail";
+const FLAG_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/flag-category";
 use crate::mapping::medication_statement;
 
 use super::narrative::{Xhtml, codes, concept, day};
-use super::{Assembly, LIST_EMPTY_REASON, LOINC, PatientData, absent};
+use super::{Assembly, LIST_EMPTY_REASON, LOINC, PatientData, SummaryProfile, absent};
 
 struct Kind {
     code: &'static str,
@@ -73,6 +81,30 @@ const PAST_ILLNESS: Kind = Kind {
     title: "History of Past Illness",
     what: "past illnesses",
 };
+/// IPS 2.0 renamed the section; its code is the same.
+const PAST_PROBLEMS: Kind = Kind {
+    title: "History of Past Problems",
+    what: "past problems",
+    ..PAST_ILLNESS
+};
+const PROCEDURES: Kind = Kind {
+    code: "47519-4",
+    display: "History of Procedures Document",
+    title: "History of Procedures",
+    what: "procedures",
+};
+const MEDICAL_DEVICES: Kind = Kind {
+    code: "46264-8",
+    display: "History of medical device use",
+    title: "Medical Devices",
+    what: "medical devices",
+};
+const ALERTS: Kind = Kind {
+    code: "104605-1",
+    display: "Alert",
+    title: "Alerts",
+    what: "alerts",
+};
 
 pub(super) fn all(doc: &mut Assembly<'_>, data: &PatientData<'_>) -> Vec<CompositionSection> {
     let mut sections = vec![
@@ -80,9 +112,23 @@ pub(super) fn all(doc: &mut Assembly<'_>, data: &PatientData<'_>) -> Vec<Composi
         allergies(doc, data.allergy_intolerances),
         medications(doc, data.medication_requests),
     ];
+    if doc.ctx.profile.has_empty_reasons() {
+        sections.extend(alerts(doc, data.allergy_intolerances));
+    }
     sections.extend(immunizations(doc, data.immunizations));
     sections.extend(results(doc, data.diagnostic_reports, data.observations));
     sections.extend(past_illness(doc, data.conditions));
+    if doc.ctx.profile == SummaryProfile::EuEps {
+        // Required by the EPS (to follow the EHDS data model); the portals hold neither.
+        sections.push(unavailable(
+            &PROCEDURES,
+            "No information about procedures: the national portal holds no procedure history.",
+        ));
+        sections.push(unavailable(
+            &MEDICAL_DEVICES,
+            "No information about medical devices: the national portal holds no record of them.",
+        ));
+    }
     sections
 }
 
@@ -116,6 +162,40 @@ fn withheld(kind: &Kind) -> CompositionSection {
     }
 }
 
+/// A required section with nothing to list. IPS 2.0 says so with the emptyReason
+/// `unavailable` (ips-comp-1); IPS 1.1.0, whose required sections need an entry, with a
+/// resource coded "no information about ..." from its absent/unknown code system (`absent.rs`).
+/// Neither claims that the patient has none: an empty list in a national portal, or one the
+/// caller may not see in full, is not evidence of that.
+fn nothing_to_list(
+    doc: &mut Assembly<'_>,
+    kind: &Kind,
+    words: &str,
+    absent_resource: impl FnOnce(&Assembly<'_>) -> crate::fhir::Resource,
+) -> CompositionSection {
+    if doc.ctx.profile.has_empty_reasons() {
+        return unavailable(kind, words);
+    }
+    let resource = absent_resource(doc);
+    let entry = doc.generated(resource);
+    let mut text = Xhtml::new();
+    text.paragraph(words);
+    section(kind, vec![entry], text.finish())
+}
+
+/// A section with the emptyReason `unavailable` and `words` as its narrative.
+fn unavailable(kind: &Kind, words: &str) -> CompositionSection {
+    let mut text = Xhtml::new();
+    text.paragraph(words);
+    CompositionSection {
+        empty_reason: Some(CodeableConcept {
+            coding: vec![Coding::new(LIST_EMPTY_REASON, "unavailable", "Unavailable")],
+            text: None,
+        }),
+        ..section(kind, Vec::new(), text.finish())
+    }
+}
+
 /// The id of a resource that exists only in documents, stable for the same patient and name.
 fn document_only_id(doc: &Assembly<'_>, name: &str) -> String {
     uuid::from_name(&format!("{name}/{}", doc.patient_url))
@@ -142,14 +222,18 @@ fn problems(doc: &mut Assembly<'_>, conditions: Option<&[Condition]>) -> Composi
     };
     let current: Vec<&Condition> = conditions.iter().filter(|c| !is_past(c)).collect();
     if current.is_empty() {
-        let none = absent::no_problem_information(
-            document_only_id(doc, "no-known-problems"),
-            doc.patient_reference(),
+        return nothing_to_list(
+            doc,
+            &PROBLEMS,
+            "No information about problems: no current problem is recorded here.",
+            |doc| {
+                absent::no_problem_information(
+                    document_only_id(doc, "no-known-problems"),
+                    doc.patient_reference(),
+                )
+                .into()
+            },
         );
-        let entry = doc.generated(none.into());
-        let mut text = Xhtml::new();
-        text.paragraph("No information about problems: no current problem is recorded here.");
-        return section(&PROBLEMS, vec![entry], text.finish());
     }
     let rows = current.iter().map(|c| {
         vec![
@@ -188,7 +272,11 @@ fn past_illness(
     let mut text = Xhtml::new();
     text.table(&["Illness", "Code", "Status", "From", "To"], rows);
     let entry = past.iter().map(|c| doc.served(*c)).collect();
-    Some(section(&PAST_ILLNESS, entry, text.finish()))
+    let kind = match doc.ctx.profile {
+        SummaryProfile::Ips2_0 | SummaryProfile::EuEps => &PAST_PROBLEMS,
+        SummaryProfile::Ips1_1 => &PAST_ILLNESS,
+    };
+    Some(section(kind, entry, text.finish()))
 }
 
 fn allergies(
@@ -199,16 +287,18 @@ fn allergies(
         return withheld(&ALLERGIES);
     };
     if allergies.is_empty() {
-        let none = absent::no_allergy_information(
-            document_only_id(doc, "no-known-allergies"),
-            doc.patient_reference(),
-        );
-        let entry = doc.generated(none.into());
-        let mut text = Xhtml::new();
-        text.paragraph(
+        return nothing_to_list(
+            doc,
+            &ALLERGIES,
             "No information about allergies: no allergy or intolerance is recorded here.",
+            |doc| {
+                absent::no_allergy_information(
+                    document_only_id(doc, "no-known-allergies"),
+                    doc.patient_reference(),
+                )
+                .into()
+            },
         );
-        return section(&ALLERGIES, vec![entry], text.finish());
     }
     let rows = allergies.iter().map(|a| {
         vec![
@@ -244,25 +334,34 @@ fn medications(
         .filter(|r| matches!(r.status.as_str(), "active" | "on-hold"))
         .collect();
     if current.is_empty() {
-        let none = absent::no_medication_information(
-            document_only_id(doc, "no-known-medications"),
-            doc.patient_reference(),
-        );
-        let entry = doc.generated(none.into());
-        let mut text = Xhtml::new();
-        text.paragraph(
+        return nothing_to_list(
+            doc,
+            &MEDICATIONS,
             "No information about medications: no prescription in use is recorded here.",
+            |doc| {
+                absent::no_medication_information(
+                    document_only_id(doc, "no-known-medications"),
+                    doc.patient_reference(),
+                )
+                .into()
+            },
         );
-        return section(&MEDICATIONS, vec![entry], text.finish());
     }
     let statements: Vec<_> = current
         .iter()
         .map(|request| {
-            medication_statement::from_request(
+            let mut statement = medication_statement::from_request(
                 request,
                 uuid::from_name(&format!("MedicationStatement/{}", request.id)),
                 doc.patient_reference(),
-            )
+            );
+            if doc.ctx.profile == SummaryProfile::EuEps {
+                statement
+                    .meta
+                    .profile
+                    .push(super::EPS_MEDICATION_STATEMENT.to_owned());
+            }
+            statement
         })
         .collect();
     let rows = statements.iter().map(|s| {
@@ -401,4 +500,84 @@ fn range_text(range: &crate::fhir::resources::ObservationReferenceRange) -> Stri
         (None, Some(high)) => format!("≤ {high}"),
         (None, None) => String::new(),
     }
+}
+
+/// The critical information: a Flag for each active allergy of high criticality. The Flags
+/// exist only in the document (a `urn:uuid:` fullUrl, so they point to the allergy and the
+/// patient by absolute URL). A caller who may not read allergies gets no Alerts section at
+/// all: the Allergies section already says `withheld`, and an alert would tell what it
+/// withholds.
+fn alerts(
+    doc: &mut Assembly<'_>,
+    allergies: Option<&[AllergyIntolerance]>,
+) -> Option<CompositionSection> {
+    let critical: Vec<&AllergyIntolerance> = allergies?
+        .iter()
+        .filter(|a| a.criticality.as_deref() == Some("high"))
+        .filter(|a| {
+            a.clinical_status
+                .as_ref()
+                .is_some_and(|s| s.coding.iter().any(|c| c.code.as_deref() == Some("active")))
+        })
+        .collect();
+    if critical.is_empty() {
+        return None;
+    }
+    let mut rows = Vec::new();
+    let mut entry = Vec::new();
+    for allergy in critical {
+        let substance = concept(&allergy.code);
+        let words = format!(
+            "Critical information: {} to {substance}, high criticality",
+            allergy.type_.as_deref().unwrap_or("allergy")
+        );
+        rows.push(vec![
+            words.clone(),
+            allergy
+                .recorded_date
+                .as_deref()
+                .map(day)
+                .unwrap_or_default(),
+        ]);
+        // Listed in the Allergies section already: referred to, not added again.
+        let allergy_url = doc.url_of(allergy);
+        let flag = Flag {
+            id: uuid::from_name(&format!("Flag/{allergy_url}")),
+            meta: crate::fhir::datatypes::Meta {
+                profile: vec![FLAG_ALERT.to_owned()],
+                ..Default::default()
+            },
+            extension: vec![crate::fhir::datatypes::Extension {
+                url: FLAG_DETAIL.into(),
+                value_reference: Some(Reference {
+                    reference: Some(allergy_url),
+                    display: Some(substance.clone()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }],
+            status: "active".into(),
+            category: vec![CodeableConcept::coded(
+                FLAG_CATEGORY,
+                "clinical",
+                "Clinical",
+            )],
+            code: CodeableConcept {
+                coding: allergy.code.coding.clone(),
+                text: Some(words),
+            },
+            subject: doc.patient_reference(),
+            period: allergy
+                .recorded_date
+                .as_ref()
+                .map(|start| crate::fhir::datatypes::Period {
+                    start: Some(start.clone()),
+                    ..Default::default()
+                }),
+        };
+        entry.push(doc.generated(flag.into()));
+    }
+    let mut text = Xhtml::new();
+    text.table(&["Alert", "Since"], rows);
+    Some(section(&ALERTS, entry, text.finish()))
 }

@@ -69,7 +69,12 @@ fn shown<'a>(patient: &'a Patient, records: &'a MappedRecords) -> PatientData<'a
     }
 }
 
+/// An IPS 2.0 document, the default.
 fn build(data: &PatientData<'_>) -> Value {
+    build_as(data, SummaryProfile::Ips2_0)
+}
+
+fn build_as(data: &PatientData<'_>, profile: SummaryProfile) -> Value {
     let bundle = summary(
         data,
         &DocumentContext {
@@ -77,6 +82,7 @@ fn build(data: &PatientData<'_>) -> Value {
             timestamp: datetime!(2026-11-23 10:00:00 UTC),
             document_id: DOCUMENT_ID,
             software_version: "0.1.0",
+            profile,
         },
     );
     serde_json::to_value(Resource::Bundle(bundle)).unwrap()
@@ -223,10 +229,39 @@ fn resolved_conditions_are_past_illness_and_current_ones_problems() {
 }
 
 #[test]
-fn a_person_with_nothing_gets_the_no_known_resources_and_no_immunization_section() {
+fn a_person_with_nothing_gets_unavailable_sections_in_ips_2_and_no_immunization_section() {
     let (patient, records) = person("p-no-011");
     assert!(records.conditions.is_empty() && records.medication_requests.is_empty());
     let doc = build(&shown(&patient, &records));
+    for loinc in ["11450-4", "48765-2", "10160-0"] {
+        let s = section(&doc, loinc).unwrap();
+        assert_eq!(s["emptyReason"]["coding"][0]["system"], LIST_EMPTY_REASON);
+        assert_eq!(s["emptyReason"]["coding"][0]["code"], "unavailable");
+        assert!(s.get("entry").is_none(), "{loinc}");
+        assert!(
+            s["text"]["div"]
+                .as_str()
+                .unwrap()
+                .contains("No information about")
+        );
+    }
+    // Nothing but the Composition, the Patient and the author.
+    let types: Vec<&str> = entries(&doc)
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["Composition", "Patient", "Device"]);
+    assert!(section(&doc, "11369-6").is_none());
+    assert!(section(&doc, "11348-0").is_none());
+    assert!(section(&doc, "104605-1").is_none());
+    assert_eq!(doc["meta"]["profile"][0], IPS_BUNDLE);
+    assert_eq!(composition(&doc)["meta"]["profile"][0], IPS_COMPOSITION);
+}
+
+#[test]
+fn in_ips_1_1_a_person_with_nothing_gets_the_no_information_resources() {
+    let (patient, records) = person("p-no-011");
+    let doc = build_as(&shown(&patient, &records), SummaryProfile::Ips1_1);
     for (loinc, code) in [
         ("11450-4", "no-problem-info"),
         ("48765-2", "no-allergy-info"),
@@ -244,20 +279,89 @@ fn a_person_with_nothing_gets_the_no_known_resources_and_no_immunization_section
         };
         assert_eq!(coding["system"], ABSENT_UNKNOWN);
         assert_eq!(coding["code"], code);
-        assert!(
-            s["text"]["div"]
-                .as_str()
-                .unwrap()
-                .contains("No information about")
-        );
     }
-    assert!(section(&doc, "11369-6").is_none());
-    assert!(section(&doc, "11348-0").is_none());
-    assert_eq!(doc["meta"]["profile"][0], IPS_BUNDLE);
+    assert_eq!(doc["meta"]["profile"][0], format!("{IPS_BUNDLE}|1.1.0"));
+    assert_eq!(
+        composition(&doc)["meta"]["profile"][0],
+        format!("{IPS_COMPOSITION}|1.1.0")
+    );
 }
 
 #[test]
-fn types_the_caller_may_not_read_are_withheld_and_the_document_claims_no_ips_profile() {
+fn critical_allergies_are_alerts_in_ips_2_only() {
+    let (patient, records) = person("p-no-003");
+    let critical: Vec<&str> = records
+        .allergy_intolerances
+        .iter()
+        .filter(|a| a.criticality.as_deref() == Some("high"))
+        .map(|a| a.id.as_str())
+        .collect();
+    assert!(
+        !critical.is_empty(),
+        "p-no-003 has a high-criticality allergy"
+    );
+    let doc = build(&shown(&patient, &records));
+    let alerts = section(&doc, "104605-1").expect("an Alerts section");
+    assert_eq!(alerts["title"], "Alerts");
+    let listed = alerts["entry"].as_array().unwrap();
+    assert_eq!(listed.len(), critical.len());
+    for (reference, allergy_id) in listed.iter().zip(&critical) {
+        let flag = resolve(&doc, reference);
+        assert_eq!(flag["resourceType"], "Flag");
+        assert_eq!(flag["meta"]["profile"][0], super::sections::FLAG_ALERT);
+        assert_eq!(flag["status"], "active");
+        let detail = flag["extension"][0]["valueReference"]["reference"]
+            .as_str()
+            .unwrap();
+        assert_eq!(detail, format!("{BASE}/AllergyIntolerance/{allergy_id}"));
+        assert_eq!(
+            flag["subject"]["reference"],
+            format!("{BASE}/Patient/no.p-no-003")
+        );
+    }
+    // The allergy is in the document once, under the Allergies section.
+    let full_urls: Vec<&str> = entries(&doc)
+        .iter()
+        .map(|e| e["fullUrl"].as_str().unwrap())
+        .collect();
+    let distinct: BTreeSet<&&str> = full_urls.iter().collect();
+    assert_eq!(distinct.len(), full_urls.len(), "no entry twice");
+    let v1 = build_as(&shown(&patient, &records), SummaryProfile::Ips1_1);
+    assert!(section(&v1, "104605-1").is_none());
+    assert!(
+        !entries(&v1)
+            .iter()
+            .any(|e| e["resource"]["resourceType"] == "Flag")
+    );
+}
+
+#[test]
+fn the_past_problems_section_is_named_by_its_edition() {
+    let (patient, mut records) = person("p-no-008");
+    let condition = records
+        .conditions
+        .first_mut()
+        .expect("p-no-008 has conditions");
+    condition.clinical_status = Some(crate::fhir::datatypes::CodeableConcept::coded(
+        systems::CONDITION_CLINICAL,
+        "resolved",
+        "Resolved",
+    ));
+    condition.abatement_date_time = Some("2025-01-01".into());
+    let v2 = build(&shown(&patient, &records));
+    assert_eq!(
+        section(&v2, "11348-0").unwrap()["title"],
+        "History of Past Problems"
+    );
+    let v1 = build_as(&shown(&patient, &records), SummaryProfile::Ips1_1);
+    assert_eq!(
+        section(&v1, "11348-0").unwrap()["title"],
+        "History of Past Illness"
+    );
+}
+
+#[test]
+fn types_the_caller_may_not_read_are_withheld_and_only_an_ips_1_1_document_drops_its_claims() {
     let (patient, records) = person("p-no-008");
     let data = PatientData {
         patient: &patient,
@@ -284,8 +388,17 @@ fn types_the_caller_may_not_read_are_withheld_and_the_document_claims_no_ips_pro
             "no {t} in a document that withholds it"
         );
     }
-    assert!(doc["meta"].get("profile").is_none());
-    assert!(composition(&doc)["meta"].get("profile").is_none());
+    // IPS 2.0 allows an emptyReason on every section: the document still conforms.
+    assert_eq!(doc["meta"]["profile"][0], IPS_BUNDLE);
+    assert_eq!(composition(&doc)["meta"]["profile"][0], IPS_COMPOSITION);
+    // IPS 1.1.0 does not: such a document claims neither profile.
+    let v1 = build_as(&data, SummaryProfile::Ips1_1);
+    assert_eq!(
+        section(&v1, "11450-4").unwrap()["emptyReason"]["coding"][0]["code"],
+        "withheld"
+    );
+    assert!(v1["meta"].get("profile").is_none());
+    assert!(composition(&v1)["meta"].get("profile").is_none());
 }
 
 #[test]
@@ -357,7 +470,7 @@ fn statement_and_no_known_ids_are_stable_across_documents() {
             .map(|e| e["fullUrl"].as_str().unwrap().to_owned())
             .collect()
     };
-    let first = build(&shown(&patient, &records));
+    let first = build_as(&shown(&patient, &records), SummaryProfile::Ips1_1);
     let second = summary(
         &shown(&patient, &records),
         &DocumentContext {
@@ -365,9 +478,73 @@ fn statement_and_no_known_ids_are_stable_across_documents() {
             timestamp: datetime!(2026-11-24 10:00:00 UTC),
             document_id: "5c1b0e51-0d5b-4f0e-8a36-3d0f6d2a9c11",
             software_version: "0.1.0",
+            profile: SummaryProfile::Ips1_1,
         },
     );
     let second = serde_json::to_value(Resource::Bundle(second)).unwrap();
     assert_eq!(ids(&first), ids(&second));
     assert_ne!(composition(&first)["id"], composition(&second)["id"]);
+}
+
+#[test]
+fn the_eu_patient_summary_is_an_ips_2_document_with_the_eps_sections_and_claims() {
+    let (patient, records) = person("p-no-008");
+    let doc = build_as(&shown(&patient, &records), SummaryProfile::EuEps);
+    assert_eq!(
+        doc["meta"]["profile"],
+        serde_json::json!([EPS_BUNDLE, IPS_BUNDLE])
+    );
+    assert_eq!(
+        composition(&doc)["meta"]["profile"],
+        serde_json::json!([EPS_COMPOSITION, IPS_COMPOSITION])
+    );
+    // The EPS requires the History of Procedures and Medical Devices sections.
+    for loinc in ["47519-4", "46264-8"] {
+        let s = section(&doc, loinc).unwrap_or_else(|| panic!("section {loinc}"));
+        assert_eq!(s["emptyReason"]["coding"][0]["code"], "unavailable");
+        assert!(s["title"].is_string());
+    }
+    let patient_entry = entries(&doc)
+        .iter()
+        .find(|e| e["resource"]["resourceType"] == "Patient")
+        .unwrap();
+    assert_eq!(patient_entry["resource"]["meta"]["profile"][0], EPS_PATIENT);
+    let statements: Vec<&Value> = entries(&doc)
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "MedicationStatement")
+        .collect();
+    assert!(!statements.is_empty());
+    for s in statements {
+        let claims = s["resource"]["meta"]["profile"].as_array().unwrap();
+        assert!(claims.iter().any(|c| c == EPS_MEDICATION_STATEMENT));
+    }
+    // An IPS document has neither.
+    let ips = build(&shown(&patient, &records));
+    assert!(section(&ips, "47519-4").is_none());
+    assert_eq!(ips["meta"]["profile"], serde_json::json!([IPS_BUNDLE]));
+}
+
+#[test]
+fn profile_parameters_name_the_documents() {
+    let cases = [
+        (IPS_BUNDLE.to_owned(), Some(SummaryProfile::Ips2_0)),
+        (IPS_COMPOSITION.to_owned(), Some(SummaryProfile::Ips2_0)),
+        (
+            format!("{IPS_COMPOSITION}|2.0.0"),
+            Some(SummaryProfile::Ips2_0),
+        ),
+        (format!("{IPS_BUNDLE}|1.1.0"), Some(SummaryProfile::Ips1_1)),
+        (EPS_BUNDLE.to_owned(), Some(SummaryProfile::EuEps)),
+        (EPS_COMPOSITION.to_owned(), Some(SummaryProfile::EuEps)),
+        (format!("{IPS_BUNDLE}|3.0.0"), None),
+        (EPS_PATIENT.to_owned(), None),
+        (String::new(), None),
+    ];
+    for (canonical, expected) in cases {
+        assert_eq!(
+            SummaryProfile::of_profile(&canonical),
+            expected,
+            "{canonical}"
+        );
+    }
 }

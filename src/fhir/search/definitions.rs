@@ -5,7 +5,7 @@
 
 use crate::fhir::resources::{
     AllergyIntolerance, AuditEvent, Condition, Consent, DiagnosticReport, Immunization,
-    MedicationRequest, Observation, Patient,
+    MedicationDispense, MedicationRequest, Observation, Patient,
 };
 use crate::fhir::search::params::{
     IndexValue, ParamDef, ParamType, Searchable, code, codeable_concept, date, identifiers,
@@ -782,5 +782,84 @@ impl Searchable for DiagnosticReport {
     }
     fn default_sort() -> &'static str {
         "-date"
+    }
+}
+
+static MEDICATION_DISPENSE_PARAMS: std::sync::LazyLock<Vec<ParamDef<MedicationDispense>>> =
+    std::sync::LazyLock::new(|| {
+        vec![
+            id_param(),
+            last_updated_param(),
+            param!(
+                "patient",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/clinical-patient",
+                "The patient the medicine was dispensed for",
+                Some("Patient"),
+                |r: &MedicationDispense| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "subject",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/MedicationDispense-subject",
+                "The patient the medicine was dispensed for",
+                Some("Patient"),
+                |r: &MedicationDispense| reference(&r.subject).into_iter().collect()
+            ),
+            param!(
+                "prescription",
+                Reference,
+                "http://hl7.org/fhir/SearchParameter/MedicationDispense-prescription",
+                "The prescription (MedicationRequest) the dispensation was made under",
+                Some("MedicationRequest"),
+                |r: &MedicationDispense| r
+                    .authorizing_prescription
+                    .iter()
+                    .filter_map(reference)
+                    .collect()
+            ),
+            param!(
+                "whenhandedover",
+                Date,
+                "http://hl7.org/fhir/SearchParameter/MedicationDispense-whenhandedover",
+                "When the medicine was handed over",
+                None,
+                |r: &MedicationDispense| date(&r.when_handed_over).into_iter().collect()
+            ),
+            param!(
+                "status",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/medications-status",
+                "completed (the registers hold dispensations that took place)",
+                None,
+                |r: &MedicationDispense| vec![code(
+                    "http://terminology.hl7.org/CodeSystem/medicationdispense-status",
+                    &r.status
+                )]
+            ),
+            param!(
+                "code",
+                Token,
+                "http://hl7.org/fhir/SearchParameter/clinical-code",
+                "The medicine: ATC, or the national product code",
+                None,
+                |r: &MedicationDispense| codeable_concept(&r.medication_codeable_concept).collect()
+            ),
+        ]
+    });
+
+impl Searchable for MedicationDispense {
+    fn params() -> &'static [ParamDef<Self>] {
+        &MEDICATION_DISPENSE_PARAMS
+    }
+    fn includes() -> &'static [&'static str] {
+        &[
+            "MedicationDispense:patient",
+            "MedicationDispense:subject",
+            "MedicationDispense:prescription",
+        ]
+    }
+    fn default_sort() -> &'static str {
+        "-whenhandedover"
     }
 }

@@ -7,6 +7,9 @@
 //! `invalid_token`; a certificate that names no (allowed) country, or missing or malformed
 //! claims → 403 `forbidden`.
 
+use std::collections::BTreeMap;
+
+use crate::fhir::ips::SummaryProfile;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -28,6 +31,20 @@ use crate::ncp::peer::ConnectionPeer;
 pub struct NcpPolicy {
     /// Countries whose NCPs may call; empty: any the trust store vouches for.
     pub countries: Vec<String>,
+    /// The `$summary` profile of an NCP that names none.
+    pub summary_profile: SummaryProfile,
+    /// The same, per NCP country.
+    pub summary_profile_by_country: BTreeMap<String, SummaryProfile>,
+}
+
+impl NcpPolicy {
+    /// The `$summary` profile for the NCP of `country` when it names none.
+    pub fn summary_profile_of(&self, country: Option<&str>) -> SummaryProfile {
+        country
+            .and_then(|c| self.summary_profile_by_country.get(c))
+            .copied()
+            .unwrap_or(self.summary_profile)
+    }
 }
 
 pub struct NcpCaller(pub Principal);

@@ -3,11 +3,15 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::fhir::FhirError;
+use crate::fhir::ips::SummaryProfile;
 use crate::fhir::resources::{MedicationRequest, Patient};
 use crate::http::format::{Format, query_pairs};
 use crate::http::state::AppState;
 use crate::http::{page_link, search, summary};
+use crate::ncp::peer::ConnectionPeer;
 use crate::portal::model::CrossBorderService;
+
+use super::caller::NcpPolicy;
 
 use super::NcpCaller;
 
@@ -81,7 +85,8 @@ pub async fn summary_by_id(
 ) -> Result<HttpResponse, FhirError> {
     let query = query_pairs(&req)?;
     let format = Format::negotiate(&req, &query)?;
-    if summary::parameters(&query)?.is_some() {
+    let parameters = summary::parameters(&query)?;
+    if parameters.identifier.is_some() {
         return Err(FhirError::Invalid(
             "Patient/{id}/$summary names the patient in its path; identifier is for Patient/$summary"
                 .into(),
@@ -92,7 +97,16 @@ pub async fn summary_by_id(
         .access
         .check_cross_border(&principal, &patient_id, CrossBorderService::PatientSummary)
         .await?;
-    summary::respond(&state, &principal, &patient_id, format).await
+    summary::respond(
+        &state,
+        &principal,
+        &patient_id,
+        parameters
+            .profile
+            .unwrap_or_else(|| default_summary_profile(&req)),
+        format,
+    )
+    .await
 }
 
 /// `GET Patient/$summary?identifier=system|value` (R15).
@@ -103,7 +117,8 @@ pub async fn summary_by_identifier(
 ) -> Result<HttpResponse, FhirError> {
     let query = query_pairs(&req)?;
     let format = Format::negotiate(&req, &query)?;
-    let (system, value) = summary::parameters(&query)?.ok_or_else(|| {
+    let parameters = summary::parameters(&query)?;
+    let (system, value) = parameters.identifier.ok_or_else(|| {
         FhirError::Invalid(
             "Patient/$summary needs identifier=system|value (or use Patient/{id}/$summary)".into(),
         )
@@ -116,9 +131,17 @@ pub async fn summary_by_identifier(
         .access
         .check_cross_border(&principal, &patient_id, CrossBorderService::PatientSummary)
         .await?;
-    summary::respond(&state, &principal, &patient_id, format)
-        .await
-        .map_err(summary::as_unknown_identifier)
+    summary::respond(
+        &state,
+        &principal,
+        &patient_id,
+        parameters
+            .profile
+            .unwrap_or_else(|| default_summary_profile(&req)),
+        format,
+    )
+    .await
+    .map_err(summary::as_unknown_identifier)
 }
 
 /// `GET MedicationRequest?patient=<id>&status=active` (ePrescription): one patient's active
@@ -179,4 +202,16 @@ fn unsupported(parameter: &str, service: &str) -> FhirError {
     FhirError::Invalid(format!(
         "parameter '{parameter}' is not supported by {service}"
     ))
+}
+
+/// The summary profile of the calling NCP when it names none (`[ncp] summary_profile`, per
+/// country `summary_profile_by_country`, the country its certificate names).
+fn default_summary_profile(req: &HttpRequest) -> SummaryProfile {
+    let country = req
+        .conn_data::<ConnectionPeer>()
+        .and_then(|p| p.0.clone())
+        .and_then(|peer| peer.country.clone());
+    req.app_data::<web::Data<NcpPolicy>>()
+        .map(|policy| policy.summary_profile_of(country.as_deref()))
+        .unwrap_or_default()
 }

@@ -161,6 +161,13 @@ pub fn records(asked: &str, body: &[u8]) -> Result<PersonRecords, Invalid> {
     };
     for r in &answer.prescriptions {
         check(&r.key, &r.person)?;
+        // A dispensation's id is made from its prescription's key; no record may have it.
+        for i in 0..r.dispensations.len() {
+            check(
+                &crate::mapping::medication_dispense::dispensation_key(&r.key, i),
+                &r.person,
+            )?;
+        }
     }
     for r in &answer.vaccinations {
         check(&r.key, &r.person)?;
@@ -329,6 +336,29 @@ mod tests {
         let mut unknown = reports.clone();
         unknown[0]["results"][0]["value"]["kind"] = "ratio".into();
         assert!(super::records("p-no-008", &answer(Some(unknown))).is_err());
+    }
+
+    #[tokio::test]
+    async fn no_record_may_take_the_key_of_a_dispensation() {
+        let source = norway();
+        let records = source.records("p-no-008").await.unwrap();
+        let dispensed = records
+            .prescriptions
+            .iter()
+            .find(|rx| !rx.dispensations.is_empty())
+            .expect("a dispensed prescription");
+        let mut vaccinations = serde_json::to_value(&records.vaccinations).unwrap();
+        assert!(!vaccinations.as_array().unwrap().is_empty());
+        vaccinations[0]["key"] =
+            crate::mapping::medication_dispense::dispensation_key(&dispensed.key, 0).into();
+        let body = json(serde_json::json!({
+            "person": "p-no-008",
+            "prescriptions": records.prescriptions,
+            "vaccinations": vaccinations,
+            "allergies": records.allergies,
+            "conditions": records.conditions,
+        }));
+        assert!(super::records("p-no-008", &body).is_err());
     }
 
     #[tokio::test]

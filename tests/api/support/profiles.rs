@@ -6,17 +6,20 @@
 //! * the official FHIR R4 (4.0.1) JSON schema, `fhir-profiles/r4/fhir.schema.json` (draft-06),
 //!   with one addition made in memory: its complex types must be JSON objects (see
 //!   `require_objects`);
-//! * the project's IPS profile schemas, `fhir-profiles/ips/<profile>.schema.json`
-//!   (draft 2020-12), which add what the R4 schema cannot express: the IPS required elements,
-//!   required primitives (a required `status` must come as `status`, not only as `_status`),
-//!   choice-type cardinalities and the invariants that JSON Schema can state. A document
-//!   Bundle is checked against Bundle-uv-ips, and its entries against their own profiles.
-//!   These apply by resource type ([`PROFILES`]);
-//! * the laboratory profile schemas, `fhir-profiles/ips-2.0/` and `fhir-profiles/eu-lab/`
-//!   (draft 2020-12, same conventions), which apply to a resource when it claims their profile
-//!   in `meta.profile` ([`CLAIMED_PROFILES`]): Bundle entries and contained resources included.
-//!   [`assert_claims_and_conforms`] and [`assert_lab_claims_and_conforms`] also require the
-//!   claims themselves.
+//! * the project's IPS profile schemas (draft 2020-12), which add what the R4 schema cannot
+//!   express: the IPS required elements, required primitives (a required `status` must come as
+//!   `status`, not only as `_status`), choice-type cardinalities and the invariants that JSON
+//!   Schema can state. A document Bundle is checked against Bundle-uv-ips, and its entries
+//!   against their own profiles. These apply by resource type, in one of two versions
+//!   ([`IpsVersion`]): IPS 2.0.0 (`fhir-profiles/ips-2.0/`, [`PROFILES`]) by default, IPS 1.1.0
+//!   (`fhir-profiles/ips/`, [`PROFILES_1_1_0`]) to a resource that claims the 1.1.0 profile of
+//!   its type (`…/Composition-uv-ips|1.1.0`) and to the entries of a document Bundle that
+//!   claims `…/Bundle-uv-ips|1.1.0`. [`validate_as`] chooses the version explicitly;
+//! * the profile schemas that apply to a resource when it claims their profile in
+//!   `meta.profile` ([`CLAIMED_PROFILES`]), Bundle entries and contained resources included:
+//!   the laboratory ones (`fhir-profiles/ips-2.0/`, `fhir-profiles/eu-lab/`) and the IPS 2.0.0
+//!   alert Flag. [`assert_claims_and_conforms`] and [`assert_lab_claims_and_conforms`] also
+//!   require the claims themselves.
 //!
 //! The R4 schema is 3.3 MB and one validator for it is compiled per resource type, so that an
 //! error carries the resource's own JSON path (validating against the schema's root `oneOf` of
@@ -42,9 +45,10 @@ const PROFILES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fhir-profiles")
 /// URI under which the R4 schema is registered (the `id` the schema document declares).
 const R4_SCHEMA_URI: &str = "http://hl7.org/fhir/json-schema/4.0";
 
-/// The project's profile for each resource type the gateway promises IPS conformance for.
-/// Bundle-uv-ips is the profile of a document: it applies to Bundles of type `document` only
-/// (see [`profile_of`]); searchsets are checked against R4.
+/// The project's profile for each resource type the gateway promises IPS conformance for, in
+/// IPS 2.0.0 (the default, `fhir-profiles/ips-2.0/`). A profile is named by its schema's file
+/// name without `.schema.json`. Bundle-uv-ips is the profile of a document: it applies to
+/// Bundles of type `document` only (see [`profile_of`]); searchsets are checked against R4.
 pub const PROFILES: &[(&str, &str)] = &[
     ("Patient", "Patient-uv-ips"),
     ("MedicationRequest", "MedicationRequest-uv-ips"),
@@ -55,6 +59,113 @@ pub const PROFILES: &[(&str, &str)] = &[
     ("Composition", "Composition-uv-ips"),
     ("MedicationStatement", "MedicationStatement-uv-ips"),
 ];
+
+/// The same profiles in IPS 1.1.0 (`fhir-profiles/ips/`), named `<file name>|1.1.0` so that
+/// they can be told from the 2.0.0 ones (in [`validate_profile`], in error messages).
+pub const PROFILES_1_1_0: &[(&str, &str)] = &[
+    ("Patient", "Patient-uv-ips|1.1.0"),
+    ("MedicationRequest", "MedicationRequest-uv-ips|1.1.0"),
+    ("Immunization", "Immunization-uv-ips|1.1.0"),
+    ("AllergyIntolerance", "AllergyIntolerance-uv-ips|1.1.0"),
+    ("Condition", "Condition-uv-ips|1.1.0"),
+    ("Bundle", "Bundle-uv-ips|1.1.0"),
+    ("Composition", "Composition-uv-ips|1.1.0"),
+    ("MedicationStatement", "MedicationStatement-uv-ips|1.1.0"),
+];
+
+/// Where the IPS canonical URLs start; the same in 1.1.0 and 2.0.0, so a claim says its
+/// version with `|<version>`, or says nothing.
+pub const IPS_STRUCTURE_DEFINITION: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/";
+/// The IPS document Bundle (both versions).
+pub const IPS_BUNDLE: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips";
+/// The IPS Composition (both versions).
+pub const IPS_COMPOSITION: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips";
+/// What a document that asks for IPS 1.1.0 claims: its Bundle gets the 1.1.0 schemas, and so
+/// do its entries.
+pub const IPS_BUNDLE_1_1_0: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips|1.1.0";
+/// What the Composition of a 1.1.0 document claims.
+pub const IPS_COMPOSITION_1_1_0: &str =
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips|1.1.0";
+
+/// The IPS versions the by-type profiles exist in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IpsVersion {
+    /// IPS 1.1.0, `fhir-profiles/ips/`: for what claims it.
+    V1_1_0,
+    /// IPS 2.0.0, `fhir-profiles/ips-2.0/`: the default.
+    V2_0_0,
+}
+
+impl IpsVersion {
+    /// What applies when nothing says otherwise.
+    pub const DEFAULT: IpsVersion = IpsVersion::V2_0_0;
+    pub const ALL: [IpsVersion; 2] = [IpsVersion::V1_1_0, IpsVersion::V2_0_0];
+
+    /// `1.1.0`, `2.0.0`: as in a `|version` claim and the StructureDefinitions' `version`.
+    pub fn version(self) -> &'static str {
+        match self {
+            IpsVersion::V1_1_0 => "1.1.0",
+            IpsVersion::V2_0_0 => "2.0.0",
+        }
+    }
+
+    /// The directory of its schemas under `fhir-profiles/`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            IpsVersion::V1_1_0 => "ips",
+            IpsVersion::V2_0_0 => "ips-2.0",
+        }
+    }
+
+    /// The by-type profiles of this version: [`PROFILES_1_1_0`] or [`PROFILES`].
+    pub fn profiles(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            IpsVersion::V1_1_0 => PROFILES_1_1_0,
+            IpsVersion::V2_0_0 => PROFILES,
+        }
+    }
+
+    /// The profile of this version for `resource_type`, if there is one.
+    pub fn profile_for(self, resource_type: &str) -> Option<&'static str> {
+        self.profiles()
+            .iter()
+            .find(|(ty, _)| *ty == resource_type)
+            .map(|(_, profile)| *profile)
+    }
+
+    /// The profile of this version named `name` with or without a `|version`
+    /// ("Composition-uv-ips" → "Composition-uv-ips|1.1.0" for 1.1.0).
+    ///
+    /// # Panics
+    ///
+    /// If there is no such by-type profile.
+    pub fn profile(self, name: &str) -> &'static str {
+        let stem = profile_stem(name);
+        self.profiles()
+            .iter()
+            .find(|(_, profile)| profile_stem(profile) == stem)
+            .map(|(_, profile)| *profile)
+            .unwrap_or_else(|| panic!("no by-type profile {name:?} in IPS {}", self.version()))
+    }
+
+    /// The version of a by-type profile, from its name; `None` for the claimed profiles.
+    pub fn of_profile(profile: &str) -> Option<IpsVersion> {
+        IpsVersion::ALL
+            .into_iter()
+            .find(|v| v.profiles().iter().any(|(_, p)| *p == profile))
+    }
+
+    fn of_claimed_version(version: &str) -> Option<IpsVersion> {
+        IpsVersion::ALL.into_iter().find(|v| v.version() == version)
+    }
+}
+
+/// A profile's name without its `|version`: the file name of its schema.
+fn profile_stem(profile: &str) -> &str {
+    profile.split_once('|').map_or(profile, |(stem, _)| stem)
+}
 
 /// IPS 2.0.0 laboratory/pathology result Observation.
 pub const IPS_LAB_OBSERVATION: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Observation-results-laboratory-pathology-uv-ips";
@@ -69,6 +180,8 @@ pub const EU_LAB_OBSERVATION: &str =
 /// HL7 Europe Laboratory Report 2.0.0 DiagnosticReport.
 pub const EU_LAB_DIAGNOSTIC_REPORT: &str =
     "http://hl7.eu/fhir/laboratory/StructureDefinition/DiagnosticReport-eu-lab";
+/// IPS 2.0.0 alert Flag (the Flags of a document's Alerts section).
+pub const IPS_FLAG_ALERT: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Flag-alert-uv-ips";
 
 /// What a laboratory Observation of the gateway claims in `meta.profile`.
 pub const LAB_OBSERVATION_CLAIMS: &[&str] = &[IPS_LAB_OBSERVATION, EU_LAB_OBSERVATION];
@@ -91,7 +204,7 @@ pub struct ClaimedProfile {
 
 /// The profiles that apply when claimed, not by type: an Observation may be a laboratory
 /// result, a vital sign, a social history item, ..., and only its claim says which profile it
-/// is written to.
+/// is written to; a Flag is an IPS alert only when it says so.
 pub const CLAIMED_PROFILES: &[ClaimedProfile] = &[
     ClaimedProfile {
         resource_type: "Observation",
@@ -123,6 +236,12 @@ pub const CLAIMED_PROFILES: &[ClaimedProfile] = &[
         name: "DiagnosticReport-eu-lab",
         dir: "eu-lab",
     },
+    ClaimedProfile {
+        resource_type: "Flag",
+        url: IPS_FLAG_ALERT,
+        name: "Flag-alert-uv-ips",
+        dir: "ips-2.0",
+    },
 ];
 
 /// Longest message kept from a schema error; longer ones are cut so that a failure report for a
@@ -130,15 +249,61 @@ pub const CLAIMED_PROFILES: &[ClaimedProfile] = &[
 const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Validates one resource, dispatching on `resourceType`: the R4 schema for that type, plus the
-/// project's profile schema for that type if there is one ([`PROFILES`]), plus the schema of
-/// every profile of [`CLAIMED_PROFILES`] that the resource claims in `meta.profile`. The
-/// resources inside a Bundle's entries are validated the same way, recursively. Contained
-/// resources are checked against R4 and the profiles they claim, not the by-type profiles: they
-/// do not stand on their own, but a claim is a promise wherever it is made.
+/// project's profile schema for that type if there is one, plus the schema of every profile of
+/// [`CLAIMED_PROFILES`] that the resource claims in `meta.profile`. The resources inside a
+/// Bundle's entries are validated the same way, recursively. Contained resources are checked
+/// against R4 and the profiles they claim, not the by-type profiles: they do not stand on their
+/// own, but a claim is a promise wherever it is made.
+///
+/// The by-type profile is the IPS 2.0.0 one ([`PROFILES`]) unless the resource claims the
+/// profile of its type with `|1.1.0` (e.g. [`IPS_COMPOSITION_1_1_0`]), or is an entry of a
+/// Bundle that does (e.g. [`IPS_BUNDLE_1_1_0`]): then the IPS 1.1.0 one ([`PROFILES_1_1_0`]).
+/// A claim with `|2.0.0` selects 2.0.0 in the same way; a claim without a version, or with
+/// another one, keeps what applies around it. See [`ips_version_of`].
 pub fn validate(resource: &Value) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
-    check(resource, "", Layers::All, &mut errors);
+    check(
+        resource,
+        "",
+        Layers::All,
+        Versions::Auto(IpsVersion::DEFAULT),
+        &mut errors,
+    );
     into_result(errors)
+}
+
+/// [`validate`], with the by-type profiles of `version` for the resource and everything in it,
+/// whatever their claims say: to check a document against a chosen IPS version.
+pub fn validate_as(version: IpsVersion, resource: &Value) -> Result<(), Vec<String>> {
+    let mut errors = Vec::new();
+    check(
+        resource,
+        "",
+        Layers::All,
+        Versions::Forced(version),
+        &mut errors,
+    );
+    into_result(errors)
+}
+
+/// [`validate_as`] IPS 1.1.0.
+pub fn validate_ips_1_1(resource: &Value) -> Result<(), Vec<String>> {
+    validate_as(IpsVersion::V1_1_0, resource)
+}
+
+/// Panics unless [`validate_as`] passes.
+#[track_caller]
+pub fn assert_valid_as(version: IpsVersion, resource: &Value) {
+    if let Err(errors) = validate_as(version, resource) {
+        fail(resource, &errors);
+    }
+}
+
+/// The IPS version of the by-type profile [`validate`] applies to this resource itself (when
+/// it stands alone, not as an entry of a Bundle): the version of its own claim of the profile
+/// of its type, if that claim has a version the project has schemas for, else the default.
+pub fn ips_version_of(resource: &Value) -> IpsVersion {
+    claimed_version(resource).unwrap_or(IpsVersion::DEFAULT)
 }
 
 /// Panics with all errors (paths and messages) and the resource's type and id.
@@ -154,7 +319,13 @@ pub fn assert_valid(resource: &Value) {
 /// `/meta/profile`.
 pub fn validate_claims(resource: &Value, required: &[&str]) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
-    check(resource, "", Layers::All, &mut errors);
+    check(
+        resource,
+        "",
+        Layers::All,
+        Versions::Auto(IpsVersion::DEFAULT),
+        &mut errors,
+    );
     missing_claims(resource, "", required, &mut errors);
     into_result(errors)
 }
@@ -184,7 +355,13 @@ pub fn lab_claims_for(resource: &Value) -> &'static [&'static str] {
 /// or the entries of a Bundle, recursively) makes the claims of [`lab_claims_for`].
 pub fn validate_lab_claims(resource: &Value) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
-    check(resource, "", Layers::All, &mut errors);
+    check(
+        resource,
+        "",
+        Layers::All,
+        Versions::Auto(IpsVersion::DEFAULT),
+        &mut errors,
+    );
     lab_claims(resource, "", &mut errors);
     into_result(errors)
 }
@@ -198,9 +375,9 @@ pub fn assert_lab_claims_and_conforms(resource: &Value) {
     }
 }
 
-/// Validates against one named profile schema only ("Patient-uv-ips", "DiagnosticReport-eu-lab",
-/// ...), without the R4 schema, without looking at `meta.profile` and without looking into Bundle
-/// entries or contained resources.
+/// Validates against one named profile schema only ("Patient-uv-ips" for IPS 2.0.0,
+/// "Patient-uv-ips|1.1.0", "DiagnosticReport-eu-lab", ...), without the R4 schema, without
+/// looking at `meta.profile` and without looking into Bundle entries or contained resources.
 ///
 /// # Panics
 ///
@@ -216,27 +393,37 @@ pub fn validate_profile(profile: &str, resource: &Value) -> Result<(), Vec<Strin
 /// each against the schema of its own type), without the project's profiles.
 pub fn validate_r4(resource: &Value) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
-    check(resource, "", Layers::R4Only, &mut errors);
+    check(
+        resource,
+        "",
+        Layers::R4Only,
+        Versions::Auto(IpsVersion::DEFAULT),
+        &mut errors,
+    );
     into_result(errors)
 }
 
-/// The profile the project has for `resource_type`, if any. For Bundles it applies to
-/// documents only: [`profile_of`] says whether it applies to one resource.
+/// The profile the project has for `resource_type` in the default IPS version, if any. For
+/// Bundles it applies to documents only: [`profile_of`] says whether it applies to one
+/// resource.
 pub fn profile_for(resource_type: &str) -> Option<&'static str> {
-    PROFILES
-        .iter()
-        .find(|(ty, _)| *ty == resource_type)
-        .map(|(_, profile)| *profile)
+    IpsVersion::DEFAULT.profile_for(resource_type)
 }
 
-/// The by-type profile the project applies to this resource, if any: by type, and for a Bundle
-/// only when it is a document. The claimed profiles are in [`claimed_profiles`].
+/// The by-type profile [`validate`] applies to this resource standing alone, if any: by type
+/// and in the version of [`ips_version_of`], and for a Bundle only when it is a document. The
+/// claimed profiles are in [`claimed_profiles`].
 pub fn profile_of(resource: &Value) -> Option<&'static str> {
+    profile_of_as(ips_version_of(resource), resource)
+}
+
+/// The by-type profile [`validate_as`] `version` applies to this resource, if any.
+pub fn profile_of_as(version: IpsVersion, resource: &Value) -> Option<&'static str> {
     let ty = resource.get("resourceType").and_then(Value::as_str)?;
     if ty == "Bundle" && resource.get("type").and_then(Value::as_str) != Some("document") {
         return None;
     }
-    profile_for(ty)
+    version.profile_for(ty)
 }
 
 /// The profiles of [`CLAIMED_PROFILES`] that the resource claims in `meta.profile` (a claim may
@@ -311,6 +498,16 @@ fn resource_label(resource: &Value) -> String {
     }
 }
 
+/// Which IPS version of the by-type profiles [`check`] applies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Versions {
+    /// The version a resource claims for the profile of its type, else this one (the default,
+    /// or that of the Bundle the resource is an entry of).
+    Auto(IpsVersion),
+    /// This one, whatever is claimed.
+    Forced(IpsVersion),
+}
+
 /// Which schemas [`check`] applies.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Layers {
@@ -324,7 +521,7 @@ enum Layers {
 
 /// Validates `resource` found at JSON pointer `at` and appends the errors, with paths relative
 /// to the outermost document.
-fn check(resource: &Value, at: &str, layers: Layers, errors: &mut Vec<String>) {
+fn check(resource: &Value, at: &str, layers: Layers, versions: Versions, errors: &mut Vec<String>) {
     let Some(ty) = resource.get("resourceType").and_then(Value::as_str) else {
         errors.push(format!(
             "{}: not a FHIR resource: no string \"resourceType\"",
@@ -344,6 +541,14 @@ fn check(resource: &Value, at: &str, layers: Layers, errors: &mut Vec<String>) {
     // schema as a `oneOf` over all resource types, whose error says nothing useful. Such errors
     // are dropped here and the nested resources are validated on their own below, with the
     // validator of their own type, which reports the precise paths.
+    let version = match versions {
+        Versions::Forced(version) => version,
+        Versions::Auto(around) => claimed_version(resource).unwrap_or(around),
+    };
+    let nested_versions = match versions {
+        Versions::Forced(_) => versions,
+        Versions::Auto(_) => Versions::Auto(version),
+    };
     let nested: Vec<(String, &Value, Layers)> = nested_resources(ty, resource, layers).collect();
     for error in validator.iter_errors(resource) {
         let path = error.instance_path().as_str();
@@ -353,7 +558,7 @@ fn check(resource: &Value, at: &str, layers: Layers, errors: &mut Vec<String>) {
         errors.push(format_error(&error, at, "R4", None));
     }
     if layers == Layers::All
-        && let Some(profile) = profile_of(resource)
+        && let Some(profile) = profile_of_as(version, resource)
     {
         errors.extend(profile_errors(&profile_schemas()[profile], resource, at));
     }
@@ -377,7 +582,13 @@ fn check(resource: &Value, at: &str, layers: Layers, errors: &mut Vec<String>) {
         }
     }
     for (pointer, nested, layers) in nested {
-        check(nested, &format!("{at}{pointer}"), layers, errors);
+        check(
+            nested,
+            &format!("{at}{pointer}"),
+            layers,
+            nested_versions,
+            errors,
+        );
     }
 }
 
@@ -416,6 +627,11 @@ fn nested_resources<'a>(
 
 /// The canonical URLs in `meta.profile`, without a `|version`, with their index.
 fn claims(resource: &Value) -> impl Iterator<Item = (usize, &str)> {
+    versioned_claims(resource).map(|(i, url, _)| (i, url))
+}
+
+/// The claims in `meta.profile` as (index, canonical URL, version if any).
+fn versioned_claims(resource: &Value) -> impl Iterator<Item = (usize, &str, Option<&str>)> {
     resource
         .get("meta")
         .and_then(|meta| meta.get("profile"))
@@ -425,8 +641,44 @@ fn claims(resource: &Value) -> impl Iterator<Item = (usize, &str)> {
         .enumerate()
         .filter_map(|(i, url)| {
             let url = url.as_str()?;
-            Some((i, url.split_once('|').map_or(url, |(url, _)| url)))
+            Some(match url.split_once('|') {
+                Some((url, version)) => (i, url, Some(version)),
+                None => (i, url, None),
+            })
         })
+}
+
+/// The IPS version the resource claims for the by-type profile of its own type: the first claim
+/// of `<IPS_STRUCTURE_DEFINITION><profile>|<version>` whose version the project has schemas for.
+fn claimed_version(resource: &Value) -> Option<IpsVersion> {
+    let ty = resource.get("resourceType").and_then(Value::as_str)?;
+    let profile = IpsVersion::DEFAULT.profile_for(ty)?;
+    versioned_claims(resource).find_map(|(_, url, version)| {
+        let stem = url.strip_prefix(IPS_STRUCTURE_DEFINITION)?;
+        (stem == profile_stem(profile))
+            .then_some(version)
+            .flatten()
+            .and_then(IpsVersion::of_claimed_version)
+    })
+}
+
+/// Adds `url` (a canonical URL, possibly with `|version`) to `meta.profile` unless it is there
+/// already.
+pub fn add_claim(resource: &mut Value, url: &str) {
+    let meta = resource
+        .as_object_mut()
+        .expect("a resource is an object")
+        .entry("meta")
+        .or_insert_with(|| serde_json::json!({}));
+    let profiles = meta
+        .as_object_mut()
+        .expect("meta is an object")
+        .entry("profile")
+        .or_insert_with(|| serde_json::json!([]));
+    let profiles = profiles.as_array_mut().expect("meta.profile is a list");
+    if !profiles.iter().any(|p| p == url) {
+        profiles.push(Value::from(url));
+    }
 }
 
 fn missing_claims(resource: &Value, at: &str, required: &[&str], errors: &mut Vec<String>) {
@@ -592,12 +844,18 @@ struct Profile {
 fn profile_schemas() -> &'static HashMap<&'static str, Profile> {
     // The profile schemas are small; they are compiled together on first use.
     static PROFILE_SCHEMAS: LazyLock<HashMap<&'static str, Profile>> = LazyLock::new(|| {
-        let by_type = PROFILES.iter().map(|&(_, name)| (name, "ips"));
+        let by_type = IpsVersion::ALL.into_iter().flat_map(|version| {
+            version
+                .profiles()
+                .iter()
+                .map(move |&(_, name)| (name, version.dir()))
+        });
         let claimed = CLAIMED_PROFILES.iter().map(|p| (p.name, p.dir));
         by_type
             .chain(claimed)
             .map(|(name, dir)| {
-                let schema = read_json(format!("{PROFILES_DIR}/{dir}/{name}.schema.json"));
+                let file = profile_stem(name);
+                let schema = read_json(format!("{PROFILES_DIR}/{dir}/{file}.schema.json"));
                 let validator = jsonschema::options()
                     .build(&schema)
                     .unwrap_or_else(|e| panic!("profile schema {name} does not compile: {e}"));
@@ -616,11 +874,32 @@ fn profile_schemas() -> &'static HashMap<&'static str, Profile> {
 }
 
 fn profile_names() -> Vec<&'static str> {
-    PROFILES
-        .iter()
-        .map(|(_, name)| *name)
+    IpsVersion::ALL
+        .into_iter()
+        .flat_map(|version| version.profiles().iter().map(|(_, name)| *name))
         .chain(CLAIMED_PROFILES.iter().map(|p| p.name))
         .collect()
+}
+
+/// The path of a profile's schema file.
+///
+/// # Panics
+///
+/// If `profile` is not one of the project's profiles.
+pub fn profile_schema_file(profile: &str) -> PathBuf {
+    let dir = IpsVersion::of_profile(profile)
+        .map(IpsVersion::dir)
+        .or_else(|| {
+            CLAIMED_PROFILES
+                .iter()
+                .find(|p| p.name == profile)
+                .map(|p| p.dir)
+        })
+        .unwrap_or_else(|| panic!("unknown profile {profile:?}; known: {:?}", profile_names()));
+    PathBuf::from(format!(
+        "{PROFILES_DIR}/{dir}/{}.schema.json",
+        profile_stem(profile)
+    ))
 }
 
 fn profile_errors(profile: &Profile, resource: &Value, at: &str) -> Vec<String> {
@@ -728,7 +1007,8 @@ pub fn json_files(dir: &str) -> Vec<PathBuf> {
 
 /// Applies `breakage` to `resource`, a conformant copy, and asserts that the profile schema
 /// rejects it with an error at `path` that contains `needle`, and that `validate` rejects it
-/// too (so the by-type or by-claim dispatch reaches the schema).
+/// too (so the by-type or by-claim dispatch reaches the schema). For a by-type profile,
+/// `validate` is [`validate_as`] the profile's IPS version.
 #[track_caller]
 pub fn assert_breakage_rejected(
     profile: &str,
@@ -738,6 +1018,10 @@ pub fn assert_breakage_rejected(
     path: &str,
     needle: &str,
 ) {
+    let validate = |resource: &Value| match IpsVersion::of_profile(profile) {
+        Some(version) => validate_as(version, resource),
+        None => validate(resource),
+    };
     if let Err(errors) = validate(&resource) {
         panic!(
             "{profile}: the unbroken sample already fails:{}",
@@ -1055,30 +1339,7 @@ pub fn unrequired_pattern_slices(profile: &str, sd: &Value) -> (usize, Vec<Strin
         }
         let list = node.and_then(|n| property_schema(root, n, last));
         let max = element["max"].as_str().and_then(|m| m.parse::<u64>().ok());
-        let enforced = list.is_some_and(|list| {
-            facets(root, list).iter().any(|facet| {
-                let Some(contains) = facet.get("contains") else {
-                    return false;
-                };
-                let min_contains = facet
-                    .get("minContains")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(1);
-                let max_contains = facet.get("maxContains").and_then(Value::as_u64);
-                let matches = |instance: &Value| {
-                    let mut schema = contains.clone();
-                    schema["$defs"] = root["$defs"].clone();
-                    jsonschema::options()
-                        .with_draft(Draft::Draft202012)
-                        .build(&schema)
-                        .is_ok_and(|v| v.is_valid(instance))
-                };
-                min_contains >= min
-                    && max.is_none_or(|max| max_contains.is_some_and(|m| m <= max))
-                    && matches(pattern)
-                    && !matches(&serde_json::json!({}))
-            })
-        });
+        let enforced = list.is_some_and(|list| enforces_slice(root, list, min, max, pattern));
         if !enforced {
             missing.push(format!(
                 "{profile}: {id} {min}..{} (pattern {pattern})",
@@ -1087,4 +1348,182 @@ pub fn unrequired_pattern_slices(profile: &str, sd: &Value) -> (usize, Vec<Strin
         }
     }
     (counted, missing)
+}
+
+/// Whether the list schema `list` enforces a slice of `min..max` (`max` `None` for `*`) whose
+/// members look like `member`: one of its facets has a `contains` that `member` matches and an
+/// empty object does not, with `minContains` ≥ min and, for a bounded max, `maxContains` ≤ max.
+fn enforces_slice(root: &Value, list: &Value, min: u64, max: Option<u64>, member: &Value) -> bool {
+    facets(root, list).iter().any(|facet| {
+        let Some(contains) = facet.get("contains") else {
+            return false;
+        };
+        let min_contains = facet
+            .get("minContains")
+            .and_then(Value::as_u64)
+            .unwrap_or(1);
+        let max_contains = facet.get("maxContains").and_then(Value::as_u64);
+        let matches = |instance: &Value| {
+            let mut schema = contains.clone();
+            schema["$defs"] = root["$defs"].clone();
+            jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .build(&schema)
+                .is_ok_and(|v| v.is_valid(instance))
+        };
+        min_contains >= min
+            && max.is_none_or(|max| max_contains.is_some_and(|m| m <= max))
+            && matches(member)
+            && !matches(&serde_json::json!({}))
+    })
+}
+
+/// Checks the slices that the StructureDefinition tells apart by the `pattern[x]`/`fixed[x]` of
+/// one of their children (`Composition.section:sectionProblems` by its `code`, LOINC 11450-4;
+/// `Composition.event:careProvisioningEvent` by its `code`): the schema of the sliced list has a
+/// `contains` that an item carrying the pattern matches (in a list if the child repeats in R4)
+/// and an empty item does not, with `minContains` ≥ the slice's min and, unless its max is `*`,
+/// `maxContains` ≤ its max. Optional slices are checked too (their max). Returns how many slices
+/// were checked and a line for each one the schema does not enforce.
+pub fn unenforced_child_pattern_slices(profile: &str, sd: &Value) -> (usize, Vec<String>) {
+    let root = profile_schema(profile);
+    let elements = sd["snapshot"]["element"]
+        .as_array()
+        .expect("snapshot.element");
+    let mut missing = Vec::new();
+    let mut counted = 0;
+    for element in elements {
+        let id = element["id"].as_str().unwrap_or("");
+        let Some((sliced, rest)) = id.split_once(':') else {
+            continue;
+        };
+        let Some((slice_name, child)) = rest.split_once('.') else {
+            continue;
+        };
+        if child.contains('.') || child.contains(':') {
+            continue; // deeper inside the slice
+        }
+        let pattern = element.as_object().and_then(|e| {
+            e.iter()
+                .find(|(k, _)| k.starts_with("pattern") || k.starts_with("fixed"))
+                .map(|(_, v)| v)
+        });
+        let Some(pattern) = pattern else { continue };
+        let slice_id = format!("{sliced}:{slice_name}");
+        let slice = elements
+            .iter()
+            .find(|e| e["id"] == slice_id.as_str())
+            .unwrap_or_else(|| panic!("{profile}: no element {slice_id}"));
+        counted += 1;
+        let min = slice["min"].as_u64().unwrap_or(0);
+        let max = slice["max"].as_str().and_then(|m| m.parse::<u64>().ok());
+        let child_value = if element["base"]["max"] == "1" {
+            pattern.clone()
+        } else {
+            Value::Array(vec![pattern.clone()])
+        };
+        let member = serde_json::json!({ child: child_value });
+        let path: Vec<&str> = sliced.split('.').skip(1).collect();
+        let (last, parents) = path.split_last().expect("a slice of an element");
+        let mut node = Some(root);
+        for parent in parents {
+            node = node.and_then(|n| property(root, n, parent));
+        }
+        let list = node.and_then(|n| property_schema(root, n, last));
+        if !list.is_some_and(|list| enforces_slice(root, list, min, max, &member)) {
+            missing.push(format!(
+                "{profile}: {slice_id} {min}..{} (by {child} = {pattern})",
+                slice["max"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+    (counted, missing)
+}
+
+/// Checks that every element the StructureDefinition prohibits (max 0), outside slices, is
+/// refused by the schema: the schema for its parent says `"<name>": false` or
+/// `"not": {"required": ["<name>"]}`. Returns how many elements were checked and a line for
+/// each one the schema lets through.
+pub fn unforbidden_elements(profile: &str, sd: &Value) -> (usize, Vec<String>) {
+    let root = profile_schema(profile);
+    let mut missing = Vec::new();
+    let mut counted = 0;
+    for element in sd["snapshot"]["element"]
+        .as_array()
+        .expect("snapshot.element")
+    {
+        let id = element["id"].as_str().unwrap_or("");
+        if element["max"] != "0" || id.contains(':') {
+            continue;
+        }
+        counted += 1;
+        let path: Vec<&str> = id.split('.').skip(1).collect();
+        let (last, parents) = path.split_last().expect("an element below the resource");
+        let mut node = Some(root);
+        for parent in parents {
+            node = node.and_then(|n| property(root, n, parent));
+        }
+        let forbidden = node.is_some_and(|node| {
+            facets(root, node).iter().any(|facet| {
+                facet.get("properties").and_then(|p| p.get(*last)) == Some(&Value::Bool(false))
+                    || facet
+                        .get("not")
+                        .and_then(|not| not.get("required"))
+                        .and_then(Value::as_array)
+                        .is_some_and(|required| required.len() == 1 && required[0] == *last)
+            })
+        });
+        if !forbidden {
+            missing.push(format!("{profile}: {id} 0..0"));
+        }
+    }
+    (counted, missing)
+}
+
+/// The constraints every element carries or that concern contained resources, which the
+/// profile schemas leave to the R4 layer or do not state (see fhir-profiles/README.md).
+pub const GENERIC_INVARIANTS: &[&str] = &["ele-1", "ext-1", "dom-2", "dom-3", "dom-4", "dom-5"];
+
+/// Checks that every invariant of severity `error` in the StructureDefinition's snapshot (slices
+/// included), apart from [`GENERIC_INVARIANTS`] and `not_stated`, is named in the `description`
+/// of some rule of the schema. Returns how many invariants were checked and a line for each one
+/// no rule names.
+pub fn unstated_invariants(profile: &str, sd: &Value, not_stated: &[&str]) -> (usize, Vec<String>) {
+    fn descriptions<'s>(schema: &'s Value, out: &mut Vec<&'s str>) {
+        match schema {
+            Value::Object(map) => {
+                if let Some(Value::String(d)) = map.get("description") {
+                    out.push(d);
+                }
+                map.values().for_each(|v| descriptions(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| descriptions(v, out)),
+            _ => {}
+        }
+    }
+    let names = |text: &str, key: &str| {
+        text.match_indices(key).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + key.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    };
+    let mut all = Vec::new();
+    descriptions(profile_schema(profile), &mut all);
+    let keys: BTreeSet<&str> = sd["snapshot"]["element"]
+        .as_array()
+        .expect("snapshot.element")
+        .iter()
+        .flat_map(|e| e["constraint"].as_array().into_iter().flatten())
+        .filter(|c| c["severity"] == "error")
+        .filter_map(|c| c["key"].as_str())
+        .filter(|key| !GENERIC_INVARIANTS.contains(key) && !not_stated.contains(key))
+        .collect();
+    let missing = keys
+        .iter()
+        .filter(|key| !all.iter().any(|d| names(d, key)))
+        .map(|key| format!("{profile}: invariant {key} is named by no rule"))
+        .collect();
+    (keys.len(), missing)
 }
