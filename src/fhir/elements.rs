@@ -125,7 +125,15 @@ fn summary_elements(t: ResourceType) -> &'static [&'static str] {
 fn mandatory_elements(t: ResourceType) -> &'static [&'static str] {
     match t {
         ResourceType::Patient => &["name", "birthDate"],
-        ResourceType::MedicationRequest => &["status", "intent", "medication[x]", "subject"],
+        // HL7 Europe MPD adds authoredOn and requester (1..1) to IPS's.
+        ResourceType::MedicationRequest => &[
+            "status",
+            "intent",
+            "medication[x]",
+            "subject",
+            "authoredOn",
+            "requester",
+        ],
         ResourceType::Immunization => &["status", "vaccineCode", "patient", "occurrence[x]"],
         ResourceType::AllergyIntolerance => &["patient", "code"],
         ResourceType::Condition => &["clinicalStatus", "code", "subject"],
@@ -316,8 +324,10 @@ mod tests {
         let obj = cut.as_object().unwrap();
         assert!(obj.contains_key("dosageInstruction"));
         assert!(obj.contains_key("status"));
-        assert!(!obj.contains_key("authoredOn"));
-        assert!(!obj.contains_key("requester"));
+        // MPD's mandatory elements stay, what nobody asked for goes.
+        assert!(obj.contains_key("authoredOn"));
+        assert!(obj.contains_key("requester"));
+        assert!(!obj.contains_key("dispenseRequest"));
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod ncp_token;
 mod oidc_provider;
 mod paging;
 mod profiles;
+mod profiles_eu;
 mod profiles_ips2;
 mod profiles_lab;
 mod protection;

@@ -17,9 +17,13 @@
 //!   claims `…/Bundle-uv-ips|1.1.0`. [`validate_as`] chooses the version explicitly;
 //! * the profile schemas that apply to a resource when it claims their profile in
 //!   `meta.profile` ([`CLAIMED_PROFILES`]), Bundle entries and contained resources included:
-//!   the laboratory ones (`fhir-profiles/ips-2.0/`, `fhir-profiles/eu-lab/`) and the IPS 2.0.0
-//!   alert Flag. [`assert_claims_and_conforms`] and [`assert_lab_claims_and_conforms`] also
-//!   require the claims themselves.
+//!   the laboratory ones (`fhir-profiles/ips-2.0/`, `fhir-profiles/eu-lab/`), the IPS 2.0.0
+//!   alert Flag, the HL7 Europe Patient Summary ones (`fhir-profiles/eps/`) and the HL7 Europe
+//!   Medication Prescription and Dispense ones (`fhir-profiles/mpd/`). A document that claims
+//!   the EU Patient Summary Bundle also holds its Composition and Patient entries to the EU
+//!   profiles of those types, whatever they claim ([`ENTRY_PROFILES`]).
+//!   [`assert_claims_and_conforms`] and [`assert_lab_claims_and_conforms`] also require the
+//!   claims themselves.
 //!
 //! The R4 schema is 3.3 MB and one validator for it is compiled per resource type, so that an
 //! error carries the resource's own JSON path (validating against the schema's root `oneOf` of
@@ -183,11 +187,48 @@ pub const EU_LAB_DIAGNOSTIC_REPORT: &str =
 /// IPS 2.0.0 alert Flag (the Flags of a document's Alerts section).
 pub const IPS_FLAG_ALERT: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Flag-alert-uv-ips";
 
+/// HL7 Europe Patient Summary (EPS) document Bundle.
+pub const EPS_BUNDLE: &str = "http://hl7.eu/fhir/eps/StructureDefinition/bundle-eu-eps";
+/// HL7 Europe Patient Summary Composition.
+pub const EPS_COMPOSITION: &str = "http://hl7.eu/fhir/eps/StructureDefinition/composition-eu-eps";
+/// HL7 Europe Patient Summary Patient.
+pub const EPS_PATIENT: &str = "http://hl7.eu/fhir/eps/StructureDefinition/patient-eu-eps";
+/// HL7 Europe Patient Summary MedicationStatement.
+pub const EPS_MEDICATION_STATEMENT: &str =
+    "http://hl7.eu/fhir/eps/StructureDefinition/MedicationStatement-eu-eps";
+/// HL7 Europe Medication Prescription and Dispense (MPD) MedicationRequest.
+pub const MPD_MEDICATION_REQUEST: &str =
+    "http://hl7.eu/fhir/mpd/StructureDefinition/MedicationRequest-eu-mpd";
+/// HL7 Europe Medication Prescription and Dispense MedicationDispense.
+pub const MPD_MEDICATION_DISPENSE: &str =
+    "http://hl7.eu/fhir/mpd/StructureDefinition/MedicationDispense-eu-mpd";
+
 /// What a laboratory Observation of the gateway claims in `meta.profile`.
 pub const LAB_OBSERVATION_CLAIMS: &[&str] = &[IPS_LAB_OBSERVATION, EU_LAB_OBSERVATION];
 /// What a DiagnosticReport of the gateway (all of them are laboratory reports) claims.
 pub const LAB_DIAGNOSTIC_REPORT_CLAIMS: &[&str] =
     &[IPS_DIAGNOSTIC_REPORT, EU_LAB_DIAGNOSTIC_REPORT];
+/// What the Bundle of an EU Patient Summary document claims.
+pub const EPS_BUNDLE_CLAIMS: &[&str] = &[EPS_BUNDLE, IPS_BUNDLE];
+/// What the Composition of an EU Patient Summary document claims.
+pub const EPS_COMPOSITION_CLAIMS: &[&str] = &[EPS_COMPOSITION, IPS_COMPOSITION];
+/// What the Patient of an EU Patient Summary document claims.
+pub const EPS_PATIENT_CLAIMS: &[&str] = &[
+    EPS_PATIENT,
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/Patient-uv-ips",
+];
+/// What a MedicationStatement of an EU Patient Summary document claims.
+pub const EPS_MEDICATION_STATEMENT_CLAIMS: &[&str] = &[
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/MedicationStatement-uv-ips",
+    EPS_MEDICATION_STATEMENT,
+];
+/// What every MedicationRequest of the gateway claims.
+pub const MPD_MEDICATION_REQUEST_CLAIMS: &[&str] = &[
+    "http://hl7.org/fhir/uv/ips/StructureDefinition/MedicationRequest-uv-ips",
+    MPD_MEDICATION_REQUEST,
+];
+/// What every MedicationDispense of the gateway claims.
+pub const MPD_MEDICATION_DISPENSE_CLAIMS: &[&str] = &[MPD_MEDICATION_DISPENSE];
 
 /// A profile schema that applies to a resource when the resource claims the profile.
 #[derive(Debug)]
@@ -204,7 +245,9 @@ pub struct ClaimedProfile {
 
 /// The profiles that apply when claimed, not by type: an Observation may be a laboratory
 /// result, a vital sign, a social history item, ..., and only its claim says which profile it
-/// is written to; a Flag is an IPS alert only when it says so.
+/// is written to; a Flag is an IPS alert only when it says so; a Composition, a Patient, a
+/// MedicationRequest is held to a European profile (beside the IPS one of its type) when it
+/// says it is written to it.
 pub const CLAIMED_PROFILES: &[ClaimedProfile] = &[
     ClaimedProfile {
         resource_type: "Observation",
@@ -242,6 +285,72 @@ pub const CLAIMED_PROFILES: &[ClaimedProfile] = &[
         name: "Flag-alert-uv-ips",
         dir: "ips-2.0",
     },
+    ClaimedProfile {
+        resource_type: "Bundle",
+        url: EPS_BUNDLE,
+        name: "bundle-eu-eps",
+        dir: "eps",
+    },
+    ClaimedProfile {
+        resource_type: "Composition",
+        url: EPS_COMPOSITION,
+        name: "composition-eu-eps",
+        dir: "eps",
+    },
+    ClaimedProfile {
+        resource_type: "Patient",
+        url: EPS_PATIENT,
+        name: "patient-eu-eps",
+        dir: "eps",
+    },
+    ClaimedProfile {
+        resource_type: "MedicationStatement",
+        url: EPS_MEDICATION_STATEMENT,
+        name: "MedicationStatement-eu-eps",
+        dir: "eps",
+    },
+    ClaimedProfile {
+        resource_type: "MedicationRequest",
+        url: MPD_MEDICATION_REQUEST,
+        name: "MedicationRequest-eu-mpd",
+        dir: "mpd",
+    },
+    ClaimedProfile {
+        resource_type: "MedicationDispense",
+        url: MPD_MEDICATION_DISPENSE,
+        name: "MedicationDispense-eu-mpd",
+        dir: "mpd",
+    },
+];
+
+/// A profile that a Bundle claiming `bundle` imposes on its entries of `resource_type`, whether
+/// they claim it or not: the profile slices the entries with `entry[x].resource only <profile>`
+/// on a slice of min 1, so the one entry of that type must conform.
+#[derive(Debug)]
+pub struct EntryProfile {
+    /// The canonical URL the Bundle claims (optionally with `|version`).
+    pub bundle: &'static str,
+    /// The type of the entries it applies to.
+    pub resource_type: &'static str,
+    /// The schema's name, one of [`CLAIMED_PROFILES`].
+    pub name: &'static str,
+}
+
+/// BundleEuEps: `entry[composition] 1..1` with `resource only CompositionEuEps`, `entry[patient]
+/// 1..1` with `resource only PatientEuEps`. Its other entry slices are 0..* in an open slicing
+/// (an entry that does not meet the slice's profile is simply not in the slice), so they
+/// impose nothing; their profiles apply when claimed.
+pub const ENTRY_PROFILES: &[EntryProfile] = &[
+    EntryProfile {
+        bundle: EPS_BUNDLE,
+        resource_type: "Composition",
+        name: "composition-eu-eps",
+    },
+    EntryProfile {
+        bundle: EPS_BUNDLE,
+        resource_type: "Patient",
+        name: "patient-eu-eps",
+    },
 ];
 
 /// Longest message kept from a schema error; longer ones are cut so that a failure report for a
@@ -267,6 +376,7 @@ pub fn validate(resource: &Value) -> Result<(), Vec<String>> {
         "",
         Layers::All,
         Versions::Auto(IpsVersion::DEFAULT),
+        &[],
         &mut errors,
     );
     into_result(errors)
@@ -281,6 +391,7 @@ pub fn validate_as(version: IpsVersion, resource: &Value) -> Result<(), Vec<Stri
         "",
         Layers::All,
         Versions::Forced(version),
+        &[],
         &mut errors,
     );
     into_result(errors)
@@ -324,6 +435,7 @@ pub fn validate_claims(resource: &Value, required: &[&str]) -> Result<(), Vec<St
         "",
         Layers::All,
         Versions::Auto(IpsVersion::DEFAULT),
+        &[],
         &mut errors,
     );
     missing_claims(resource, "", required, &mut errors);
@@ -360,6 +472,7 @@ pub fn validate_lab_claims(resource: &Value) -> Result<(), Vec<String>> {
         "",
         Layers::All,
         Versions::Auto(IpsVersion::DEFAULT),
+        &[],
         &mut errors,
     );
     lab_claims(resource, "", &mut errors);
@@ -398,6 +511,7 @@ pub fn validate_r4(resource: &Value) -> Result<(), Vec<String>> {
         "",
         Layers::R4Only,
         Versions::Auto(IpsVersion::DEFAULT),
+        &[],
         &mut errors,
     );
     into_result(errors)
@@ -433,6 +547,21 @@ pub fn claimed_profiles(resource: &Value) -> Vec<&'static ClaimedProfile> {
     claims(resource)
         .filter_map(|(_, url)| CLAIMED_PROFILES.iter().find(|p| p.url == url))
         .collect()
+}
+
+/// The profiles of [`ENTRY_PROFILES`] that [`validate`] applies to the entries of this Bundle
+/// because of what the Bundle claims, as (resource type, schema name).
+pub fn profiles_imposed_on_entries(bundle: &Value) -> Vec<(&'static str, &'static str)> {
+    imposed_on_entries(bundle)
+        .map(|p| (p.resource_type, p.name))
+        .collect()
+}
+
+fn imposed_on_entries(bundle: &Value) -> impl Iterator<Item = &'static EntryProfile> + '_ {
+    let is_bundle = bundle.get("resourceType").and_then(Value::as_str) == Some("Bundle");
+    ENTRY_PROFILES
+        .iter()
+        .filter(move |p| is_bundle && claims(bundle).any(|(_, url)| url == p.bundle))
 }
 
 /// Every schema [`validate`] applies to this resource itself (not to its entries or contained
@@ -520,8 +649,16 @@ enum Layers {
 }
 
 /// Validates `resource` found at JSON pointer `at` and appends the errors, with paths relative
-/// to the outermost document.
-fn check(resource: &Value, at: &str, layers: Layers, versions: Versions, errors: &mut Vec<String>) {
+/// to the outermost document. `imposed` names the schemas the Bundle it is an entry of imposes on
+/// it ([`ENTRY_PROFILES`]), applied unless it claims them itself.
+fn check(
+    resource: &Value,
+    at: &str,
+    layers: Layers,
+    versions: Versions,
+    imposed: &[&'static str],
+    errors: &mut Vec<String>,
+) {
     let Some(ty) = resource.get("resourceType").and_then(Value::as_str) else {
         errors.push(format!(
             "{}: not a FHIR resource: no string \"resourceType\"",
@@ -562,12 +699,14 @@ fn check(resource: &Value, at: &str, layers: Layers, versions: Versions, errors:
     {
         errors.extend(profile_errors(&profile_schemas()[profile], resource, at));
     }
+    let mut applied: Vec<&str> = Vec::new();
     if layers != Layers::R4Only {
         for (i, url) in claims(resource) {
             let Some(claimed) = CLAIMED_PROFILES.iter().find(|p| p.url == url) else {
                 continue;
             };
             if claimed.resource_type == ty {
+                applied.push(claimed.name);
                 errors.extend(profile_errors(
                     &profile_schemas()[claimed.name],
                     resource,
@@ -580,13 +719,35 @@ fn check(resource: &Value, at: &str, layers: Layers, versions: Versions, errors:
                 ));
             }
         }
+        for name in imposed {
+            if !applied.contains(name) {
+                applied.push(name);
+                errors.extend(profile_errors(&profile_schemas()[name], resource, at));
+            }
+        }
     }
+    let on_entries: Vec<&EntryProfile> = if layers == Layers::R4Only {
+        Vec::new()
+    } else {
+        imposed_on_entries(resource).collect()
+    };
     for (pointer, nested, layers) in nested {
+        let nested_type = nested.get("resourceType").and_then(Value::as_str);
+        let imposed: Vec<&'static str> = if pointer.starts_with("/entry/") {
+            on_entries
+                .iter()
+                .filter(|p| Some(p.resource_type) == nested_type)
+                .map(|p| p.name)
+                .collect()
+        } else {
+            Vec::new()
+        };
         check(
             nested,
             &format!("{at}{pointer}"),
             layers,
             nested_versions,
+            &imposed,
             errors,
         );
     }
