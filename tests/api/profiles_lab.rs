@@ -1371,53 +1371,6 @@ fn fsh_rules(
     rules
 }
 
-/// `1..*`, `1..`, `0..0` → (min, max); `None` for anything else.
-fn cardinality(text: &str) -> Option<(u64, Option<u64>)> {
-    let (min, max) = text.split_once("..")?;
-    let min = min.parse().ok()?;
-    match max {
-        "" | "*" => Some((min, None)),
-        max => Some((min, Some(max.parse().ok()?))),
-    }
-}
-
-/// The `description`s anywhere in a schema.
-fn descriptions(schema: &Value, out: &mut Vec<String>) {
-    match schema {
-        Value::Object(map) => {
-            if let Some(Value::String(d)) = map.get("description") {
-                out.push(d.clone());
-            }
-            map.values().for_each(|v| descriptions(v, out));
-        }
-        Value::Array(items) => items.iter().for_each(|v| descriptions(v, out)),
-        _ => {}
-    }
-}
-
-/// The schema node of a dotted element path (`media.link`), lists resolved to their items.
-fn node_at<'s>(root: &'s Value, path: &[&str]) -> Option<&'s Value> {
-    path.iter()
-        .try_fold(root, |node, name| property(root, node, name))
-}
-
-/// The facets of the list schema for `name` below `parent` that carry a `contains`.
-fn contains_facets<'s>(root: &'s Value, parent: &'s Value, name: &str) -> Vec<&'s Value> {
-    facets(root, parent)
-        .into_iter()
-        .filter_map(|facet| facet.get("properties")?.get(name))
-        .flat_map(|list| facets(root, list))
-        .filter(|facet| facet.get("contains").is_some())
-        .collect()
-}
-
-/// The url a `contains` subschema pins (`properties.url.const`, through a local `$ref`).
-fn contains_url<'s>(root: &'s Value, facet: &'s Value) -> Option<&'s str> {
-    facets(root, &facet["contains"])
-        .into_iter()
-        .find_map(|f| f.get("properties")?.get("url")?.get("const")?.as_str())
-}
-
 fn min_max_contains(facet: &Value) -> (u64, Option<u64>) {
     (
         facet
