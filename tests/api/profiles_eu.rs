@@ -1382,43 +1382,6 @@ impl Guide {
     }
 }
 
-/// The items of an FSH file: a header line (`Profile: X`, `RuleSet: R (a, b)`, ...) and the lines
-/// up to the next header.
-fn fsh_items(text: &str) -> Vec<(String, Vec<String>)> {
-    let mut items: Vec<(String, Vec<String>)> = Vec::new();
-    for line in text.lines() {
-        let is_header = line.split_once(':').is_some_and(|(key, _)| {
-            [
-                "Alias",
-                "CodeSystem",
-                "Extension",
-                "Instance",
-                "Invariant",
-                "Logical",
-                "Mapping",
-                "Profile",
-                "Resource",
-                "RuleSet",
-                "ValueSet",
-            ]
-            .contains(&key)
-        });
-        match items.last_mut() {
-            Some((_, body)) if !is_header => body.push(line.to_owned()),
-            _ if is_header => items.push((line.to_owned(), Vec::new())),
-            _ => {}
-        }
-    }
-    items
-}
-
-/// `Id: X` among the metadata lines of an item.
-fn fsh_metadata<'a>(body: &'a [String], key: &str) -> Option<&'a str> {
-    body.iter()
-        .find_map(|line| line.strip_prefix(&format!("{key}:")))
-        .map(str::trim)
-}
-
 struct RuleSet {
     params: Vec<String>,
     body: Vec<String>,

@@ -666,6 +666,8 @@ async fn summary_errors_are_operation_outcomes() {
             "?profile=http://example.org/StructureDefinition/other",
             "?profile=http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips|9.9.9",
             "?profile=http://hl7.org/fhir/uv/ips/StructureDefinition/Patient-uv-ips",
+            // One document, one profile.
+            "?profile=http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips&profile=http://hl7.eu/fhir/eps/StructureDefinition/bundle-eu-eps",
             "?identifier=urn:oid:2.16.578.1.12.4.1.4.1|12848801265",
             "?_pretty=maybe",
         ]
